@@ -1,0 +1,58 @@
+"""The CNN, sized for the pure-Python kernels in the browser (about 2.1 million multiply-adds per digit).
+
+Two builders share one layer plan:
+- `build_training_model`: conv -> BatchNorm -> ReLU blocks, dropout, for training.
+- `build_inference_model`: the same convolutions with biases and no BatchNorm or dropout. It receives the
+  folded, float16-rounded weights that pymodel ships, so Keras, TF.js and pymodel all run the same numbers.
+"""
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+# (name, filters, kernel size): valid padding, each of the first two followed by 2x2 max pooling.
+CONV_PLAN = [("conv1", 32, 5), ("conv2", 48, 3), ("conv3", 64, 3)]
+POOL_AFTER = {"conv1", "conv2"}
+NUM_CLASSES = 10
+INPUT_SHAPE = (28, 28, 1)
+
+
+def build_training_model(dropout: float = 0.3) -> keras.Model:
+    inputs = keras.Input(INPUT_SHAPE, name="image")
+    x = inputs
+    for name, filters, size in CONV_PLAN:
+        x = layers.Conv2D(filters, size, use_bias=False, name=name)(x)
+        x = layers.BatchNormalization(name=f"{name}_bn")(x)
+        x = layers.ReLU(name=f"{name}_relu")(x)
+        if name in POOL_AFTER:
+            x = layers.MaxPooling2D(2, name=f"{name}_pool")(x)
+    x = layers.Flatten(name="flatten")(x)
+    x = layers.Dropout(dropout, name="dropout")(x)
+    outputs = layers.Dense(NUM_CLASSES, activation="softmax", name="dense")(x)
+    return keras.Model(inputs, outputs, name="digits_cnn")
+
+
+def build_inference_model() -> keras.Model:
+    inputs = keras.Input(INPUT_SHAPE, name="image")
+    x = inputs
+    for name, filters, size in CONV_PLAN:
+        x = layers.Conv2D(filters, size, activation="relu", name=name)(x)
+        if name in POOL_AFTER:
+            x = layers.MaxPooling2D(2, name=f"{name}_pool")(x)
+    x = layers.Flatten(name="flatten")(x)
+    outputs = layers.Dense(NUM_CLASSES, activation="softmax", name="dense")(x)
+    return keras.Model(inputs, outputs, name="digits_cnn_inference")
+
+
+def multiply_adds(model: keras.Model) -> int:
+    """Multiply-adds of one forward pass (convolutions and dense layers; pooling and ReLU are comparisons)."""
+    total = 0
+    for layer in model.layers:
+        if isinstance(layer, layers.Conv2D):
+            _, h, w, c_out = layer.output.shape
+            kh, kw, c_in, _ = layer.kernel.shape
+            total += h * w * c_out * kh * kw * c_in
+        elif isinstance(layer, layers.Dense):
+            c_in, c_out = layer.kernel.shape
+            total += c_in * c_out
+    return int(total)

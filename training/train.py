@@ -1,0 +1,124 @@
+"""Train the digit CNN on MNIST. The whole story: load, split, augment, fit with a schedule, keep the best."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from training.augment import augment_batch  # noqa: E402
+from training.data import load_split  # noqa: E402
+from training.model import build_training_model  # noqa: E402
+
+
+@dataclass
+class TrainConfig:
+    seed: int = 1234
+    val_size: int = 5000
+    batch_size: int = 128
+    epochs: int = 30
+    peak_lr: float = 3e-3
+    warmup_epochs: int = 1
+    patience: int = 8
+    train_subset: int | None = None  # --quick trains on a subset
+    quick: bool = False
+
+
+def quick_config() -> TrainConfig:
+    return TrainConfig(epochs=2, train_subset=6000, val_size=1000, patience=2, quick=True)
+
+
+def split_train_val(images: np.ndarray, labels: np.ndarray, cfg: TrainConfig):
+    """Hold out a stratified validation set from the 60,000 training digits."""
+    rng = np.random.default_rng(cfg.seed)
+    order = rng.permutation(len(labels))
+    per_class = cfg.val_size // 10
+    val_idx = np.concatenate([order[labels[order] == d][:per_class] for d in range(10)])
+    train_mask = np.ones(len(labels), bool)
+    train_mask[val_idx] = False
+    train_idx = order[train_mask[order]]
+    if cfg.train_subset:
+        train_idx = train_idx[: cfg.train_subset]
+    return (images[train_idx], labels[train_idx]), (images[val_idx], labels[val_idx])
+
+
+def to_float(images: np.ndarray) -> np.ndarray:
+    return (images.astype(np.float32) / 255.0)[..., None]
+
+
+def distribution_strategy() -> tf.distribute.Strategy:
+    """Every GPU of a larger machine through MirroredStrategy; the default strategy on a CPU."""
+    gpus = tf.config.list_logical_devices("GPU")
+    return tf.distribute.MirroredStrategy() if gpus else tf.distribute.get_strategy()
+
+
+def train(out_dir: Path, cfg: TrainConfig) -> dict:
+    """Train and save `model.keras` plus `history.json` into out_dir; return the training summary."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    keras.utils.set_random_seed(cfg.seed)
+    images, labels = load_split("train")
+    (x_tr, y_tr), (x_val, y_val) = split_train_val(images, labels, cfg)
+    x_tr, x_val = to_float(x_tr), to_float(x_val)
+
+    strategy = distribution_strategy()
+    batch = cfg.batch_size * strategy.num_replicas_in_sync
+    steps_per_epoch = int(np.ceil(len(y_tr) / batch))
+    train_ds = (
+        tf.data.Dataset.from_tensor_slices((x_tr, y_tr.astype(np.int32)))
+        .shuffle(len(y_tr), seed=cfg.seed, reshuffle_each_iteration=True)
+        .batch(batch)
+        .map(lambda x, y: (augment_batch(x), y), num_parallel_calls=tf.data.AUTOTUNE)
+        .prefetch(tf.data.AUTOTUNE)
+    )
+    val_ds = tf.data.Dataset.from_tensor_slices((x_val, y_val.astype(np.int32))).batch(512)
+
+    with strategy.scope():
+        model = build_training_model()
+        schedule = keras.optimizers.schedules.CosineDecay(
+            initial_learning_rate=cfg.peak_lr / 10,
+            decay_steps=max(1, (cfg.epochs - cfg.warmup_epochs) * steps_per_epoch),
+            warmup_target=cfg.peak_lr,
+            warmup_steps=cfg.warmup_epochs * steps_per_epoch,
+            alpha=0.01,
+        )
+        model.compile(
+            optimizer=keras.optimizers.Adam(schedule),
+            loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+        )
+    model.summary(print_fn=lambda s: print(s, flush=True))
+    callbacks = [
+        keras.callbacks.EarlyStopping(
+            monitor="val_loss", patience=cfg.patience, restore_best_weights=True, verbose=1
+        ),
+    ]
+    started = time.time()
+    history = model.fit(
+        train_ds,
+        validation_data=val_ds,
+        epochs=cfg.epochs,
+        callbacks=callbacks,
+        verbose=1 if sys.stdout.isatty() else 2,
+    )
+    seconds = time.time() - started
+    model.save(out_dir / "model.keras")
+    summary = {
+        "config": asdict(cfg),
+        "train_digits": int(len(y_tr)),
+        "val_digits": int(len(y_val)),
+        "epochs_run": len(history.history["loss"]),
+        "train_seconds": round(seconds, 1),
+        "replicas": strategy.num_replicas_in_sync,
+        "history": {k: [float(v) for v in vals] for k, vals in history.history.items()},
+        "val_split_seed": cfg.seed,
+    }
+    (out_dir / "train_summary.json").write_text(json.dumps(summary, indent=2))
+    return summary
