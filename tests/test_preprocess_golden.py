@@ -119,3 +119,84 @@ def test_rgba_to_gray_formula():
     assert gray[:3] == pytest.approx([0.299, 0.587, 0.114])
     assert gray[3] == pytest.approx(1 - 128 / 255)
     assert rgba_to_gray(bytes([10, 10, 10, 255]), 1, 1) == rgba_to_gray([10, 10, 10, 255], 1, 1)
+
+
+def _node_eval(code: str) -> dict:
+    node = _node()
+    proc = subprocess.run(
+        [node, "--input-type=module", "-e", code], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_javascript_constants_and_errors_match_python():
+    from pymodel.preprocess import PARAMETERS
+
+    url = (ROOT / "web" / "js" / "preprocess.js").as_uri()
+    got = _node_eval(
+        f"""
+        const m = await import({json.dumps(url)});
+        const errors = [];
+        for (const [g, w, h] of [[[], 0, 0], [[0, 0, 0, 0], 0, 4], [[0, 0, 0, 0], 4, -1],
+                                 [[0, 0, 0, 0, 0], 2, 2], [[0, 0, 0], 2, 2], [[0, 0], 1.5, 2]]) {{
+          try {{ m.preprocessGray(g, w, h); errors.push(null); }} catch (e) {{ errors.push(e.message); }}
+        }}
+        const red = m.reduceBlocks(Array.from({{length: 35}}, (_, i) => (i * 7 % 11) / 10), 7, 5, 3);
+        console.log(JSON.stringify({{params: m.PARAMETERS, maxSide: m.MAX_SIDE, errors,
+          reduced: {{gray: Array.from(red.gray), width: red.width, height: red.height}}}}));
+        """
+    )
+    assert got["params"] == PARAMETERS
+    assert got["maxSide"] == PARAMETERS["max_side"]
+    assert all(isinstance(msg, str) and msg for msg in got["errors"]), got["errors"]
+    from pymodel.preprocess import reduce_blocks
+
+    out, w, h = reduce_blocks([(i * 7 % 11) / 10 for i in range(35)], 7, 5, 3)
+    assert (got["reduced"]["width"], got["reduced"]["height"]) == (w, h) == (3, 2)
+    assert max(abs(a - b) for a, b in zip(got["reduced"]["gray"], out)) <= 1e-12
+
+
+def _random_image(rng, w: int, h: int) -> list[float]:
+    """Paper of a random level and noise, with a few random strokes of random polarity and width."""
+    paper = rng.random()
+    ink = 1.0 - paper if rng.random() < 0.8 else rng.random()
+    img = [min(1.0, max(0.0, paper + rng.gauss(0, 0.04))) for _ in range(w * h)]
+    for _ in range(rng.randint(0, 4)):
+        x, y = rng.uniform(0, w), rng.uniform(0, h)
+        dx, dy = rng.uniform(-1, 1), rng.uniform(-1, 1)
+        r = rng.uniform(0, max(1.0, min(w, h) / 12))
+        for _ in range(rng.randint(1, 3 * max(w, h))):
+            x, y = x + dx, y + dy
+            for yy in range(int(y - r), int(y + r) + 1):
+                for xx in range(int(x - r), int(x + r) + 1):
+                    if 0 <= xx < w and 0 <= yy < h:
+                        img[yy * w + xx] = ink
+    return [round(v, 4) for v in img]
+
+
+def test_javascript_matches_python_on_random_images(tmp_path):
+    """Beyond the fixtures: odd sizes (1 px wide, 1 px high, just over MAX_SIDE) and random content."""
+    import random
+
+    _node()
+    rng = random.Random(20261122)
+    sizes = [(1, 1), (1, 40), (40, 1), (3, 3), (17, 9), (28, 28), (64, 50), (257, 12), (90, 300)]
+    sizes += [(rng.randint(5, 120), rng.randint(5, 120)) for _ in range(20)]
+    cases = {}
+    for i, (w, h) in enumerate(sizes):
+        gray = _random_image(rng, w, h)
+        name = f"r{i:02d}.json"
+        (tmp_path / name).write_text(json.dumps({"width": w, "height": h, "gray": gray}))
+        cases[name] = preprocess(gray, w, h)
+    proc = subprocess.run(
+        [shutil.which("node"), str(RUNNER), str(tmp_path)], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    js = json.loads(proc.stdout)
+    assert sum(not r.empty for r in cases.values()) >= 10  # the random set must exercise the full path
+    for name, py in cases.items():
+        assert js[name]["empty"] == py.empty, name
+        assert js[name]["inverted"] == py.inverted, name
+        if not py.empty:
+            assert max_abs_diff(js[name]["image28"], py.image28) <= JS_TOLERANCE, name

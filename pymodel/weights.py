@@ -1,0 +1,146 @@
+"""The shipped weights: a JSON manifest plus an .npz, validated before anything runs on them.
+
+Manifest (`digits.json`):
+    format, format_version       what wrote it; a different version is refused, not guessed at
+    weights {file, sha256, bytes} the .npz next to it, checked byte for byte
+    input {height, width, channels, layout, range, ink}
+    preprocessing                the parameters of pymodel.preprocess, for the record
+    layers                       conv2d (valid padding, stride 1, ReLU) / maxpool2d / flatten / dense
+    tensors {name: {shape, dtype}} every array in the .npz, BatchNorm already folded in
+    unsure_threshold             below this confidence the app says "unsure"
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pymodel.npz import NpzError, read_npz
+
+FORMAT = "digits-cnn"
+FORMAT_VERSION = 1
+MANIFEST_NAME = "digits.json"
+DEFAULT_DIR = Path(__file__).resolve().parent / "weights"
+ALLOWED_DTYPES = ("float16", "float32")
+
+
+class WeightsError(ValueError):
+    """The weights or their manifest are missing, corrupt or inconsistent."""
+
+
+@dataclass
+class Weights:
+    manifest: dict[str, Any]
+    # name -> (shape, flat row-major list of floats); the NumPy backend reshapes these itself.
+    tensors: dict[str, tuple[tuple[int, ...], list[float]]]
+
+    @property
+    def layers(self) -> list[dict[str, Any]]:
+        return self.manifest["layers"]
+
+    @property
+    def unsure_threshold(self) -> float:
+        return float(self.manifest["unsure_threshold"])
+
+
+def _fail(where: Path, problem: str) -> WeightsError:
+    return WeightsError(f"{where}: {problem}. Rebuild the weights with `python build.py train` or restore them from git.")
+
+
+def _expected_tensors(manifest: dict[str, Any], where: Path) -> dict[str, tuple[int, ...]]:
+    """Walk the layer list from the input shape and derive every tensor's shape."""
+    inp = manifest.get("input", {})
+    try:
+        h, w, c = int(inp["height"]), int(inp["width"]), int(inp["channels"])
+    except (KeyError, TypeError, ValueError):
+        raise _fail(where, "manifest 'input' needs integer height, width and channels") from None
+    shapes: dict[str, tuple[int, ...]] = {}
+    flat = None
+    for i, layer in enumerate(manifest.get("layers") or []):
+        kind = layer.get("type")
+        if kind == "conv2d":
+            k, f = int(layer["kernel_size"]), int(layer["filters"])
+            shapes[f"{layer['name']}.kernel"] = (k, k, c, f)
+            shapes[f"{layer['name']}.bias"] = (f,)
+            h, w, c = h - k + 1, w - k + 1, f
+        elif kind == "maxpool2d":
+            s = int(layer["size"])
+            h, w = h // s, w // s
+        elif kind == "flatten":
+            flat = h * w * c
+        elif kind == "dense":
+            if flat is None:
+                raise _fail(where, f"layer {i} (dense) must follow a flatten layer")
+            units = int(layer["units"])
+            shapes[f"{layer['name']}.kernel"] = (flat, units)
+            shapes[f"{layer['name']}.bias"] = (units,)
+            flat = units
+        else:
+            raise _fail(where, f"layer {i} has unknown type {kind!r}")
+        if h < 1 or w < 1:
+            raise _fail(where, f"layer {i} ({kind}) shrinks the image to nothing")
+    if not shapes:
+        raise _fail(where, "manifest lists no layers")
+    if flat != 10:
+        raise _fail(where, f"the last layer must output 10 classes, it outputs {flat}")
+    return shapes
+
+
+def read_manifest(weights_dir: Path) -> dict[str, Any]:
+    path = Path(weights_dir) / MANIFEST_NAME
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise _fail(path, "manifest is missing") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise _fail(path, f"manifest is not valid JSON ({exc})") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise _fail(path, f"not a {FORMAT} manifest")
+    version = manifest.get("format_version")
+    if version != FORMAT_VERSION:
+        raise _fail(path, f"format_version {version!r} is not supported (this pymodel reads version {FORMAT_VERSION})")
+    threshold = manifest.get("unsure_threshold")
+    if not isinstance(threshold, (int, float)) or not 0.0 <= threshold <= 1.0:
+        raise _fail(path, "unsure_threshold must be a number between 0 and 1")
+    return manifest
+
+
+def load_weights(weights_dir: str | Path = DEFAULT_DIR) -> Weights:
+    """Read and validate the manifest and its .npz; raise WeightsError naming the first problem."""
+    weights_dir = Path(weights_dir)
+    manifest = read_manifest(weights_dir)
+    where = weights_dir / MANIFEST_NAME
+    expected = _expected_tensors(manifest, where)
+
+    info = manifest.get("weights") or {}
+    npz_path = weights_dir / str(info.get("file", ""))
+    if not info.get("file") or not npz_path.is_file():
+        raise _fail(npz_path, "weights file is missing")
+    data = npz_path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != info.get("sha256"):
+        raise _fail(npz_path, f"sha256 {digest} does not match the manifest's {info.get('sha256')} (corrupt or replaced file)")
+
+    try:
+        arrays = read_npz(data)
+    except NpzError as exc:
+        raise _fail(npz_path, str(exc)) from None
+    declared = manifest.get("tensors") or {}
+    tensors = {}
+    for name, shape in expected.items():
+        if name not in arrays:
+            raise _fail(npz_path, f"array {name!r} is missing")
+        got_shape, dtype, values = arrays[name]
+        if got_shape != shape:
+            raise _fail(npz_path, f"array {name!r} has shape {got_shape}, the layers need {shape}")
+        if dtype not in ALLOWED_DTYPES or declared.get(name, {}).get("dtype") != dtype:
+            raise _fail(npz_path, f"array {name!r} is {dtype}, the manifest says {declared.get(name, {}).get('dtype')}")
+        if any(v != v or v in (float("inf"), float("-inf")) for v in values):
+            raise _fail(npz_path, f"array {name!r} contains NaN or infinity")
+        tensors[name] = (shape, values)
+    extra = sorted(set(arrays) - set(expected))
+    if extra:
+        raise _fail(npz_path, f"unexpected arrays {extra}")
+    return Weights(manifest, tensors)

@@ -1,0 +1,111 @@
+"""Export a trained model: fold BatchNorm, round to float16, write the .npz + manifest and the TF.js model.
+
+The float16-rounded folded weights are loaded back into a BatchNorm-free Keras model (`build_inference_model`)
+so that Keras, TF.js and pymodel all compute with exactly the same numbers.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from pymodel.preprocess import PARAMETERS as PREPROCESSING
+from pymodel.weights import FORMAT, FORMAT_VERSION, MANIFEST_NAME
+from training.model import CONV_PLAN, POOL_AFTER, build_inference_model
+
+NPZ_NAME = "digits.npz"
+
+
+def fold_batchnorm(model: keras.Model) -> dict[str, np.ndarray]:
+    """conv(x, W) then BN  ==  conv(x, W * g / s) + (beta - mean * g / s), with s = sqrt(var + eps)."""
+    tensors = {}
+    for name, _, _ in CONV_PLAN:
+        kernel = model.get_layer(name).kernel.numpy()
+        bn = model.get_layer(f"{name}_bn")
+        gamma, beta, mean, var = (w.numpy() for w in (bn.gamma, bn.beta, bn.moving_mean, bn.moving_variance))
+        scale = gamma / np.sqrt(var + bn.epsilon)
+        tensors[f"{name}.kernel"] = kernel * scale
+        tensors[f"{name}.bias"] = beta - mean * scale
+    dense = model.get_layer("dense")
+    tensors["dense.kernel"] = dense.kernel.numpy()
+    tensors["dense.bias"] = dense.bias.numpy()
+    return {k: v.astype(np.float16) for k, v in tensors.items()}
+
+
+def inference_model(tensors: dict[str, np.ndarray]) -> keras.Model:
+    model = build_inference_model()
+    for layer_name in [name for name, _, _ in CONV_PLAN] + ["dense"]:
+        model.get_layer(layer_name).set_weights(
+            [tensors[f"{layer_name}.kernel"].astype(np.float32), tensors[f"{layer_name}.bias"].astype(np.float32)]
+        )
+    return model
+
+
+def layer_list() -> list[dict]:
+    layers = []
+    for name, filters, size in CONV_PLAN:
+        layers.append({"type": "conv2d", "name": name, "filters": filters, "kernel_size": size,
+                       "padding": "valid", "stride": 1, "activation": "relu"})
+        if name in POOL_AFTER:
+            layers.append({"type": "maxpool2d", "size": 2})
+    layers.append({"type": "flatten", "order": "HWC"})
+    layers.append({"type": "dense", "name": "dense", "units": 10, "activation": "softmax"})
+    return layers
+
+
+def write_weights(tensors: dict[str, np.ndarray], out_dir: Path, unsure_threshold: float, extra: dict) -> Path:
+    """Write digits.npz and its manifest; returns the manifest path."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **tensors)
+    data = buffer.getvalue()
+    (out_dir / NPZ_NAME).write_bytes(data)
+    manifest = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "weights": {"file": NPZ_NAME, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)},
+        "input": {"height": 28, "width": 28, "channels": 1, "layout": "HWC", "dtype": "float32",
+                  "range": [0.0, 1.0], "ink": "light ink on a black background, as MNIST"},
+        "preprocessing": PREPROCESSING,
+        "layers": layer_list(),
+        "tensors": {k: {"shape": list(v.shape), "dtype": str(v.dtype)} for k, v in tensors.items()},
+        "labels": [str(d) for d in range(10)],
+        "unsure_threshold": round(float(unsure_threshold), 4),
+        **extra,
+    }
+    path = out_dir / MANIFEST_NAME
+    path.write_text(json.dumps(manifest, indent=2) + "\n")
+    return path
+
+
+def export_tfjs(model: keras.Model, out_dir: Path) -> Path:
+    """SavedModel -> TF.js graph model. (A Keras 3 layers-model JSON does not load in tfjs-layers.)"""
+    out_dir = Path(out_dir)
+    with tempfile.TemporaryDirectory() as tmp:
+        saved = Path(tmp) / "saved_model"
+        model.export(str(saved), verbose=False)
+        staged = Path(tmp) / "tfjs"
+        _convert(saved, staged)
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        shutil.copytree(staged, out_dir)
+    return out_dir / "model.json"
+
+
+def _convert(saved: Path, staged: Path) -> None:
+    # In its own process: the converter imports TF-DF and JAX, which is slow and floods the log.
+    cmd = [sys.executable, "-c",
+           "import sys; from tensorflowjs.converters.converter import pip_main; sys.argv=['tensorflowjs_converter']+sys.argv[1:]; pip_main()",
+           "--input_format=tf_saved_model", "--output_format=tfjs_graph_model",
+           "--signature_name=serving_default", "--saved_model_tags=serve", str(saved), str(staged)]
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    if result.returncode != 0 or not (staged / "model.json").is_file():
+        raise RuntimeError(f"tensorflowjs_converter failed:\n{result.stderr[-3000:]}")
