@@ -1,0 +1,77 @@
+// Main-thread side of the Python engine: starts the worker and turns its messages into promises.
+
+export class PythonEngine {
+  constructor({ siteUrl, config, onProgress }) {
+    this.siteUrl = siteUrl;
+    this.config = config;
+    this.onProgress = onProgress || (() => {});
+    this.pending = new Map();
+    this.nextId = 1;
+    this.info = null;
+    this.worker = null;
+  }
+
+  /** Resolves with {backend, unsure_threshold, ...} when pymodel is loaded; rejects with a readable error. */
+  start() {
+    this.ready = new Promise((resolve, reject) => {
+      let worker;
+      try {
+        worker = new Worker(new URL("./py-worker.mjs", import.meta.url), { type: "module" });
+      } catch (err) {
+        reject(new Error(`this browser cannot start a module worker (${err.message})`));
+        return;
+      }
+      this.worker = worker;
+      worker.onerror = (event) => {
+        event.preventDefault();
+        const err = new Error(event.message || "the Python worker failed to start");
+        reject(err);
+        this._failAll(err);
+      };
+      worker.onmessage = ({ data }) => {
+        if (data.type === "progress") this.onProgress(data.pct, data.text);
+        else if (data.type === "ready") {
+          this.info = data;
+          resolve(data);
+        } else if (data.type === "error") {
+          reject(new Error(data.message));
+        } else if (data.id) {
+          const p = this.pending.get(data.id);
+          if (!p) return;
+          this.pending.delete(data.id);
+          if (data.ok) p.resolve(data.result);
+          else p.reject(new Error(data.error));
+        }
+      };
+      worker.postMessage({ type: "init", siteUrl: this.siteUrl, config: this.config });
+    });
+    return this.ready;
+  }
+
+  _failAll(err) {
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+
+  _call(msg) {
+    return new Promise((resolve, reject) => {
+      const id = this.nextId++;
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ ...msg, id });
+    });
+  }
+
+  /** Python does its own preprocessing (pymodel.preprocess) on the grey pixels. */
+  recognize(gray, width, height) {
+    return this._call({ type: "recognize", gray, width, height });
+  }
+
+  predict28(image28) {
+    return this._call({ type: "predict28", image28: Float32Array.from(image28) });
+  }
+
+  /** Per-run forward-pass times (ms) measured inside the worker. */
+  bench(image28, n) {
+    return this._call({ type: "bench", image28: Float32Array.from(image28), n });
+  }
+}
