@@ -61,7 +61,7 @@ function renderBars(probs) {
     const p = probs ? probs[d] : 0;
     items[d].querySelector(".fill").style.width = `${(100 * p).toFixed(2)}%`;
     items[d].querySelector(".pct").textContent = probs ? pct(p) : "–";
-    items[d].classList.toggle("top", d === top);
+    items[d].classList.toggle("best", d === top);
     items[d].setAttribute("aria-label", `${d}: ${probs ? pct(p) : "no result"}`);
   }
 }
@@ -323,7 +323,8 @@ function clearAll() {
 
 function undo() {
   if (!$("upload-preview").hidden) return clearAll();
-  pad.undo();
+  if (pad.undo()) onStrokeEnd(); // the pad changed: recognize what is left
+
 }
 
 function onPadChange() {

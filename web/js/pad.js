@@ -4,7 +4,7 @@
 
 // Stroke width as a fraction of the pad side. A digit drawn to fill most of the pad then ends up with
 // strokes about 2-3 px wide after it is scaled into MNIST's 20x20 box, like MNIST's own pen strokes.
-export const STROKE_FRACTION = 0.055;
+export const STROKE_FRACTION = 0.065;
 const INK = "#111111";
 const PAPER = "#ffffff";
 

@@ -1,0 +1,111 @@
+"""Drawing with real mouse and touch input gives the right digit from each engine; pad controls work."""
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import DIGIT_STROKES, PREDICTION
+
+
+@pytest.fixture(scope="module")
+def mouse_page(chromium_browser, site_url):
+    from tests.browser.conftest import PageHandle
+    h = PageHandle(chromium_browser, site_url).open()
+    yield h
+    h.close()
+
+
+@pytest.fixture(scope="module")
+def touch_page(chromium_browser, site_url):
+    from tests.browser.conftest import PageHandle
+    h = PageHandle(chromium_browser, site_url, has_touch=True, is_mobile=True, viewport={"width": 390, "height": 844}).open()
+    yield h
+    h.close()
+
+
+@pytest.mark.parametrize("engine", ["tfjs", "python"])
+@pytest.mark.parametrize("digit", sorted(DIGIT_STROKES))
+def test_mouse_drawing_is_recognized(mouse_page, engine, digit):
+    mouse_page.set_engine(engine)
+    mouse_page.clear()
+    mouse_page.draw_mouse(DIGIT_STROKES[digit])
+    r = mouse_page.result(engine)
+    assert r["digit"] == digit, r
+    assert 0.0 < float(r["confidence"]) <= 1.0
+    assert not mouse_page.errors
+
+
+@pytest.mark.parametrize("engine", ["tfjs", "python"])
+@pytest.mark.parametrize("digit", sorted(DIGIT_STROKES))
+def test_touch_drawing_is_recognized(touch_page, engine, digit):
+    touch_page.set_engine(engine)
+    touch_page.clear()
+    touch_page.draw_touch(DIGIT_STROKES[digit])
+    r = touch_page.result(engine)
+    assert r["digit"] == digit, r
+
+
+def test_touch_does_not_scroll_the_page(touch_page):
+    assert touch_page.page.eval_on_selector("[data-testid=pad]", "c => getComputedStyle(c).touchAction") == "none"
+
+
+def test_empty_pad_asks_for_a_digit_and_never_guesses(mouse_page):
+    page = mouse_page.page
+    mouse_page.set_engine("tfjs")
+    mouse_page.draw_mouse(DIGIT_STROKES["1"])
+    mouse_page.result()
+    mouse_page.clear()
+    assert page.get_attribute(PREDICTION, "data-digit") == ""
+    assert page.get_attribute(PREDICTION, "data-confidence") == ""
+    assert "Draw a digit" in page.inner_text(PREDICTION)
+
+
+def _seen(page):
+    return page.evaluate("Array.from(window.__digits.lastResult.image28 || [])")
+
+
+def test_undo_and_keyboard_shortcuts(mouse_page):
+    page = mouse_page.page
+    mouse_page.set_engine("tfjs")
+    mouse_page.clear()
+    mouse_page.draw_mouse(DIGIT_STROKES["1"])
+    assert mouse_page.result()["digit"] == "1"
+    one = _seen(page)
+    mouse_page.draw_mouse(DIGIT_STROKES["0"])  # a second stroke changes what the model sees
+    two = _seen(page)
+    assert two != one
+    page.click("[data-testid=undo]")  # back to the single "1"
+    page.wait_for_selector(f'{PREDICTION}[data-digit="1"]', state="attached")
+    assert _seen(page) == one
+    page.locator("[data-testid=pad]").focus()
+    page.keyboard.press("Control+z")  # undo the last stroke too: the pad is empty again
+    page.wait_for_selector(f'{PREDICTION}[data-digit=""]', state="attached")
+    assert "Draw a digit" in page.inner_text(PREDICTION)
+    mouse_page.draw_mouse(DIGIT_STROKES["7"])
+    assert mouse_page.result()["digit"] == "7"
+    page.keyboard.press("Escape")
+    page.wait_for_selector(f'{PREDICTION}[data-digit=""]', state="attached")
+    mouse_page.draw_mouse(DIGIT_STROKES["0"])
+    assert mouse_page.result()["digit"] == "0"
+    page.keyboard.press("Delete")
+    page.wait_for_selector(f'{PREDICTION}[data-digit=""]', state="attached")
+
+
+def test_compare_mode_shows_agreement(mouse_page):
+    page = mouse_page.page
+    mouse_page.set_engine("compare")
+    mouse_page.clear()
+    mouse_page.draw_mouse(DIGIT_STROKES["7"])
+    assert mouse_page.result("tfjs")["digit"] == "7"
+    box = page.wait_for_selector("#compare[data-agree=true]", state="visible")
+    assert "agree" in box.inner_text()
+    assert float(box.get_attribute("data-max-diff")) < 1e-3
+    mouse_page.set_engine("tfjs")
+
+
+def test_page_has_accessible_labels_and_live_result(mouse_page):
+    page = mouse_page.page
+    assert page.get_attribute(PREDICTION, "aria-live") == "polite"
+    assert page.get_attribute("[data-testid=pad]", "aria-label")
+    assert page.locator("label[for=engine]").count() == 1
+    assert page.locator("label[for=upload]").count() == 1
+    assert page.get_attribute("html", "data-kernels") in ("numpy", "python")
