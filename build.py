@@ -37,6 +37,14 @@ def ensure_npm() -> None:
     _run(["npm", "ci", "--no-audit", "--no-fund"])
 
 
+def ensure_python(extras: str = "", always: bool = False) -> None:
+    """pip-install this project's dependencies (with extras); skipped when nothing is missing unless always."""
+    import importlib.util
+    if not always and all(importlib.util.find_spec(name) for name in ("numpy", "PIL")):
+        return
+    _run([sys.executable, "-m", "pip", "install", "-q", "-e", f".[{extras}]" if extras else "."])
+
+
 def ensure_chromium() -> None:
     if Path("/usr/bin/chromium").exists():
         return
@@ -48,12 +56,13 @@ def ensure_chromium() -> None:
 
 def setup(extras: str = "train,test") -> None:
     ensure_npm()
-    _run([sys.executable, "-m", "pip", "install", "-q", "-e", f".[{extras}]"])
+    ensure_python(extras, always=True)
     ensure_chromium()
 
 
 def cmd_site(args) -> Path:
     ensure_npm()
+    ensure_python()
     from web.build_site import build_site
     return build_site(Path(args.out) if getattr(args, "out", None) else SITE)
 

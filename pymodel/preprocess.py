@@ -9,7 +9,9 @@ Transparency is flattened onto white and colour converted to luma before this po
 1. Reduce: if the longer side exceeds MAX_SIDE, average k x k blocks, k = ceil(longer / MAX_SIDE)
    (edge blocks average the pixels they have). Keeps the pure-Python steps fast on photos.
 2. Polarity: the background level is the median of the border ring (width max(1, min(w, h) // 16)).
-   A light background means dark ink: invert so ink is high. MNIST is light ink on black.
+   The ink is whichever extreme lies farther from it: when the darkest pixel is farther than the
+   brightest, the ink is dark, so invert to make ink high (MNIST is light ink on black). Comparing
+   with the background, not with mid-grey, keeps dim photos and grey paper right.
 3. Background removal: ink = (v - background) / (max - background); a contrast below MIN_CONTRAST is
    an empty image. Then a soft threshold removes paper texture and shadows:
    ink = clamp((ink - NOISE_FLOOR) / (1 - NOISE_FLOOR)).
@@ -51,7 +53,7 @@ PARAMETERS = {
     "min_ink_fraction": MIN_INK_FRACTION,
     "target_stroke": TARGET_STROKE,
     "max_dilate": MAX_DILATE,
-    "polarity": "median of border ring; light background means dark ink",
+    "polarity": "median of border ring is the background; ink is the extreme farther from it",
     "centering": "center of mass",
 }
 
@@ -183,6 +185,8 @@ def preprocess(gray: Sequence[float], width: int, height: int) -> Preprocessed:
     if len(gray) != width * height:
         raise ImageError(f"got {len(gray)} pixel values for a {width}x{height} image (expected {width * height})")
     img = [float(v) for v in gray]
+    if not all(0.0 <= v <= 1.0 for v in img):  # also catches NaN, which compares false
+        raise ImageError("pixel values must be numbers between 0 and 1")
     w, h = width, height
 
     # 1. Reduce.
@@ -192,7 +196,7 @@ def preprocess(gray: Sequence[float], width: int, height: int) -> Preprocessed:
 
     # 2. Polarity.
     background = _border_median(img, w, h)
-    inverted = background > 0.5
+    inverted = background - min(img) > max(img) - background
     if inverted:
         img = [1.0 - v for v in img]
         background = 1.0 - background

@@ -29,7 +29,7 @@ export const PARAMETERS = Object.freeze({
   min_ink_fraction: MIN_INK_FRACTION,
   target_stroke: TARGET_STROKE,
   max_dilate: MAX_DILATE,
-  polarity: "median of border ring; light background means dark ink",
+  polarity: "median of border ring is the background; ink is the extreme farther from it",
   centering: "center of mass",
 });
 
@@ -48,6 +48,12 @@ function maxOf(arr, start, end) {
   // Python's max() over a slice; callers never pass an empty range.
   let m = arr[start];
   for (let i = start + 1; i < end; i++) if (arr[i] > m) m = arr[i];
+  return m;
+}
+
+function minOf(arr, start, end) {
+  let m = arr[start];
+  for (let i = start + 1; i < end; i++) if (arr[i] < m) m = arr[i];
   return m;
 }
 
@@ -249,6 +255,10 @@ export function preprocessGray(gray, width, height) {
     );
   }
   let img = Float64Array.from(gray);
+  for (let i = 0; i < img.length; i++) {
+    // !(a && b) also catches NaN, which compares false, as in the Python version.
+    if (!(img[i] >= 0.0 && img[i] <= 1.0)) throw new Error("pixel values must be numbers between 0 and 1");
+  }
   let w = width;
   let h = height;
 
@@ -260,7 +270,8 @@ export function preprocessGray(gray, width, height) {
 
   // 2. Polarity.
   let background = borderMedian(img, w, h);
-  const inverted = background > 0.5;
+  // The ink is the extreme farther from the background (see the Python docstring).
+  const inverted = background - minOf(img, 0, img.length) > maxOf(img, 0, img.length) - background;
   if (inverted) {
     for (let i = 0; i < img.length; i++) img[i] = 1.0 - img[i];
     background = 1.0 - background;
