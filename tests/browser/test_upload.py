@@ -1,0 +1,74 @@
+"""Uploading, dropping and pasting images of digits: PNG and JPEG, both polarities, both engines."""
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from tests.browser.conftest import PREDICTION, PageHandle, mnist_file
+
+# MNIST test-set indices (labels 7, 2, 1, 0, 4).
+INDICES = [0, 1, 2, 3, 4]
+
+
+@pytest.fixture(scope="module")
+def page(chromium_browser, site_url):
+    h = PageHandle(chromium_browser, site_url).open()
+    yield h
+    h.close()
+
+
+def _expect(page: PageHandle, label: int, engine: str) -> None:
+    r = page.result(engine)
+    assert r["digit"] == str(label), r
+    assert page.page.is_visible("#upload-preview"), "the uploaded image is shown"
+    assert page.page.get_attribute("#upload-preview", "src").startswith("blob:")
+
+
+@pytest.mark.parametrize("fmt,mime", [("PNG", "image/png"), ("JPEG", "image/jpeg")])
+@pytest.mark.parametrize("invert", [False, True], ids=["light-ink", "dark-ink"])
+@pytest.mark.parametrize("engine", ["tfjs", "python"])
+def test_upload_mnist_digits(page, mnist, fmt, mime, invert, engine):
+    images, labels = mnist
+    page.set_engine(engine)
+    for i in INDICES[:3] if engine == "python" else INDICES:
+        page.clear()
+        page.upload_bytes(f"digit{i}.{fmt.lower()}", mime, mnist_file(images[i], fmt, invert))
+        _expect(page, int(labels[i]), engine)
+
+
+def _dispatch_file(page: PageHandle, event: str, data: bytes, name: str, mime: str) -> None:
+    page.page.evaluate(
+        """([event, b64, name, type]) => {
+            const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+            const dt = new DataTransfer();
+            dt.items.add(new File([bytes], name, { type }));
+            const target = event === 'drop' ? document.getElementById('drop-zone') : document;
+            const ev = event === 'drop'
+              ? new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true })
+              : new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true });
+            target.dispatchEvent(ev);
+        }""",
+        [event, base64.b64encode(data).decode(), name, mime],
+    )
+
+
+@pytest.mark.parametrize("event", ["drop", "paste"])
+def test_drop_and_paste_an_image(page, mnist, event):
+    images, labels = mnist
+    page.set_engine("tfjs")
+    page.clear()
+    _dispatch_file(page, event, mnist_file(images[3], "PNG", invert=True), "digit.png", "image/png")
+    _expect(page, int(labels[3]), "tfjs")
+
+
+def test_drawing_after_an_upload_replaces_it(page, mnist):
+    from tests.browser.conftest import DIGIT_STROKES
+    images, labels = mnist
+    page.set_engine("tfjs")
+    page.clear()
+    page.upload_bytes("seven.png", "image/png", mnist_file(images[0]))
+    _expect(page, int(labels[0]), "tfjs")
+    page.draw_mouse(DIGIT_STROKES["1"])
+    page.page.wait_for_selector(f'{PREDICTION}[data-digit="1"]', state="attached")
+    assert not page.page.is_visible("#upload-preview")
