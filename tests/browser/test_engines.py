@@ -1,0 +1,85 @@
+"""The two engines agree; a damaged weights file disables only the Python engine; TF.js does not leak."""
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from tests.browser.conftest import DIGIT_STROKES, PREDICTION, PageHandle, start_server
+
+N_DIGITS = 20
+
+
+@pytest.fixture(scope="module")
+def page(chromium_browser, site_url):
+    h = PageHandle(chromium_browser, site_url).open()
+    yield h
+    h.close()
+
+
+def test_tfjs_matches_pymodel_on_mnist(page, mnist, site_dir):
+    from pymodel import load_model
+    images, labels = mnist
+    cpython = load_model(site_dir / "py" / "pymodel" / "weights")
+    batch = [(images[i].astype(np.float64) / 255.0).ravel().tolist() for i in range(N_DIGITS)]
+    tfjs = page.page.evaluate("async (xs) => Promise.all(xs.map(x => window.__digits.predict28('tfjs', x)))", batch)
+    browser_py = page.page.evaluate("async (xs) => { const out = []; for (const x of xs) out.push(await window.__digits.predict28('python', x)); return out; }", batch)
+    for i, x in enumerate(batch):
+        ref = np.array(cpython.predict28(x))
+        assert np.max(np.abs(np.array(tfjs[i]) - ref)) < 1e-3, (i, tfjs[i], ref)
+        assert np.max(np.abs(np.array(browser_py[i]) - ref)) < 1e-6, i  # same code, same weights, same floats
+    accuracy = np.mean([int(np.argmax(p)) == int(labels[i]) for i, p in enumerate(tfjs)])
+    assert accuracy >= 0.9
+
+
+def test_both_engines_preprocess_identically(page, mnist):
+    """Same grey pixels in: TF.js (preprocess.js) and Python (pymodel.preprocess) see the same 28x28."""
+    images, labels = mnist
+    for i in (0, 1, 5):
+        # dark ink on paper, scaled up 5x with a margin: like a scan
+        img = np.kron(255 - images[i], np.ones((5, 5), np.uint8)).astype(np.float64) / 255.0
+        img = np.pad(img, 20, constant_values=1.0)
+        h, w = img.shape
+        a = page.page.evaluate("([g, w, h]) => window.__digits.recognizeGray('tfjs', g, w, h)", [img.ravel().tolist(), w, h])
+        b = page.page.evaluate("([g, w, h]) => window.__digits.recognizeGray('python', g, w, h)", [img.ravel().tolist(), w, h])
+        seen_a = np.array(list(a["image28"].values()) if isinstance(a["image28"], dict) else a["image28"])
+        assert np.max(np.abs(seen_a - np.array(b["image28"]))) < 1e-5
+        assert np.max(np.abs(np.array(a["probs"]) - np.array(b["probs"]))) < 1e-3
+        assert a["digit"] == b["digit"] == int(labels[i])
+
+
+def test_500_recognitions_do_not_grow_tensor_count(page):
+    page.set_engine("tfjs")
+    page.clear()
+    page.draw_mouse(DIGIT_STROKES["7"])
+    assert page.result("tfjs")["digit"] == "7"
+    before = page.page.evaluate("window.__digits.numTensors()")
+    page.page.evaluate("window.__digits.recognizeRepeatedly(500)")
+    assert page.page.get_attribute(PREDICTION, "data-digit") == "7"
+    assert page.page.evaluate("window.__digits.numTensors()") == before
+
+
+def test_corrupt_weights_disable_only_python(chromium_browser, site_dir, tmp_path):
+    broken = tmp_path / "site"
+    shutil.copytree(site_dir, broken)
+    npz = broken / "py" / "pymodel" / "weights" / "digits.npz"
+    data = bytearray(npz.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one flipped byte: the sha256 check must catch it
+    npz.write_bytes(bytes(data))
+    url, server = start_server(broken)
+    h = PageHandle(chromium_browser, url)
+    try:
+        h.open(python=False)
+        h.wait_python("error")
+        status = h.page.inner_text("#status-python")
+        assert "sha256" in status and "digits.npz" in status, status
+        # TF.js keeps working, also with the Python engine selected (it answers and says why).
+        h.set_engine("python")
+        h.draw_mouse(DIGIT_STROKES["7"])
+        r = h.result("tfjs")
+        assert r["digit"] == "7"
+        assert "Python engine unavailable" in h.page.inner_text("#engine-line")
+    finally:
+        h.close()
+        server.shutdown()

@@ -1,0 +1,59 @@
+"""Zero requests to other origins, a strict CSP that nothing violates, and a reload with the network cut."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from tests.browser.conftest import DIGIT_STROKES, PREDICTION, PageHandle
+
+
+def test_every_request_stays_on_the_site_and_csp_holds(chromium_browser, site_url):
+    h = PageHandle(chromium_browser, site_url).open()  # both engines loaded: page and worker requests
+    try:
+        h.set_engine("compare")
+        h.draw_mouse(DIGIT_STROKES["7"])
+        h.page.wait_for_selector("#compare[data-agree]", state="visible")
+        origin = urlsplit(site_url)
+        assert h.requests, "requests were recorded"
+        foreign = [u for u in h.requests if urlsplit(u)[:2] != origin[:2] and not u.startswith(("blob:", "data:"))]
+        assert foreign == []
+        assert all(urlsplit(u).hostname == "127.0.0.1" for u in h.requests if not u.startswith(("blob:", "data:")))
+        # The Python worker's own downloads are in the log too (the runtime and the weights).
+        assert any(u.endswith("pyodide.asm.wasm") for u in h.requests)
+        assert any(u.endswith("digits.npz") for u in h.requests)
+        csp = h.page.get_attribute('meta[http-equiv="Content-Security-Policy"]', "content")
+        assert "default-src 'self'" in csp and "'unsafe-eval'" not in csp.replace("'wasm-unsafe-eval'", "")
+        assert "'unsafe-inline'" not in csp
+        assert h.page.evaluate("window.__csp") == []
+        assert not h.errors, h.errors
+    finally:
+        h.close()
+
+
+def test_reload_offline_after_service_worker_install(chromium_browser, site_url):
+    h = PageHandle(chromium_browser, site_url).open(python=False)
+    try:
+        page = h.page
+        # The service worker has precached every file and controls the page.
+        page.wait_for_selector("html[data-offline=ready]", state="attached", timeout=60_000)
+        for _ in range(600):
+            if page.evaluate("!!navigator.serviceWorker.controller"):
+                break
+            page.wait_for_timeout(100)
+        assert page.evaluate("!!navigator.serviceWorker.controller")
+        h.context.set_offline(True)
+        h.requests.clear()
+        page.reload()
+        page.wait_for_selector("html[data-tfjs=ready]", state="attached")
+        h.draw_mouse(DIGIT_STROKES["7"])
+        assert h.result("tfjs")["digit"] == "7"
+        # Python loads from the cache too.
+        h.wait_python("ready")
+        h.set_engine("python")
+        h.clear()
+        h.draw_mouse(DIGIT_STROKES["0"])
+        assert h.result("python")["digit"] == "0"
+        manifest = page.evaluate("fetch('manifest.webmanifest').then(r => r.json())")
+        assert manifest["icons"] and manifest["start_url"] == "./"
+    finally:
+        h.context.set_offline(False)
+        h.close()
