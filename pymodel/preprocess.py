@@ -15,7 +15,9 @@ Transparency is flattened onto white and colour converted to luma before this po
 3. Background removal: ink = (v - background) / (max - background); a contrast below MIN_CONTRAST is
    an empty image. Then a soft threshold removes paper texture and shadows:
    ink = clamp((ink - NOISE_FLOOR) / (1 - NOISE_FLOOR)).
-4. Empty: fewer than max(MIN_INK_PIXELS, MIN_INK_FRACTION * area) pixels above 0.5 is reported empty.
+4. Specks: 8-connected blobs of ink whose total ink is below SPECK_FRACTION of the heaviest blob are
+   erased (dust, a paper edge, a stray tap), so they cannot stretch the crop of step 5.
+   Then empty: fewer than max(MIN_INK_PIXELS, MIN_INK_FRACTION * area) pixels above 0.5 is reported empty.
 5. Crop to the bounding box of the remaining ink.
 6. Stroke width: a thin line (a pen in a photo, a fine stylus) would fade to nothing when shrunk, so
    strokes narrower than TARGET_STROKE (in 28x28 pixels) are dilated first. Width is estimated as
@@ -42,6 +44,7 @@ MIN_INK_PIXELS = 4
 MIN_INK_FRACTION = 0.0002
 TARGET_STROKE = 2.0  # MNIST strokes are about 2-3 px wide at 28x28
 MAX_DILATE = 8
+SPECK_FRACTION = 0.05
 
 PARAMETERS = {
     "size": SIZE,
@@ -53,6 +56,7 @@ PARAMETERS = {
     "min_ink_fraction": MIN_INK_FRACTION,
     "target_stroke": TARGET_STROKE,
     "max_dilate": MAX_DILATE,
+    "speck_fraction": SPECK_FRACTION,
     "polarity": "median of border ring is the background; ink is the extreme farther from it",
     "centering": "center of mass",
 }
@@ -118,6 +122,38 @@ def _dilate(img: list[float], w: int, h: int, r: int) -> list[float]:
         for y in range(h):
             out[y * w + x] = max(col[max(0, y - r):y + r + 1])
     return out
+
+
+def _drop_specks(img: list[float], w: int, h: int) -> None:
+    """Erase 8-connected ink blobs lighter than SPECK_FRACTION of the heaviest, in place. The blob masses
+    are summed pixel by pixel in depth-first order, so the JavaScript port adds in the same order."""
+    label = [0] * (w * h)
+    blobs: list[tuple[float, list[int]]] = []
+    for start in range(w * h):
+        if img[start] <= 0.0 or label[start]:
+            continue
+        n = len(blobs) + 1
+        label[start] = n
+        stack, pixels, mass = [start], [], 0.0
+        while stack:
+            i = stack.pop()
+            pixels.append(i)
+            mass += img[i]
+            y, x = divmod(i, w)
+            for ny in (y - 1, y, y + 1):
+                if 0 <= ny < h:
+                    for nx in (x - 1, x, x + 1):
+                        j = ny * w + nx
+                        if 0 <= nx < w and img[j] > 0.0 and not label[j]:
+                            label[j] = n
+                            stack.append(j)
+        blobs.append((mass, pixels))
+    if len(blobs) > 1:
+        heaviest = max(m for m, _ in blobs)
+        for m, pixels in blobs:
+            if m < SPECK_FRACTION * heaviest:
+                for i in pixels:
+                    img[i] = 0.0
 
 
 def _stroke_width(img: list[float], w: int, h: int) -> float:
@@ -210,7 +246,8 @@ def preprocess(gray: Sequence[float], width: int, height: int) -> Preprocessed:
     offset = background + NOISE_FLOOR * contrast
     img = [min(1.0, max(0.0, (v - offset) * scale)) for v in img]
 
-    # 4. Empty.
+    # 4. Specks, then empty.
+    _drop_specks(img, w, h)
     strong = sum(1 for v in img if v > 0.5)
     if strong < max(MIN_INK_PIXELS, MIN_INK_FRACTION * w * h):
         return Preprocessed(None, True, inverted)

@@ -223,3 +223,29 @@ def test_bad_sizes_raise_image_error(gray, width, height):
 
 def test_image_error_is_a_value_error():
     assert issubclass(ImageError, ValueError)
+
+
+def test_stray_speck_does_not_move_or_shrink_the_digit():
+    clean = seven((200, 200), (60, 50, 140, 150), 8)
+    dusty = clean.copy()
+    ImageDraw.Draw(dusty).ellipse((185, 185, 188, 188), fill=0)  # a dark speck in the far corner
+    a, b = check_output(run(clean)), check_output(run(dusty))
+    assert max(abs(x - y) for x, y in zip(a, b)) < 1e-9
+
+
+def test_detached_stroke_of_a_digit_is_kept(monkeypatch):
+    # A "5" drawn as two strokes: the top bar does not touch the body and must survive the speck filter.
+    img = Image.new("L", (200, 200), 255)
+    d = ImageDraw.Draw(img)
+    d.line([(70, 40), (140, 40)], fill=0, width=9)
+    d.line([(70, 55), (65, 100), (110, 95), (130, 130), (110, 165), (65, 160)], fill=0, width=9)
+    out = check_output(run(img))
+    import pymodel.preprocess as module
+    monkeypatch.setattr(module, "SPECK_FRACTION", 0.0)  # nothing erased
+    assert out == check_output(run(img))
+
+
+@pytest.mark.parametrize("bad", [float("nan"), 1.5, -0.1])
+def test_out_of_range_pixels_raise(bad):
+    with pytest.raises(ImageError, match="between 0 and 1"):
+        preprocess([0.0, bad, 0.0, 0.0], 2, 2)

@@ -18,6 +18,7 @@ export const MIN_INK_PIXELS = 4;
 export const MIN_INK_FRACTION = 0.0002;
 export const TARGET_STROKE = 2.0; // MNIST strokes are about 2-3 px wide at 28x28
 export const MAX_DILATE = 8;
+export const SPECK_FRACTION = 0.05;
 
 export const PARAMETERS = Object.freeze({
   size: SIZE,
@@ -29,6 +30,7 @@ export const PARAMETERS = Object.freeze({
   min_ink_fraction: MIN_INK_FRACTION,
   target_stroke: TARGET_STROKE,
   max_dilate: MAX_DILATE,
+  speck_fraction: SPECK_FRACTION,
   polarity: "median of border ring is the background; ink is the extreme farther from it",
   centering: "center of mass",
 });
@@ -167,6 +169,48 @@ function dilate(img, w, h, r) {
 }
 
 // 2 * area / perimeter of the ink mask (pixels above 0.5), in source pixels.
+/**
+ * Erase 8-connected ink blobs lighter than SPECK_FRACTION of the heaviest, in place (Python: _drop_specks).
+ * Same depth-first order and neighbour order as Python, so each blob's mass is summed identically.
+ */
+function dropSpecks(img, w, h) {
+  const label = new Int32Array(w * h);
+  const blobs = [];
+  for (let start = 0; start < w * h; start++) {
+    if (img[start] <= 0.0 || label[start]) continue;
+    const n = blobs.length + 1;
+    label[start] = n;
+    const stack = [start];
+    const pixels = [];
+    let mass = 0.0;
+    while (stack.length) {
+      const i = stack.pop();
+      pixels.push(i);
+      mass += img[i];
+      const y = Math.floor(i / w);
+      const x = i - y * w;
+      for (let ny = y - 1; ny <= y + 1; ny++) {
+        if (ny < 0 || ny >= h) continue;
+        for (let nx = x - 1; nx <= x + 1; nx++) {
+          const j = ny * w + nx;
+          if (nx >= 0 && nx < w && img[j] > 0.0 && !label[j]) {
+            label[j] = n;
+            stack.push(j);
+          }
+        }
+      }
+    }
+    blobs.push({ mass, pixels });
+  }
+  if (blobs.length > 1) {
+    let heaviest = blobs[0].mass;
+    for (const b of blobs) if (b.mass > heaviest) heaviest = b.mass;
+    for (const b of blobs) {
+      if (b.mass < SPECK_FRACTION * heaviest) for (const i of b.pixels) img[i] = 0.0;
+    }
+  }
+}
+
 function strokeWidth(img, w, h) {
   let area = 0;
   let edges = 0;
@@ -287,7 +331,8 @@ export function preprocessGray(gray, width, height) {
     img[i] = Math.min(1.0, Math.max(0.0, (img[i] - offset) * scale));
   }
 
-  // 4. Empty.
+  // 4. Specks, then empty.
+  dropSpecks(img, w, h);
   let strong = 0;
   for (let i = 0; i < img.length; i++) if (img[i] > 0.5) strong += 1;
   if (strong < Math.max(MIN_INK_PIXELS, MIN_INK_FRACTION * w * h)) {
