@@ -350,12 +350,14 @@ async function loadJson(url) {
   return res.json();
 }
 
-async function startTfjs(config) {
+async function startTfjs(config, scripts) {
   setEngineStatus("tfjs", "loading", "TF.js: loading…");
   try {
+    await scripts;
     const engine = new TfjsEngine({ modelUrl: new URL(config.tfjs_model, siteUrl).href, backend: params.get("backend") });
     await engine.init();
     state.tfjs = engine;
+    window.__digits.timings.tfjsReady = performance.now(); // ms since navigation start
     setEngineStatus("tfjs", "ready", `TF.js: ready (${engine.backend})`);
     if (state.input) recognize();
   } catch (err) {
@@ -365,12 +367,11 @@ async function startTfjs(config) {
   }
 }
 
-async function startPython(config) {
+function bootPython() {
+  // The worker is created before anything else so Pyodide's 10 MB download and compile start at once.
   setEngineStatus("python", "loading", "Python: loading…");
   const bar = $("python-progress");
   const engine = new PythonEngine({
-    siteUrl,
-    config,
     onProgress: (p, text) => {
       state.pythonProgress = p;
       bar.value = p;
@@ -378,8 +379,16 @@ async function startPython(config) {
     },
   });
   state.python = engine;
+  engine.start();
+  return engine;
+}
+
+async function startPython(engine, config) {
+  // ?pykernels=python forces pure-Python kernels even where NumPy is vendored (benchmark comparisons).
+  const pyConfig = { ...config, backend: params.get("pykernels") === "python" ? "python" : "auto" };
   try {
-    const info = await engine.start();
+    const info = await engine.init(pyConfig);
+    window.__digits.timings.pythonReady = performance.now();
     setKernels(info.backend === "numpy" ? "numpy" : "python");
     const kernels = info.backend === "numpy" ? "NumPy" : "pure-Python kernels";
     setEngineStatus("python", "ready", `Python ${info.pythonVersion}: ready (${kernels})`);
@@ -390,6 +399,17 @@ async function startPython(config) {
     setEngineStatus("python", "error", `Python engine failed: ${err.message}`);
     if ($("engine").value !== "tfjs") recognize();
   }
+}
+
+function loadScript(src) {
+  return new Promise((resolve, reject) => {
+    const el = document.createElement("script");
+    el.src = src;
+    el.async = false;
+    el.onload = resolve;
+    el.onerror = () => reject(new Error(`${src} could not be loaded`));
+    document.head.append(el);
+  });
 }
 
 function registerServiceWorker() {
@@ -410,6 +430,7 @@ function exposeHooks() {
   const toGray = (g) => Float64Array.from(g);
   window.__digits = {
     config: null,
+    timings: {},
     tfjsReady: null,
     pythonReady: null,
     get lastResult() { return state.lastResult; },
@@ -444,14 +465,17 @@ function exposeHooks() {
 }
 
 async function main() {
+  exposeHooks();
+  const python = bootPython();
+  // TF.js is loaded from here, after the worker exists, instead of blocking this module as a classic script.
+  const tfScripts = loadScript("vendor/tfjs/tf.min.js").then(() => loadScript("vendor/tfjs/tf-backend-wasm.min.js"));
+  tfScripts.catch(() => {});
   buildBars();
   renderBars(null);
   renderSeen(null);
-  exposeHooks();
   pad = new DrawingPad($("pad"), { onStrokeEnd, onChange: onPadChange });
   bindInputs();
   showResult({ engine: "tfjs", empty: true, probs: [], image28: null, ms: 0 });
-  $("engine-line").textContent = "";
   let config;
   try {
     config = await loadJson(new URL("config.json", siteUrl).href);
@@ -459,19 +483,19 @@ async function main() {
     showMessage(`The site is incomplete (config.json: ${err.message}).`);
     setEngineStatus("tfjs", "error", "TF.js: site config missing");
     setEngineStatus("python", "error", "Python: site config missing");
+    python.fail("site config missing");
     return;
   }
   window.__digits.config = config;
   setKernels(config.numpy_wheel ? "numpy" : "python");
+  window.__digits.pythonReady = startPython(python, config);
   try {
     const manifest = await loadJson(new URL(config.manifest, siteUrl).href);
     if (typeof manifest.unsure_threshold === "number") state.threshold = manifest.unsure_threshold;
   } catch (err) {
     console.warn("model card not readable; default unsure threshold", err);
   }
-  // TF.js first (small, fast); Python starts at the same time in its worker and never blocks the page.
-  window.__digits.pythonReady = startPython(config);
-  window.__digits.tfjsReady = startTfjs(config).catch(() => {});
+  window.__digits.tfjsReady = startTfjs(config, tfScripts).catch(() => {});
   registerServiceWorker();
 }
 

@@ -5,6 +5,7 @@
 import { loadPyodide } from "../vendor/pyodide/pyodide.mjs";
 
 const HOME = "/home/pyodide/site";
+const SITE_URL = new URL("../", import.meta.url).href;
 let pyodide = null;
 let api = null; // Python callables: recognize(gray, w, h) -> JSON, predict28(img) -> JSON
 
@@ -16,12 +17,12 @@ async function fetchBytes(url) {
   return new Uint8Array(await res.arrayBuffer());
 }
 
-const DRIVER = `
+const driver = (backend) => `
 import json, sys, time
 sys.path.insert(0, ${JSON.stringify(HOME)})
 from pymodel import load_model, WeightsError
 
-model = load_model(${JSON.stringify(HOME + "/pymodel/weights")})
+model = load_model(${JSON.stringify(HOME + "/pymodel/weights")}, backend=${JSON.stringify(backend)})
 
 def _floats(js_array):
     # A JS typed array arrives as a JsProxy; to_py() copies it into a memoryview of doubles/floats.
@@ -42,12 +43,17 @@ def info():
     return json.dumps({"backend": model.backend, "unsure_threshold": model.unsure_threshold})
 `;
 
-async function init({ siteUrl, config }) {
-  progress(5, "starting Python runtime");
-  pyodide = await loadPyodide({ indexURL: new URL("vendor/pyodide/", siteUrl).href });
+// Start the runtime the moment the worker exists, in parallel with the page fetching its config and TF.js.
+const runtime = loadPyodide({ indexURL: new URL("vendor/pyodide/", SITE_URL).href });
+runtime.catch(() => {}); // reported by init(), not as an unhandled rejection
+progress(5, "starting Python runtime");
+
+async function init({ config }) {
+  const siteUrl = SITE_URL;
+  pyodide = await runtime;
   progress(60, "Python runtime started");
   let numpyError = null;
-  if (config.numpy_wheel) {
+  if (config.numpy_wheel && config.backend !== "python") {
     progress(65, "loading NumPy");
     try {
       // The wheel sits next to pyodide-lock.json, so loadPackage resolves it locally and checks its sha256.
@@ -67,7 +73,7 @@ async function init({ siteUrl, config }) {
   }
   progress(96, "checking weights");
   try {
-    await pyodide.runPythonAsync(DRIVER);
+    await pyodide.runPythonAsync(driver(config.backend === "python" ? "python" : "auto"));
   } catch (err) {
     // WeightsError's message is the useful part; drop Pyodide's Python traceback.
     const text = String(err && err.message ? err.message : err);

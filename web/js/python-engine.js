@@ -1,9 +1,7 @@
 // Main-thread side of the Python engine: starts the worker and turns its messages into promises.
 
 export class PythonEngine {
-  constructor({ siteUrl, config, onProgress }) {
-    this.siteUrl = siteUrl;
-    this.config = config;
+  constructor({ onProgress }) {
     this.onProgress = onProgress || (() => {});
     this.pending = new Map();
     this.nextId = 1;
@@ -11,7 +9,10 @@ export class PythonEngine {
     this.worker = null;
   }
 
-  /** Resolves with {backend, unsure_threshold, ...} when pymodel is loaded; rejects with a readable error. */
+  /**
+   * Create the worker now (it starts loading Pyodide at once); `init(config)` later tells it what to load.
+   * `ready` resolves with {backend, unsure_threshold, ...} when pymodel is loaded, or rejects with a readable error.
+   */
   start() {
     this.ready = new Promise((resolve, reject) => {
       let worker;
@@ -43,9 +44,19 @@ export class PythonEngine {
           else p.reject(new Error(data.error));
         }
       };
-      worker.postMessage({ type: "init", siteUrl: this.siteUrl, config: this.config });
     });
+    this.ready.catch(() => {}); // the caller handles it; avoid an unhandled-rejection report meanwhile
     return this.ready;
+  }
+
+  init(config) {
+    this.worker.postMessage({ type: "init", config });
+    return this.ready;
+  }
+
+  fail(message) {
+    if (this.worker) this.worker.terminate();
+    this._failAll(new Error(message));
   }
 
   _failAll(err) {
