@@ -496,7 +496,9 @@ async function main() {
     console.warn("model card not readable; default unsure threshold", err);
   }
   window.__digits.tfjsReady = startTfjs(config, tfScripts).catch(() => {});
-  registerServiceWorker();
+  // Precaching downloads the whole site again (bypassing the HTTP cache, so the cache holds exactly this
+  // build); wait until both engines have loaded so it does not compete with them on a first visit.
+  Promise.allSettled([window.__digits.tfjsReady, window.__digits.pythonReady]).then(registerServiceWorker);
 }
 
 main();
