@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import base64
+import io
+
+import numpy as np
 
 import pytest
 
@@ -72,3 +75,32 @@ def test_drawing_after_an_upload_replaces_it(page, mnist):
     page.draw_mouse(DIGIT_STROKES["1"])
     page.page.wait_for_selector(f'{PREDICTION}[data-digit="1"]', state="attached")
     assert not page.page.is_visible("#upload-preview")
+
+
+def test_low_confidence_is_shown_as_unsure(page, mnist, site_dir):
+    """An MNIST digit the model is unsure about (below the model card's threshold) is labelled "Unsure"."""
+    from PIL import Image
+
+    from pymodel import load_model
+    images, _ = mnist
+    model = load_model(site_dir / "py" / "pymodel" / "weights", backend="numpy")
+    probs = model.predict_batch(images[:2000].astype("float32") / 255.0)
+    candidates = [int(i) for i in np.argsort(probs.max(axis=1))[:10]]
+    for i in candidates:
+        big = np.asarray(Image.fromarray(images[i]).resize((252, 252), Image.BILINEAR))
+        expected = model.recognize_gray((big.astype(np.float64) / 255.0).ravel().tolist(), 252, 252)
+        if not expected.empty and expected.unsure:
+            break
+    else:
+        pytest.skip("no MNIST test digit among the least confident gives an unsure answer")
+    buf = io.BytesIO()
+    Image.fromarray(big).save(buf, "PNG")
+    for engine in ("tfjs", "python"):
+        page.set_engine(engine)
+        page.clear()
+        page.upload_bytes("hard.png", "image/png", buf.getvalue())
+        r = page.result(engine)
+        assert r["digit"] == str(expected.digit)
+        assert float(r["confidence"]) < model.unsure_threshold
+        assert page.page.get_attribute(PREDICTION, "data-unsure") == "true"
+        assert "Unsure" in page.page.inner_text(PREDICTION)

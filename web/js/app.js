@@ -88,6 +88,7 @@ function showResult(r, note = "") {
   state.lastResult = r;
   const el = $("prediction");
   el.dataset.engine = r.engine;
+  el.dataset.unsure = String(Boolean(!r.empty && r.unsure));
   if (r.empty) {
     el.dataset.digit = "";
     el.dataset.confidence = "";
