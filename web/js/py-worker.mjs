@@ -50,6 +50,17 @@ progress(5, "starting Python runtime");
 
 async function init({ config }) {
   const siteUrl = SITE_URL;
+  // pymodel's files are small: fetch them all now, in parallel with the runtime still loading.
+  const files = config.pymodel_files;
+  let fetched = 0;
+  const downloads = Promise.all(
+    files.map(async (rel) => {
+      const bytes = await fetchBytes(new URL(rel, siteUrl).href);
+      fetched++;
+      return [rel, bytes];
+    }),
+  );
+  downloads.catch(() => {}); // awaited below
   pyodide = await runtime;
   progress(60, "Python runtime started");
   let numpyError = null;
@@ -62,11 +73,8 @@ async function init({ config }) {
       numpyError = String(err);
     }
   }
-  const files = config.pymodel_files;
-  for (let i = 0; i < files.length; i++) {
-    const rel = files[i];
-    progress(75 + Math.round((20 * i) / files.length), `loading ${rel.split("/").pop()}`);
-    const bytes = await fetchBytes(new URL(rel, siteUrl).href);
+  progress(80, `loading pymodel (${fetched}/${files.length} files)`);
+  for (const [rel, bytes] of await downloads) {
     const dest = `${HOME}/${rel.replace(/^py\//, "")}`;
     pyodide.FS.mkdirTree(dest.slice(0, dest.lastIndexOf("/")));
     pyodide.FS.writeFile(dest, bytes);

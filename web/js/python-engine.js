@@ -15,21 +15,23 @@ export class PythonEngine {
    */
   start() {
     this.ready = new Promise((resolve, reject) => {
+      const boot = window.__pyBoot;
       let worker;
       try {
-        worker = new Worker(new URL("./py-worker.mjs", import.meta.url), { type: "module" });
+        if (boot && boot.error) throw boot.error;
+        worker = boot && boot.worker ? boot.worker : new Worker(new URL("./py-worker.mjs", import.meta.url), { type: "module" });
       } catch (err) {
         reject(new Error(`this browser cannot start a module worker (${err.message})`));
         return;
       }
       this.worker = worker;
-      worker.onerror = (event) => {
-        event.preventDefault();
-        const err = new Error(event.message || "the Python worker failed to start");
+      const onError = (event) => {
+        if (event.preventDefault) event.preventDefault();
+        const err = new Error(event.message || "the Python worker failed to start (its script could not be loaded)");
         reject(err);
         this._failAll(err);
       };
-      worker.onmessage = ({ data }) => {
+      const onMessage = ({ data }) => {
         if (data.type === "progress") this.onProgress(data.pct, data.text);
         else if (data.type === "ready") {
           this.info = data;
@@ -44,6 +46,12 @@ export class PythonEngine {
           else p.reject(new Error(data.error));
         }
       };
+      worker.onerror = onError;
+      worker.onmessage = onMessage;
+      if (boot && boot.early) {
+        boot.stop();
+        for (const event of boot.early.splice(0)) (event.type === "error" ? onError : onMessage)(event);
+      }
     });
     this.ready.catch(() => {}); // the caller handles it; avoid an unhandled-rejection report meanwhile
     return this.ready;
