@@ -83,3 +83,29 @@ def test_corrupt_weights_disable_only_python(chromium_browser, site_dir, tmp_pat
     finally:
         h.close()
         server.shutdown()
+
+
+def test_drawing_works_while_python_is_still_loading(chromium_browser, site_url):
+    """Hold back Pyodide's wasm: the page stays usable, TF.js answers, and the Python status shows progress."""
+    h = PageHandle(chromium_browser, site_url)
+    held = []
+    h.context.route("**/pyodide.asm.wasm", lambda route: held.append(route))
+    try:
+        h.open(python=False)
+        page = h.page
+        assert page.get_attribute("html", "data-python") == "loading"
+        assert page.is_visible("#python-progress")
+        h.set_engine("python")
+        h.draw_mouse(DIGIT_STROKES["1"])
+        assert h.result("tfjs")["digit"] == "1"
+        assert "Python still loading" in page.inner_text("#engine-line")
+        assert page.get_attribute("html", "data-python") == "loading"
+        assert held, "the worker's request for pyodide.asm.wasm is being held"
+        for route in held:
+            route.continue_()
+        h.context.unroute("**/pyodide.asm.wasm")
+        h.wait_python("ready")
+        # Once ready, the waiting drawing is answered by Python itself.
+        assert h.result("python")["digit"] == "1"
+    finally:
+        h.close()
