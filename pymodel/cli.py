@@ -59,6 +59,42 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Per-digit forward-pass latency of each available backend on this Python (a benchmark, not a test)."""
+    import platform
+    import statistics
+    import time
+
+    from pymodel.model import numpy_available
+    from pymodel.preprocess import preprocess
+
+    model_images = [[((x * 7 + y * 13 + i) % 17) / 16.0 for y in range(28) for x in range(28)] for i in range(args.n)]
+    rows = []
+    for backend in [b for b in ("numpy", "python") if b == "python" or numpy_available()]:
+        model = load_model(args.weights, backend)
+        model.predict28(model_images[0])  # warm-up
+        times = []
+        for img in model_images:
+            t = time.perf_counter()
+            model.predict28(img)
+            times.append((time.perf_counter() - t) * 1000)
+        times.sort()
+        rows.append((backend, statistics.median(times), times[int(0.95 * (len(times) - 1))]))
+    canvas = [0.0] * (256 * 256)
+    for y in range(60, 200):
+        for x in range(120, 136):
+            canvas[y * 256 + x] = 1.0
+    t = time.perf_counter()
+    preprocess(canvas, 256, 256)
+    pre_ms = (time.perf_counter() - t) * 1000
+    print(f"Python {platform.python_version()} on {platform.machine()}, {args.n} digits per backend")
+    print("| backend | median ms/digit | p95 ms/digit |\n|---|---|---|")
+    for backend, median, p95 in rows:
+        print(f"| {backend} | {median:.2f} | {p95:.2f} |")
+    print(f"preprocess of a 256x256 drawing: {pre_ms:.1f} ms")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pymodel", description="Recognize handwritten digits.")
     parser.add_argument("--weights", type=Path, default=DEFAULT_DIR, help="folder with digits.json and digits.npz")
@@ -73,6 +109,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--labels", required=True, type=Path)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_evaluate)
+    p = sub.add_parser("bench", help="per-digit latency of each backend on this Python")
+    p.add_argument("-n", type=int, default=50, help="digits per backend")
+    p.set_defaults(func=cmd_bench)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

@@ -66,6 +66,9 @@ def train(out_dir: Path, cfg: TrainConfig) -> dict:
     """Train and save `model.keras` plus `history.json` into out_dir; return the training summary."""
     out_dir.mkdir(parents=True, exist_ok=True)
     keras.utils.set_random_seed(cfg.seed)
+    # Same seed, same machine type, same library versions -> the same weights, so a fresh clone
+    # reproduces the shipped figures. Costs some speed (tf.data runs random maps deterministically).
+    tf.config.experimental.enable_op_determinism()
     images, labels = load_split("train")
     (x_tr, y_tr), (x_val, y_val) = split_train_val(images, labels, cfg)
     x_tr, x_val = to_float(x_tr), to_float(x_val)
