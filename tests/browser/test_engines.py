@@ -109,3 +109,30 @@ def test_drawing_works_while_python_is_still_loading(chromium_browser, site_url)
         assert h.result("python")["digit"] == "1"
     finally:
         h.close()
+
+
+def test_a_vendored_numpy_wheel_that_fails_to_load_falls_back_to_pure_python(chromium_browser, site_dir, tmp_path):
+    """The NumPy path: config names a wheel next to pyodide-lock.json; a wheel that fails Pyodide's sha256
+    check must leave the engine working on pure-Python kernels, and the page must say so."""
+    import json
+    site = tmp_path / "site"
+    shutil.copytree(site_dir, site)
+    lock = json.loads((site / "vendor" / "pyodide" / "pyodide-lock.json").read_text())
+    wheel = lock["packages"]["numpy"]["file_name"]
+    (site / "vendor" / "pyodide" / wheel).write_bytes(b"PK\x03\x04 not really a wheel")
+    config = json.loads((site / "config.json").read_text())
+    config["numpy_wheel"] = wheel
+    (site / "config.json").write_text(json.dumps(config))
+    url, server = start_server(site)
+    h = PageHandle(chromium_browser, url)
+    try:
+        h.open(python=True)
+        assert any(u.endswith(wheel) for u in h.requests), "the worker asked for the vendored wheel"
+        assert h.page.get_attribute("html", "data-kernels") == "python"
+        assert "NumPy could not load" in h.message()
+        h.set_engine("python")
+        h.draw_mouse(DIGIT_STROKES["0"])
+        assert h.result("python")["digit"] == "0"
+    finally:
+        h.close()
+        server.shutdown()
