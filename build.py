@@ -45,19 +45,36 @@ def ensure_python(extras: str = "", always: bool = False) -> None:
     _run([sys.executable, "-m", "pip", "install", "-q", "-e", f".[{extras}]" if extras else "."])
 
 
-def ensure_chromium() -> None:
-    if Path("/usr/bin/chromium").exists():
+# Browser tests drive Debian's chromium; the handwriting fonts render non-MNIST test digits.
+DEBIAN_PACKAGES = {
+    "chromium": "/usr/bin/chromium",
+    "fonts-dkg-handwriting": "/usr/share/fonts/truetype/fifthhorseman/dkg.ttf",
+    "fonts-breip": "/usr/share/fonts/truetype/breip/Breip.ttf",
+    "fonts-bwht": "/usr/share/fonts/opentype/bwht/BecauseWeBuild-Regular.otf",
+    "fonts-humor-sans": "/usr/share/fonts/truetype/humor-sans/Humor-Sans.ttf",
+    "fonts-rufscript": "/usr/share/fonts/truetype/rufscript/Rufscript010.ttf",
+    "fonts-kaushanscript": "/usr/share/fonts/opentype/kaushanscript/KaushanScript-Regular.otf",
+    "fonts-dancingscript": "/usr/share/fonts/opentype/dancingscript/DancingScript-Regular.otf",
+    "fonts-comic-neue": "/usr/share/fonts/opentype/comic-neue/ComicNeue-Regular.otf",
+    "fonts-cabinsketch": "/usr/share/fonts/truetype/cabinsketch/CabinSketch-Regular.ttf",
+}
+
+
+def ensure_debian_packages() -> None:
+    missing = [name for name, path in DEBIAN_PACKAGES.items() if not Path(path).exists()]
+    if not missing:
         return
     if os.geteuid() != 0 or not shutil.which("apt-get"):
-        sys.exit("Browser tests need Debian's chromium at /usr/bin/chromium: run `sudo apt-get install -y chromium`.")
-    _run(["apt-get", "update", "-qq"])
-    _run(["apt-get", "install", "-y", "-qq", "chromium"], env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        sys.exit(f"The tests need Debian packages: run `sudo apt-get install -y {' '.join(missing)}`.")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    _run(["apt-get", "update", "-qq"], env=env)
+    _run(["apt-get", "install", "-y", "-qq", *missing], env=env)
 
 
 def setup(extras: str = "train,test") -> None:
     ensure_npm()
     ensure_python(extras, always=True)
-    ensure_chromium()
+    ensure_debian_packages()
 
 
 def cmd_site(args) -> Path:
