@@ -136,3 +136,25 @@ def test_a_vendored_numpy_wheel_that_fails_to_load_falls_back_to_pure_python(chr
     finally:
         h.close()
         server.shutdown()
+
+
+def test_broken_tfjs_model_disables_only_tfjs(chromium_browser, site_dir, tmp_path):
+    import json
+    broken = tmp_path / "site"
+    shutil.copytree(site_dir, broken)
+    spec = json.loads((broken / "model" / "model.json").read_text())
+    shard = broken / "model" / spec["weightsManifest"][0]["paths"][0]
+    shard.write_bytes(shard.read_bytes()[:1000])  # truncated weights
+    url, server = start_server(broken)
+    h = PageHandle(chromium_browser, url)
+    try:
+        h.page.goto(url)
+        h.page.wait_for_selector("html[data-tfjs=error]", state="attached")
+        assert "TF.js" in h.page.inner_text("#status-tfjs")
+        h.wait_python("ready")
+        h.draw_mouse(DIGIT_STROKES["7"])  # engine selector still says TF.js: Python answers and says why
+        assert h.result("python")["digit"] == "7"
+        assert "TF.js unavailable" in h.page.inner_text("#engine-line")
+    finally:
+        h.close()
+        server.shutdown()

@@ -187,15 +187,17 @@ async function recognize() {
   }
   const mode = $("engine").value;
   try {
-    if (mode === "python" && pythonReady()) {
+    if ((mode === "python" || !state.tfjs) && pythonReady()) {
+      // Python was chosen, or TF.js is not (yet) available: Python answers.
       const r = await runPython(input.gray, input.width, input.height);
       if (seq === state.seq) {
-        showResult(r);
+        showResult(r, mode === "python" ? "" : state.tfjsError ? "TF.js unavailable" : "TF.js still loading");
         showCompare(null, null);
       }
       return;
     }
     if (!state.tfjs) {
+      state.waitingNotice = true;
       showMessage(state.tfjsError ? `TensorFlow.js failed: ${state.tfjsError}` : "TensorFlow.js is still loading…", state.tfjsError ? "error" : "info");
       return;
     }
@@ -360,10 +362,14 @@ async function startTfjs(config, scripts) {
     state.tfjs = engine;
     window.__digits.timings.tfjsReady = performance.now(); // ms since navigation start
     setEngineStatus("tfjs", "ready", `TF.js: ready (${engine.backend})`);
+    if (state.waitingNotice) {
+      state.waitingNotice = false;
+      showMessage("");
+    }
     if (state.input) recognize();
   } catch (err) {
     state.tfjsError = err.message;
-    setEngineStatus("tfjs", "error", `TF.js: ${err.message}`);
+    setEngineStatus("tfjs", "error", `TF.js engine failed: ${err.message}`);
     throw err;
   }
 }

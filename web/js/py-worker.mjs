@@ -86,7 +86,9 @@ async function init({ config }) {
     // WeightsError's message is the useful part; drop Pyodide's Python traceback.
     const text = String(err && err.message ? err.message : err);
     const lines = text.trim().split("\n");
-    throw new Error(lines[lines.length - 1].replace(/^pymodel\.weights\.WeightsError: |^WeightsError: /, ""));
+    const last = lines[lines.length - 1].replace(/^pymodel\.weights\.WeightsError: |^WeightsError: /, "");
+    // Paths inside Pyodide's virtual filesystem mean nothing to the reader: keep just the file name.
+    throw new Error(last.split(`${HOME}/pymodel/weights/`).join(""));
   }
   api = {
     recognize: pyodide.globals.get("recognize"),
