@@ -109,3 +109,23 @@ def test_page_has_accessible_labels_and_live_result(mouse_page):
     assert page.locator("label[for=engine]").count() == 1
     assert page.locator("label[for=upload]").count() == 1
     assert page.get_attribute("html", "data-kernels") in ("numpy", "python")
+
+
+def test_keyboard_focus_is_visible(mouse_page):
+    """Tabbing reaches every control, and each shows a focus outline (on the label for the hidden file input)."""
+    page = mouse_page.page
+    page.locator("body").focus()
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    seen = {}
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        info = page.evaluate("""() => {
+            const el = document.activeElement;
+            const shown = el.id === 'upload' ? document.querySelector('label[for=upload]') : el;
+            const style = getComputedStyle(shown);
+            return { id: el.id, outline: style.outlineStyle, width: parseFloat(style.outlineWidth) };
+        }""")
+        seen[info["id"]] = info
+    for control in ("engine", "undo", "clear", "pad", "upload"):
+        assert control in seen, f"{control} is not reachable with Tab ({list(seen)})"
+        assert seen[control]["outline"] != "none" and seen[control]["width"] >= 2, seen[control]
