@@ -57,3 +57,22 @@ def test_reload_offline_after_service_worker_install(chromium_browser, site_url)
     finally:
         h.context.set_offline(False)
         h.close()
+
+
+def test_site_works_under_a_sub_path(chromium_browser, site_dir, tmp_path):
+    """Like a GitHub Pages project site (https://user.github.io/repo/): everything is relative."""
+    import shutil
+
+    from tests.browser.conftest import start_server
+    shutil.copytree(site_dir, tmp_path / "user" / "repo")
+    url, server = start_server(tmp_path)
+    h = PageHandle(chromium_browser, url + "user/repo/")
+    try:
+        h.open(python=True)
+        h.draw_mouse(DIGIT_STROKES["0"])
+        assert h.result("tfjs")["digit"] == "0"
+        paths = [urlsplit(u).path for u in h.requests if u.startswith(url)]
+        assert paths and all(p.startswith("/user/repo/") for p in paths), [p for p in paths if not p.startswith("/user/repo/")]
+    finally:
+        h.close()
+        server.shutdown()
