@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import threading
@@ -102,7 +103,9 @@ def run(site: Path, tfjs_runs: int = 300, python_runs: int = 30) -> dict:
     url = f"http://127.0.0.1:{server.server_address[1]}/"
     digit, drawing, side = _mnist_digit()
     config = json.loads((site / "config.json").read_text())
-    results: dict = {"machine": {"platform": platform.platform(), "cpus": __import__("os").cpu_count()},
+    results: dict = {"machine": {"platform": platform.platform(), "cpus": os.cpu_count(),
+                                 # Other work on the machine slows every figure; record how busy it was.
+                                 "load_average_1min_at_start": os.getloadavg()[0]},
                      "numpy_wheel": config.get("numpy_wheel"), "tfjs": {}, "python": {}}
     try:
         with sync_playwright() as p:
@@ -193,7 +196,11 @@ def table(r: dict) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     line = lambda row: "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths)) + " |"  # noqa: E731
     out = [line(rows[0]), "|" + "|".join("-" * (w + 2) for w in widths) + "|"] + [line(row) for row in rows[1:]]
-    return "\n".join(out) + f"\n\nChromium {r.get('browser')} headless on {r['machine']['platform']}, {r['machine']['cpus']} CPUs; cold loads from 127.0.0.1.\n"
+    m = r["machine"]
+    return "\n".join(out) + (
+        f"\n\nChromium {r.get('browser')} headless on {m['platform']}, {m['cpus']} CPUs "
+        f"(1-minute load average {m['load_average_1min_at_start']:.1f} at start); cold loads from 127.0.0.1.\n"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
