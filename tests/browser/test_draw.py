@@ -39,9 +39,13 @@ def test_mouse_drawing_is_recognized(mouse_page, engine, digit):
 def test_touch_drawing_is_recognized(touch_page, engine, digit):
     touch_page.set_engine(engine)
     touch_page.clear()
+    touch_page.page.evaluate("""() => { window.__pointerTypes = new Set();
+        document.querySelector('[data-testid=pad]').addEventListener('pointerdown',
+            e => window.__pointerTypes.add(e.pointerType)); }""")
     touch_page.draw_touch(DIGIT_STROKES[digit])
     r = touch_page.result(engine)
     assert r["digit"] == digit, r
+    assert touch_page.page.evaluate("[...window.__pointerTypes]") == ["touch"]
 
 
 def test_touch_does_not_scroll_the_page(touch_page):
