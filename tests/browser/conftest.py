@@ -134,6 +134,19 @@ class PageHandle:
             cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
         cdp.detach()
 
+    def draw_pen(self, strokes):
+        """A stylus through the DevTools protocol (mouse events with pointerType "pen")."""
+        box = self.pad_box()
+        cdp = self.context.new_cdp_session(self.page)
+        for stroke in strokes:
+            pts = [(box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx, fy in stroke]
+            common = {"pointerType": "pen", "button": "left", "clickCount": 1, "force": 0.5}
+            cdp.send("Input.dispatchMouseEvent", {"type": "mousePressed", "x": pts[0][0], "y": pts[0][1], **common})
+            for x, y in pts[1:]:
+                cdp.send("Input.dispatchMouseEvent", {"type": "mouseMoved", "x": x, "y": y, "buttons": 1, **common})
+            cdp.send("Input.dispatchMouseEvent", {"type": "mouseReleased", "x": pts[-1][0], "y": pts[-1][1], **common})
+        cdp.detach()
+
     def result(self, engine: str | None = None) -> dict:
         """Wait for a non-empty answer (from `engine` if given) and return the prediction's attributes."""
         sel = f'{PREDICTION}:not([data-digit=""])'

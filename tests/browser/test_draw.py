@@ -48,6 +48,19 @@ def test_touch_drawing_is_recognized(touch_page, engine, digit):
     assert touch_page.page.evaluate("[...window.__pointerTypes]") == ["touch"]
 
 
+@pytest.mark.parametrize("digit", ["7", "0"])
+def test_pen_drawing_is_recognized(mouse_page, digit):
+    page = mouse_page.page
+    mouse_page.set_engine("tfjs")
+    mouse_page.clear()
+    page.evaluate("""() => { window.__pointerTypes = new Set();
+        document.querySelector('[data-testid=pad]').addEventListener('pointerdown',
+            e => window.__pointerTypes.add(e.pointerType)); }""")
+    mouse_page.draw_pen(DIGIT_STROKES[digit])
+    assert mouse_page.result("tfjs")["digit"] == digit
+    assert page.evaluate("[...window.__pointerTypes]") == ["pen"]
+
+
 def test_touch_does_not_scroll_the_page(touch_page):
     assert touch_page.page.eval_on_selector("[data-testid=pad]", "c => getComputedStyle(c).touchAction") == "none"
 
