@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from web.build_site import ROOT, build_site, make_server
+from web.build_site import build_site, make_server
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -219,4 +219,3 @@ def mnist(mnist_test):
     return images, labels
 
 
-ROOT = ROOT

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from tests.browser.conftest import DIGIT_STROKES, PREDICTION, PageHandle
+from tests.browser.conftest import DIGIT_STROKES, PageHandle
 
 
 def test_every_request_stays_on_the_site_and_csp_holds(chromium_browser, site_url):
