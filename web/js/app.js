@@ -503,8 +503,8 @@ async function main() {
     console.warn("model card not readable; default unsure threshold", err);
   }
   window.__digits.tfjsReady = startTfjs(config, tfScripts).catch(() => {});
-  // Precaching downloads the whole site again (bypassing the HTTP cache, so the cache holds exactly this
-  // build); wait until both engines have loaded so it does not compete with them on a first visit.
+  // Precaching revalidates every file of the site; wait until both engines have loaded so it does not
+  // compete with them on a first visit (and finds them in the HTTP cache).
   Promise.allSettled([window.__digits.tfjsReady, window.__digits.pythonReady]).then(registerServiceWorker);
 }
 
