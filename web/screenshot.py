@@ -1,6 +1,6 @@
 """Take README screenshots of the built site: a digit drawn with the mouse, both engines compared.
 
-    python -m web.screenshot [--out docs/screenshot.png] [--width 1280 --height 800] [--dark]
+    python -m web.screenshot [--out .github/screenshot.png] [--width 1280 --height 800] [--dark]
 
 Uses the same headless Debian chromium as the tests and the benchmark.
 """
@@ -21,7 +21,7 @@ THREE = [(0.3, 0.22), (0.45, 0.15), (0.62, 0.18), (0.68, 0.3), (0.6, 0.42), (0.4
 def main(argv: list[str] | None = None) -> Path:
     ap = argparse.ArgumentParser(prog="python -m web.screenshot", description=__doc__.splitlines()[0])
     ap.add_argument("--site", type=Path, default=ROOT / "site")
-    ap.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshot.png")
+    ap.add_argument("--out", type=Path, default=ROOT / ".github" / "screenshot.png")
     ap.add_argument("--width", type=int, default=1280)
     ap.add_argument("--height", type=int, default=800)
     ap.add_argument("--dark", action="store_true")
