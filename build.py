@@ -97,9 +97,9 @@ def cmd_train(args) -> None:
 
 
 def cmd_bench(args) -> None:
-    ensure_npm()
+    site = cmd_site(args)  # always fresh: a stale site would benchmark an old model
     from web.bench import main
-    main(args.rest)
+    main(["--site", str(site), *args.rest])
 
 
 def cmd_test(args) -> None:
@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--out", help="write artifacts here instead of the shipped locations")
     p.add_argument("--reuse-run", action="store_true", help="skip fitting when the run folder has a model")
     p.set_defaults(func=cmd_train)
-    p = sub.add_parser("bench", help="benchmark the site in headless Chromium")
+    p = sub.add_parser("bench", help="build the site, then benchmark it in headless Chromium")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_bench)
     p = sub.add_parser("setup", help="install npm, Python and Debian dependencies")
@@ -131,9 +131,14 @@ def main(argv: list[str] | None = None) -> None:
     p = sub.add_parser("test", help="setup, then pytest (extra arguments go to pytest)")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_test)
-    args = parser.parse_args(argv)
+    # `bench` and `test` pass their remaining arguments (which may start with --) straight through.
+    args, unknown = parser.parse_known_args(argv)
     if not args.command:
         args = parser.parse_args(["site", *(argv or [])])
+    elif unknown:
+        if not hasattr(args, "rest"):
+            parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+        args.rest = [*args.rest, *unknown]
     args.func(args)
 
 

@@ -102,6 +102,16 @@ def plot_misclassified(images: np.ndarray, labels: np.ndarray, probs: np.ndarray
     plt.close(fig)
 
 
+def describe_architecture() -> str:
+    from training.model import CONV_PLAN, POOL_AFTER
+    parts = []
+    for name, filters, size in CONV_PLAN:
+        parts.append(f"{size}x{size} conv {filters}")
+        if name in POOL_AFTER:
+            parts.append("max-pool 2")
+    return " → ".join(parts)
+
+
 def write_model_card(card: dict, out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "model_card.json").write_text(json.dumps(card, indent=2) + "\n")
@@ -140,7 +150,7 @@ def render_markdown(card: dict) -> str:
         "",
         "## Architecture",
         "",
-        "Valid 5x5 conv 32 → max-pool 2 → 3x3 conv 48 → max-pool 2 → 3x3 conv 64 → dense 10 (softmax); "
+        f"{describe_architecture()} → dense 10 (softmax), valid padding; "
         "BatchNorm and ReLU after each convolution during training, dropout 0.3 before the dense layer. "
         "BatchNorm is folded into the convolutions for export. Input 28x28, light ink on black, in [0, 1], "
         "made by `pymodel.preprocess` (see its docstring).",

@@ -24,7 +24,7 @@ class TrainConfig:
     seed: int = 1234
     val_size: int = 5000
     batch_size: int = 128
-    epochs: int = 26
+    epochs: int = 30
     peak_lr: float = 3e-3
     warmup_epochs: int = 1
     patience: int = 8
