@@ -113,7 +113,9 @@ def run(site: Path, tfjs_runs: int = 300, python_runs: int = 30) -> dict:
             results["browser"] = browser.version
             for backend in ("wasm", "cpu"):
                 s = _Session(browser, url)
-                t = s.open(f"?backend={backend}&nosw", python=False)
+                # Wait for the Python worker too: it starts with the page, and its WebAssembly compile would
+                # otherwise share the CPU with the TF.js latency loop. The ready time is the page's own.
+                t = s.open(f"?backend={backend}&nosw", python=True)
                 if t["tfjs"] != "ready" or t["backend"] != backend:
                     results["tfjs"][backend] = {"error": f"TF.js {t['tfjs']} on backend {t['backend']}"}
                     s.close()
