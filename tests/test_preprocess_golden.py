@@ -10,13 +10,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # plain `pytest` does not put the repo root on sys.path
     sys.path.insert(0, str(ROOT))
 
-from pymodel.color import rgba_to_gray  # noqa: E402
+from pymodel.imageio import rgba_to_gray_array  # noqa: E402
 from pymodel.preprocess import preprocess  # noqa: E402
 
 GOLDEN = ROOT / "tests" / "fixtures" / "golden"
@@ -105,7 +106,8 @@ def test_rgba_to_gray_matches_javascript(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     js = json.loads(proc.stdout)["gray"]
-    py = rgba_to_gray(bytes(rgba), width, height)
+    # The CLI's converter (pymodel.imageio) and the page's must agree: both feed pymodel.preprocess.
+    py = rgba_to_gray_array(np.array(rgba, dtype=np.float64).reshape(height, width, 4) / 255.0).ravel().tolist()
     assert len(js) == len(py) == width * height
     assert max(abs(a - b) for a, b in zip(js, py)) <= 1e-12
     # Fully transparent pixels are white paper whatever their colour.
@@ -115,10 +117,9 @@ def test_rgba_to_gray_matches_javascript(tmp_path):
 def test_rgba_to_gray_formula():
     # Opaque pure colours give the luma weights; transparency composites onto white.
     px = [255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 255, 0, 0, 0, 128]
-    gray = rgba_to_gray(px, 2, 2)
+    gray = rgba_to_gray_array(np.array(px, dtype=np.float64).reshape(2, 2, 4) / 255.0).ravel()
     assert gray[:3] == pytest.approx([0.299, 0.587, 0.114])
     assert gray[3] == pytest.approx(1 - 128 / 255)
-    assert rgba_to_gray(bytes([10, 10, 10, 255]), 1, 1) == rgba_to_gray([10, 10, 10, 255], 1, 1)
 
 
 def _node_eval(code: str) -> dict:

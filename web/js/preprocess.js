@@ -70,7 +70,7 @@ function checkSize(width, height) {
 
 /**
  * Flatten RGBA onto white and convert to luma in [0, 1] (0 black, 1 white).
- * Same formula, same operation order as pymodel/color.py rgba_to_gray:
+ * Same formula as pymodel/imageio.py rgba_to_gray_array (the command line's converter):
  *   a = A / 255; c' = c * a + 255 * (1 - a) per channel; grey = (0.299 R' + 0.587 G' + 0.114 B') / 255.
  * White, because a transparent canvas or PNG is "paper".
  */
