@@ -111,17 +111,18 @@ def _border_median(img: list[float], w: int, h: int) -> float:
 
 
 def _dilate(img: list[float], w: int, h: int, r: int) -> list[float]:
-    """Grey dilation with a (2r+1) square, done as a row pass then a column pass."""
-    rows = []
-    for y in range(h):
-        row = img[y * w:(y + 1) * w]
-        rows.append([max(row[max(0, x - r):x + r + 1]) for x in range(w)])
-    out = [0.0] * (w * h)
-    for x in range(w):
-        col = [rows[y][x] for y in range(h)]
-        for y in range(h):
-            out[y * w + x] = max(col[max(0, y - r):y + r + 1])
-    return out
+    """Grey dilation with a (2r+1) square of non-negative values, done as a row pass then a column pass.
+    Each pass takes the element-wise max of 2r+1 shifted copies (one C-level map); the zero padding
+    changes nothing because every value is >= 0."""
+    pad = [0.0] * r
+
+    def pass_(line: list[float], n: int) -> list[float]:
+        padded = pad + line + pad
+        return list(map(max, *[padded[k:k + n] for k in range(2 * r + 1)]))
+
+    rows = [pass_(img[y * w:(y + 1) * w], w) for y in range(h)]
+    cols = [pass_([row[x] for row in rows], h) for x in range(w)]
+    return [cols[x][y] for y in range(h) for x in range(w)]
 
 
 def _drop_specks(img: list[float], w: int, h: int) -> None:
@@ -129,8 +130,8 @@ def _drop_specks(img: list[float], w: int, h: int) -> None:
     are summed pixel by pixel in depth-first order, so the JavaScript port adds in the same order."""
     label = [0] * (w * h)
     blobs: list[tuple[float, list[int]]] = []
-    for start in range(w * h):
-        if img[start] <= 0.0 or label[start]:
+    for start in [i for i, v in enumerate(img) if v > 0.0]:  # ink only: most pixels are background
+        if label[start]:
             continue
         n = len(blobs) + 1
         label[start] = n
@@ -221,7 +222,9 @@ def preprocess(gray: Sequence[float], width: int, height: int) -> Preprocessed:
     if len(gray) != width * height:
         raise ImageError(f"got {len(gray)} pixel values for a {width}x{height} image (expected {width * height})")
     img = [float(v) for v in gray]
-    if not all(0.0 <= v <= 1.0 for v in img):  # also catches NaN, which compares false
+    # min/max/sum run in C; the sum check catches NaN, which min and max can step over.
+    total = sum(img)
+    if not (0.0 <= min(img) and max(img) <= 1.0) or total != total:
         raise ImageError("pixel values must be numbers between 0 and 1")
     w, h = width, height
 
@@ -244,7 +247,8 @@ def preprocess(gray: Sequence[float], width: int, height: int) -> Preprocessed:
         return Preprocessed(None, True, inverted)
     scale = 1.0 / (contrast * (1.0 - NOISE_FLOOR))
     offset = background + NOISE_FLOOR * contrast
-    img = [min(1.0, max(0.0, (v - offset) * scale)) for v in img]
+    # The background (most pixels) takes the first branch without a function call.
+    img = [0.0 if v <= offset else min(1.0, (v - offset) * scale) for v in img]
 
     # 4. Specks, then empty.
     _drop_specks(img, w, h)
@@ -254,7 +258,8 @@ def preprocess(gray: Sequence[float], width: int, height: int) -> Preprocessed:
 
     # 5. Crop.
     ys = [y for y in range(h) if max(img[y * w:(y + 1) * w]) > 0.0]
-    cols = [max(img[y * w + x] for y in ys) for x in range(w)]
+    # Column maxima in one C-level pass; the zero row keeps max() given two or more arguments.
+    cols = list(map(max, [0.0] * w, *[img[y * w:(y + 1) * w] for y in ys]))
     xs = [x for x in range(w) if cols[x] > 0.0]
     x0, x1, y0, y1 = xs[0], xs[-1] + 1, ys[0], ys[-1] + 1
     cw, ch = x1 - x0, y1 - y0
