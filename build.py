@@ -80,13 +80,13 @@ def setup(extras: str = "train,test") -> None:
 def cmd_site(args) -> Path:
     ensure_npm()
     ensure_python()
-    from web.build_site import build_site
+    from devtools.build_site import build_site
     return build_site(Path(args.out) if getattr(args, "out", None) else SITE)
 
 
 def cmd_serve(args) -> None:
     site = cmd_site(args)
-    from web.build_site import serve
+    from devtools.build_site import serve
     serve(args.port, site)
 
 
@@ -98,7 +98,7 @@ def cmd_train(args) -> None:
 
 def cmd_bench(args) -> None:
     site = cmd_site(args)  # always fresh: a stale site would benchmark an old model
-    from web.bench import main
+    from devtools.bench import main
     main(["--site", str(site), *args.rest])
 
 

@@ -11,17 +11,18 @@ Manifest (`digits.json`):
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pymodel.checksum import sha256_bytes
 from pymodel.npz import NpzError, read_npz
 
 FORMAT = "digits-cnn"
 FORMAT_VERSION = 1
 MANIFEST_NAME = "digits.json"
+NPZ_NAME = "digits.npz"
 DEFAULT_DIR = Path(__file__).resolve().parent / "weights"
 ALLOWED_DTYPES = ("float16", "float32")
 
@@ -119,7 +120,7 @@ def load_weights(weights_dir: str | Path = DEFAULT_DIR) -> Weights:
     if not info.get("file") or not npz_path.is_file():
         raise _fail(npz_path, "weights file is missing")
     data = npz_path.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
+    digest = sha256_bytes(data)
     if digest != info.get("sha256"):
         raise _fail(npz_path, f"sha256 {digest} does not match the manifest's {info.get('sha256')} (corrupt or replaced file)")
 

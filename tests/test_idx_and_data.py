@@ -6,7 +6,7 @@ import pytest
 
 from pymodel.idx import IdxError, parse_idx, read_idx
 from training import data
-from tests.conftest import MNIST
+from tests.helpers import MNIST
 
 
 def idx_bytes(array: np.ndarray) -> bytes:

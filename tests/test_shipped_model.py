@@ -3,7 +3,7 @@ import json
 import subprocess
 import sys
 
-from tests.conftest import MNIST, ROOT, SHIPPED_WEIGHTS
+from tests.helpers import MNIST, ROOT, SHIPPED_WEIGHTS
 
 CARD = ROOT / "training" / "model_card" / "model_card.json"
 

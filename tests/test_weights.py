@@ -7,7 +7,7 @@ import pytest
 
 from pymodel import WeightsError, load_model, load_weights
 from pymodel.npz import read_npz
-from tests.conftest import SHIPPED_WEIGHTS
+from tests.helpers import SHIPPED_WEIGHTS
 
 
 def rewrite(weights_dir, arrays=None, raw=None, **manifest_changes):

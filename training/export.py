@@ -5,7 +5,6 @@ so that Keras, TF.js and pymodel all compute with exactly the same numbers.
 """
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import shutil
@@ -17,11 +16,11 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from pymodel.checksum import sha256_bytes
 from pymodel.preprocess import PARAMETERS as PREPROCESSING
-from pymodel.weights import FORMAT, FORMAT_VERSION, MANIFEST_NAME
+from pymodel.weights import FORMAT, FORMAT_VERSION, MANIFEST_NAME, NPZ_NAME
 from training.model import CONV_PLAN, POOL_AFTER, build_inference_model
 
-NPZ_NAME = "digits.npz"
 
 
 def fold_batchnorm(model: keras.Model) -> dict[str, np.ndarray]:
@@ -71,7 +70,7 @@ def write_weights(tensors: dict[str, np.ndarray], out_dir: Path, unsure_threshol
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "weights": {"file": NPZ_NAME, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)},
+        "weights": {"file": NPZ_NAME, "sha256": sha256_bytes(data), "bytes": len(data)},
         "input": {"height": 28, "width": 28, "channels": 1, "layout": "HWC", "dtype": "float32",
                   "range": [0.0, 1.0], "ink": "light ink on a black background, as MNIST"},
         "preprocessing": PREPROCESSING,

@@ -14,6 +14,7 @@ from training.data import dataset_checksums, load_split
 from training.evaluate import (classification_figures, pick_unsure_threshold, plot_confusion,
                                plot_misclassified, write_model_card)
 from training.export import export_tfjs, fold_batchnorm, inference_model, write_weights
+from pymodel.weights import NPZ_NAME
 from training.model import multiply_adds
 from training.train import TrainConfig, quick_config, split_train_val, to_float, train
 
@@ -85,7 +86,7 @@ def run(quick: bool = False, out: Path | None = None, reuse_run: bool = False) -
     paths["card"].mkdir(parents=True, exist_ok=True)
     plot_confusion(figures["confusion_matrix"], paths["card"] / "confusion_matrix.png")
     plot_misclassified(x_test, y_test, probs, paths["card"] / "misclassified.png")
-    npz = paths["weights"] / "digits.npz"
+    npz = paths["weights"] / NPZ_NAME
     card = {
         "command": "python build.py train" + (" --quick" if quick else ""),
         "generated": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.browser.conftest import DIGIT_STROKES, PREDICTION, PageHandle, mnist_file
+from tests.browser.pages import DIGIT_STROKES, PREDICTION, PageHandle, mnist_file
 
 
 @pytest.fixture(scope="module")

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import DIGIT_STROKES, PREDICTION
+from tests.browser.pages import DIGIT_STROKES, PREDICTION
 
 
 @pytest.fixture(scope="module")
 def mouse_page(chromium_browser, site_url):
-    from tests.browser.conftest import PageHandle
+    from tests.browser.pages import PageHandle
     h = PageHandle(chromium_browser, site_url).open()
     yield h
     h.close()
@@ -16,7 +16,7 @@ def mouse_page(chromium_browser, site_url):
 
 @pytest.fixture(scope="module")
 def touch_page(chromium_browser, site_url):
-    from tests.browser.conftest import PageHandle
+    from tests.browser.pages import PageHandle
     h = PageHandle(chromium_browser, site_url, has_touch=True, is_mobile=True, viewport={"width": 390, "height": 844}).open()
     yield h
     h.close()

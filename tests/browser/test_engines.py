@@ -6,7 +6,7 @@ import shutil
 import numpy as np
 import pytest
 
-from tests.browser.conftest import DIGIT_STROKES, PREDICTION, PageHandle, start_server
+from tests.browser.pages import DIGIT_STROKES, PREDICTION, PageHandle
 
 N_DIGITS = 20
 
@@ -60,14 +60,14 @@ def test_500_recognitions_do_not_grow_tensor_count(page):
     assert page.page.evaluate("window.__digits.numTensors()") == before
 
 
-def test_corrupt_weights_disable_only_python(chromium_browser, site_dir, tmp_path):
+def test_corrupt_weights_disable_only_python(chromium_browser, site_dir, tmp_path, serve):
     broken = tmp_path / "site"
     shutil.copytree(site_dir, broken)
     npz = broken / "py" / "pymodel" / "weights" / "digits.npz"
     data = bytearray(npz.read_bytes())
     data[len(data) // 2] ^= 0xFF  # one flipped byte: the sha256 check must catch it
     npz.write_bytes(bytes(data))
-    url, server = start_server(broken)
+    url = serve(broken)
     h = PageHandle(chromium_browser, url)
     try:
         h.open(python=False)
@@ -82,7 +82,6 @@ def test_corrupt_weights_disable_only_python(chromium_browser, site_dir, tmp_pat
         assert "Python engine unavailable" in h.page.inner_text("#engine-line")
     finally:
         h.close()
-        server.shutdown()
 
 
 def test_drawing_works_while_python_is_still_loading(chromium_browser, site_url):
@@ -111,7 +110,7 @@ def test_drawing_works_while_python_is_still_loading(chromium_browser, site_url)
         h.close()
 
 
-def test_a_vendored_numpy_wheel_that_fails_to_load_falls_back_to_pure_python(chromium_browser, site_dir, tmp_path):
+def test_a_vendored_numpy_wheel_that_fails_to_load_falls_back_to_pure_python(chromium_browser, site_dir, tmp_path, serve):
     """The NumPy path: config names a wheel next to pyodide-lock.json; a wheel that fails Pyodide's sha256
     check must leave the engine working on pure-Python kernels, and the page must say so."""
     import json
@@ -123,7 +122,7 @@ def test_a_vendored_numpy_wheel_that_fails_to_load_falls_back_to_pure_python(chr
     config = json.loads((site / "config.json").read_text())
     config["numpy_wheel"] = wheel
     (site / "config.json").write_text(json.dumps(config))
-    url, server = start_server(site)
+    url = serve(site)
     h = PageHandle(chromium_browser, url)
     try:
         h.open(python=True)
@@ -135,17 +134,16 @@ def test_a_vendored_numpy_wheel_that_fails_to_load_falls_back_to_pure_python(chr
         assert h.result("python")["digit"] == "0"
     finally:
         h.close()
-        server.shutdown()
 
 
-def test_broken_tfjs_model_disables_only_tfjs(chromium_browser, site_dir, tmp_path):
+def test_broken_tfjs_model_disables_only_tfjs(chromium_browser, site_dir, tmp_path, serve):
     import json
     broken = tmp_path / "site"
     shutil.copytree(site_dir, broken)
     spec = json.loads((broken / "model" / "model.json").read_text())
     shard = broken / "model" / spec["weightsManifest"][0]["paths"][0]
     shard.write_bytes(shard.read_bytes()[:1000])  # truncated weights
-    url, server = start_server(broken)
+    url = serve(broken)
     h = PageHandle(chromium_browser, url)
     try:
         h.page.goto(url)
@@ -157,4 +155,3 @@ def test_broken_tfjs_model_disables_only_tfjs(chromium_browser, site_dir, tmp_pa
         assert "TF.js unavailable" in h.page.inner_text("#engine-line")
     finally:
         h.close()
-        server.shutdown()

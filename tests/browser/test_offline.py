@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from tests.browser.conftest import DIGIT_STROKES, PageHandle
+from tests.browser.pages import DIGIT_STROKES, PageHandle
 
 
 def test_every_request_stays_on_the_site_and_csp_holds(chromium_browser, site_url):
@@ -59,13 +59,12 @@ def test_reload_offline_after_service_worker_install(chromium_browser, site_url)
         h.close()
 
 
-def test_site_works_under_a_sub_path(chromium_browser, site_dir, tmp_path):
+def test_site_works_under_a_sub_path(chromium_browser, site_dir, tmp_path, serve):
     """Like a GitHub Pages project site (https://user.github.io/repo/): everything is relative."""
     import shutil
 
-    from tests.browser.conftest import start_server
     shutil.copytree(site_dir, tmp_path / "user" / "repo")
-    url, server = start_server(tmp_path)
+    url = serve(tmp_path)
     h = PageHandle(chromium_browser, url + "user/repo/")
     try:
         h.open(python=True)
@@ -75,4 +74,3 @@ def test_site_works_under_a_sub_path(chromium_browser, site_dir, tmp_path):
         assert paths and all(p.startswith("/user/repo/") for p in paths), [p for p in paths if not p.startswith("/user/repo/")]
     finally:
         h.close()
-        server.shutdown()

@@ -5,7 +5,7 @@ import json
 import re
 import urllib.request
 
-from web.build_site import PYODIDE_FILES
+from devtools.build_site import PYODIDE_FILES
 
 
 def test_site_holds_only_what_the_page_needs(site_dir):

@@ -8,7 +8,7 @@ import numpy as np
 
 import pytest
 
-from tests.browser.conftest import PREDICTION, PageHandle, mnist_file
+from tests.browser.pages import PREDICTION, PageHandle, mnist_file
 
 # MNIST test-set indices (labels 7, 2, 1, 0, 4).
 INDICES = [0, 1, 2, 3, 4]
@@ -66,7 +66,7 @@ def test_drop_and_paste_an_image(page, mnist, event):
 
 
 def test_drawing_after_an_upload_replaces_it(page, mnist):
-    from tests.browser.conftest import DIGIT_STROKES
+    from tests.browser.pages import DIGIT_STROKES
     images, labels = mnist
     page.set_engine("tfjs")
     page.clear()

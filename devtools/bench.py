@@ -12,17 +12,12 @@ import json
 import os
 import platform
 import statistics
-import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from web.build_site import ROOT, build_site, make_server
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--no-first-run", "--disable-sync", "--disable-quic",
-]
+from devtools import browser as chromium
+from devtools.build_site import ROOT, build_site
+from devtools.server import serve_in_background
 TARGETS_MS = {"tfjs_ready": 1500, "python_ready": 5000, "wasm": 1.0, "cpu": 5.0, "python": 150.0, "numpy": 30.0}
 
 
@@ -98,68 +93,62 @@ class _Session:
 
 def run(site: Path, tfjs_runs: int = 300, python_runs: int = 30) -> dict:
     from playwright.sync_api import sync_playwright
-    server = make_server(0, site)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/"
     digit, drawing, side = _mnist_digit()
     config = json.loads((site / "config.json").read_text())
     results: dict = {"machine": {"platform": platform.platform(), "cpus": os.cpu_count(),
                                  # Other work on the machine slows every figure; record how busy it was.
                                  "load_average_1min_at_start": os.getloadavg()[0]},
                      "numpy_wheel": config.get("numpy_wheel"), "tfjs": {}, "python": {}}
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            results["browser"] = browser.version
-            for backend in ("wasm", "cpu"):
-                s = _Session(browser, url)
-                # Wait for the Python worker too: it starts with the page, and its WebAssembly compile would
-                # otherwise share the CPU with the TF.js latency loop. The ready time is the page's own.
-                t = s.open(f"?backend={backend}&nosw", python=True)
-                if t["tfjs"] != "ready" or t["backend"] != backend:
-                    results["tfjs"][backend] = {"error": f"TF.js {t['tfjs']} on backend {t['backend']}"}
-                    s.close()
-                    continue
-                s.page.evaluate("([x, n]) => window.__digits.bench('tfjs', x, n)", [digit, 30])  # warm-up
-                times = s.page.evaluate("([x, n]) => window.__digits.bench('tfjs', x, n)", [digit, tfjs_runs])
-                results["tfjs"][backend] = {"ready_ms": t["tfjsReady"], **_stats(times)}
-                if backend == "wasm":
-                    s.page.evaluate(_RECOGNIZE, ["tfjs", drawing, side, 5])
-                    results["tfjs"]["recognize"] = _stats(s.page.evaluate(_RECOGNIZE, ["tfjs", drawing, side, 50]))
-                if backend == "wasm":
-                    results["bytes"] = s.bytes_by_engine()  # TF.js engine + page shell, no Python yet
-                s.close()
-
-            # Python, pure-Python kernels (forced, so the figure exists even where NumPy is vendored).
+    with serve_in_background(site) as url, sync_playwright() as p:
+        browser = chromium.launch(p)
+        results["browser"] = browser.version
+        for backend in ("wasm", "cpu"):
             s = _Session(browser, url)
-            t = s.open("?nosw&pykernels=python", python=True)
-            if t["python"] == "ready":
-                s.page.evaluate("([x, n]) => window.__digits.bench('python', x, n)", [digit, 3])
-                times = s.page.evaluate("([x, n]) => window.__digits.bench('python', x, n)", [digit, python_runs])
-                results["python"]["python"] = {"ready_ms": t["pythonReady"], **_stats(times)}
-                # Round trip from the page: transfer, pymodel.preprocess in pure Python, forward pass.
-                results["python"]["recognize"] = _stats(s.page.evaluate(_RECOGNIZE, ["python", drawing, side, 10]))
-            else:
-                results["python"]["python"] = {"error": s.page.inner_text("#status-python")}
-            results.setdefault("bytes", {})["python"] = s.bytes_by_engine()["python"]
+            # Wait for the Python worker too: it starts with the page, and its WebAssembly compile would
+            # otherwise share the CPU with the TF.js latency loop. The ready time is the page's own.
+            t = s.open(f"?backend={backend}&nosw", python=True)
+            if t["tfjs"] != "ready" or t["backend"] != backend:
+                results["tfjs"][backend] = {"error": f"TF.js {t['tfjs']} on backend {t['backend']}"}
+                s.close()
+                continue
+            s.page.evaluate("([x, n]) => window.__digits.bench('tfjs', x, n)", [digit, 30])  # warm-up
+            times = s.page.evaluate("([x, n]) => window.__digits.bench('tfjs', x, n)", [digit, tfjs_runs])
+            results["tfjs"][backend] = {"ready_ms": t["tfjsReady"], **_stats(times)}
+            if backend == "wasm":
+                s.page.evaluate(_RECOGNIZE, ["tfjs", drawing, side, 5])
+                results["tfjs"]["recognize"] = _stats(s.page.evaluate(_RECOGNIZE, ["tfjs", drawing, side, 50]))
+            if backend == "wasm":
+                results["bytes"] = s.bytes_by_engine()  # TF.js engine + page shell, no Python yet
             s.close()
 
-            if config.get("numpy_wheel"):
-                s = _Session(browser, url)
-                t = s.open("?nosw", python=True)
-                if t["python"] == "ready" and t["kernels"] == "numpy":
-                    s.page.evaluate("([x, n]) => window.__digits.bench('python', x, n)", [digit, 3])
-                    times = s.page.evaluate("([x, n]) => window.__digits.bench('python', x, n)", [digit, python_runs * 3])
-                    results["python"]["numpy"] = {"ready_ms": t["pythonReady"], **_stats(times)}
-                    results["bytes"]["python_numpy"] = s.bytes_by_engine()["python"]
-                else:
-                    results["python"]["numpy"] = {"error": f"NumPy kernels did not load ({t['kernels']})"}
-                s.close()
+        # Python, pure-Python kernels (forced, so the figure exists even where NumPy is vendored).
+        s = _Session(browser, url)
+        t = s.open("?nosw&pykernels=python", python=True)
+        if t["python"] == "ready":
+            s.page.evaluate("([x, n]) => window.__digits.bench('python', x, n)", [digit, 3])
+            times = s.page.evaluate("([x, n]) => window.__digits.bench('python', x, n)", [digit, python_runs])
+            results["python"]["python"] = {"ready_ms": t["pythonReady"], **_stats(times)}
+            # Round trip from the page: transfer, pymodel.preprocess in pure Python, forward pass.
+            results["python"]["recognize"] = _stats(s.page.evaluate(_RECOGNIZE, ["python", drawing, side, 10]))
+        else:
+            results["python"]["python"] = {"error": s.page.inner_text("#status-python")}
+        results.setdefault("bytes", {})["python"] = s.bytes_by_engine()["python"]
+        s.close()
+
+        if config.get("numpy_wheel"):
+            s = _Session(browser, url)
+            t = s.open("?nosw", python=True)
+            if t["python"] == "ready" and t["kernels"] == "numpy":
+                s.page.evaluate("([x, n]) => window.__digits.bench('python', x, n)", [digit, 3])
+                times = s.page.evaluate("([x, n]) => window.__digits.bench('python', x, n)", [digit, python_runs * 3])
+                results["python"]["numpy"] = {"ready_ms": t["pythonReady"], **_stats(times)}
+                results["bytes"]["python_numpy"] = s.bytes_by_engine()["python"]
             else:
-                results["python"]["numpy"] = {"error": "not available: wheel not vendored"}
-            browser.close()
-    finally:
-        server.shutdown()
+                results["python"]["numpy"] = {"error": f"NumPy kernels did not load ({t['kernels']})"}
+            s.close()
+        else:
+            results["python"]["numpy"] = {"error": "not available: wheel not vendored"}
+        browser.close()
     return results
 
 

@@ -1,7 +1,7 @@
 """Build the static, offline site into one folder, and serve it locally.
 
 `build_site()` assembles:
-  - the page itself (web/: html, css, js, service worker, manifest, icons; no .py files, no tests),
+  - the page itself (web/: html, css, js, service worker, manifest, icons),
   - the `pymodel` package + its weights under `py/pymodel/` (loaded into Pyodide's filesystem by the worker),
   - the TF.js graph model under `model/`,
   - only the browser runtime files the page needs, copied out of node_modules into `vendor/`,
@@ -12,14 +12,15 @@ All URLs in the site are relative, so it works under any sub-path (GitHub Pages 
 """
 from __future__ import annotations
 
-import functools
 import hashlib
-import http.server
 import json
 import shutil
-import socketserver
 import sys
 from pathlib import Path
+
+from devtools import server
+from pymodel.checksum import sha256_bytes
+from pymodel.weights import MANIFEST_NAME, NPZ_NAME
 
 ROOT = Path(__file__).resolve().parent.parent
 WEB = ROOT / "web"
@@ -38,26 +39,9 @@ TFJS_FILES = [
     # picks it by feature detection, so ship it rather than 404 on a host that does send COOP/COEP.
     ("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm", "tfjs-backend-wasm-threaded-simd.wasm"),
 ]
-# Files in web/ that are build/test tooling, not part of the site.
-WEB_EXCLUDE_SUFFIXES = {".py", ".pyc"}
-WEB_EXCLUDE_DIRS = {"__pycache__", "tests", "vendor", "model"}
+# web/model/ is copied by _copy_tfjs_model (from wherever the model was exported); the rest of web/ is the site.
+WEB_EXCLUDE_DIRS = {"model"}
 
-MIME_TYPES = {
-    ".wasm": "application/wasm",
-    ".mjs": "text/javascript",
-    ".js": "text/javascript",
-    ".json": "application/json",
-    ".webmanifest": "application/manifest+json",
-    ".svg": "image/svg+xml",
-    ".png": "image/png",
-    ".zip": "application/zip",
-    ".npz": "application/octet-stream",
-    ".whl": "application/zip",
-    ".py": "text/x-python",
-    ".bin": "application/octet-stream",
-    ".css": "text/css",
-    ".html": "text/html",
-}
 
 
 class BuildError(RuntimeError):
@@ -74,7 +58,7 @@ def _copy(src: Path, dst: Path) -> None:
 def _copy_web(out: Path) -> None:
     for src in sorted(WEB.rglob("*")):
         rel = src.relative_to(WEB)
-        if src.is_dir() or src.suffix in WEB_EXCLUDE_SUFFIXES or WEB_EXCLUDE_DIRS & set(rel.parts):
+        if src.is_dir() or WEB_EXCLUDE_DIRS & set(rel.parts):
             continue
         _copy(src, out / rel)
 
@@ -86,7 +70,7 @@ def _copy_pymodel(out: Path, pymodel_dir: Path) -> list[str]:
         _copy(src, out / "py" / "pymodel" / src.name)
         files.append(f"py/pymodel/{src.name}")
     weights = pymodel_dir / "weights"
-    for name in ("digits.json", "digits.npz"):
+    for name in (MANIFEST_NAME, NPZ_NAME):
         _copy(weights / name, out / "py" / "pymodel" / "weights" / name)
         files.append(f"py/pymodel/weights/{name}")
     return files
@@ -111,16 +95,10 @@ def _vendor_runtimes(out: Path, node_modules: Path) -> None:
 def _vendor_numpy(out: Path, base_url: str | None) -> str | None:
     """Vendor the NumPy wheel next to pyodide-lock.json so `loadPackage("numpy")` finds it locally.
 
-    web/numpy_wheel.py (another module) fetches the exact wheel named in the lock and checks its sha256;
+    devtools/numpy_wheel.py fetches the exact wheel named in the lock and checks its sha256;
     it returns None when the distribution is unreachable (offline build): the site then runs pure-Python kernels.
     """
-    try:
-        from web.numpy_wheel import vendor_numpy_wheel
-    except ImportError:
-        try:  # when run as a script from web/
-            from numpy_wheel import vendor_numpy_wheel  # type: ignore
-        except ImportError:
-            return None
+    from devtools.numpy_wheel import vendor_numpy_wheel
     dest = out / "vendor" / "pyodide"
     try:
         wheel = vendor_numpy_wheel(dest / "pyodide-lock.json", dest, base_url)
@@ -142,7 +120,7 @@ def _precache(out: Path) -> tuple[list[str], str]:
     digest = hashlib.sha256()
     for rel in files:
         digest.update(rel.encode())
-        digest.update(hashlib.sha256((out / rel).read_bytes()).digest())
+        digest.update(bytes.fromhex(sha256_bytes((out / rel).read_bytes())))
     digest.update((WEB / "sw.js").read_bytes())
     return files, digest.hexdigest()[:16]
 
@@ -181,7 +159,7 @@ def build_site(
     config = {
         "pymodel_files": py_files,
         "numpy_wheel": wheel,  # file name in vendor/pyodide/, or null: pure-Python kernels
-        "manifest": "py/pymodel/weights/digits.json",
+        "manifest": f"py/pymodel/weights/{MANIFEST_NAME}",
         "tfjs_model": "model/model.json",
     }
     (out / "config.json").write_text(json.dumps(config, indent=2))
@@ -190,42 +168,12 @@ def build_site(
     return out
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **MIME_TYPES}
-
-    def end_headers(self) -> None:
-        # Revalidate every time so a rebuilt site is picked up; the service worker provides offline copies.
-        self.send_header("Cache-Control", "no-cache")
-        super().end_headers()
-
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 - keep test and bench output readable
-        pass
-
-
-class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
-def make_server(port: int, out_dir: Path = ROOT / "site") -> http.server.HTTPServer:
-    """A server bound to 127.0.0.1:port (0 picks a free port: see `server.server_address`)."""
-    handler = functools.partial(_Handler, directory=str(out_dir))
-    return _Server(("127.0.0.1", port), handler)
-
-
 def serve(port: int = 8000, out_dir: Path = ROOT / "site") -> None:
     """Serve the built site on 127.0.0.1 until interrupted (builds it first when missing)."""
     out = Path(out_dir)
     if not (out / "index.html").is_file():
         build_site(out)
-    server = make_server(port, out)
-    print(f"Serving {out} at http://127.0.0.1:{server.server_address[1]}/  (Ctrl+C to stop)")
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    server.serve(port, out)
 
 
 if __name__ == "__main__":

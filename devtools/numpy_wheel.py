@@ -12,7 +12,7 @@ only after its sha256 matched.
 
 Standard library only.
 
-    python web/numpy_wheel.py [DEST_DIR]     # default DEST_DIR: web/vendor/pyodide
+    python -m devtools.numpy_wheel DEST_DIR
 """
 from __future__ import annotations
 
@@ -27,6 +27,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
+
+from pymodel.checksum import sha256_file
 
 ROOT = Path(__file__).resolve().parents[1]
 NODE_PYODIDE = ROOT / "node_modules" / "pyodide"
@@ -48,14 +50,6 @@ class WheelLockError(ValueError):
 
 def _note(message: str) -> None:
     print(f"numpy_wheel: {message}", file=sys.stderr)
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(_CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def lock_entry(lock_path: Path, package: str = PACKAGE) -> tuple[str, str]:
@@ -161,14 +155,14 @@ def vendor_numpy_wheel(
     dest = dest_dir / file_name
 
     if dest.is_file():
-        if sha256_of(dest) == sha:
+        if sha256_file(dest) == sha:
             return dest
         _note(f"removing {dest}: its sha256 does not match the lock")
         dest.unlink()
 
     cached = Path(cache_dir) / file_name if cache_dir is not None else None
     if cached is not None and cached.is_file():
-        if sha256_of(cached) == sha:
+        if sha256_file(cached) == sha:
             _atomic_copy(cached, dest)
             return dest
         _note(f"removing {cached}: its sha256 does not match the lock")
@@ -188,7 +182,7 @@ def vendor_numpy_wheel(
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    dest = Path(args[0]) if args else ROOT / "web" / "vendor" / "pyodide"
+    dest = Path(args[0]) if args else ROOT / "site" / "vendor" / "pyodide"
     try:
         wheel = vendor_numpy_wheel(DEFAULT_LOCK, dest, timeout=5)
     except (WheelChecksumError, WheelLockError) as exc:
