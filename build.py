@@ -5,6 +5,7 @@
     python build.py serve        build if needed, then serve it on http://127.0.0.1:8000/
     python build.py train        train on MNIST and export the shipped artifacts (--quick for a CI-sized run)
     python build.py bench        measure load times and per-digit latency in headless Chromium
+    python build.py deploy cos   build, then upload the site to an IBM Cloud Object Storage bucket (--help)
     python build.py setup        install everything: npm packages, Python packages, Debian chromium
     python build.py test         setup, then run the whole test suite
 """
@@ -102,6 +103,17 @@ def cmd_bench(args) -> None:
     main(["--site", str(site), *args.rest])
 
 
+def cmd_deploy(args) -> None:
+    import importlib.util
+    if args.target != "cos":
+        sys.exit(f"unknown deploy target {args.target!r}: the only one is `cos` (GitHub Pages deploys itself)")
+    if not importlib.util.find_spec("ibm_boto3"):
+        ensure_python("deploy", always=True)
+    from devtools.deploy_cos import main
+    # Build unless --site names a built folder: deploying a stale site/ would publish an old model.
+    sys.exit(main(args.rest, build=lambda: cmd_site(argparse.Namespace(out=None))))
+
+
 def cmd_test(args) -> None:
     setup()
     result = subprocess.run([sys.executable, "-m", "pytest", *args.rest], cwd=ROOT)
@@ -126,12 +138,16 @@ def main(argv: list[str] | None = None) -> None:
     p = sub.add_parser("bench", help="build the site, then benchmark it in headless Chromium")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_bench)
+    p = sub.add_parser("deploy", help="build, then upload the site: `deploy cos --bucket B --endpoint URL` (see --help)")
+    p.add_argument("target", help="where to: cos (IBM Cloud Object Storage)")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_deploy)
     p = sub.add_parser("setup", help="install npm, Python and Debian dependencies")
     p.set_defaults(func=lambda a: setup())
     p = sub.add_parser("test", help="setup, then pytest (extra arguments go to pytest)")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_test)
-    # `bench` and `test` pass their remaining arguments (which may start with --) straight through.
+    # `bench`, `deploy` and `test` pass their remaining arguments (which may start with --) straight through.
     args, unknown = parser.parse_known_args(argv)
     if not args.command:
         args = parser.parse_args(["site", *(argv or [])])

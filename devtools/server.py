@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import mimetypes
 import socketserver
 import threading
 from collections.abc import Iterator
@@ -30,8 +31,17 @@ MIME_TYPES = {
 }
 
 
+
+
+def content_type(path: str | Path) -> str:
+    """The Content-Type every host must send for this file: MIME_TYPES first, then Python's table."""
+    suffix = Path(path).suffix.lower()
+    return MIME_TYPES.get(suffix) or mimetypes.guess_type(Path(path).name)[0] or "application/octet-stream"
+
+
 class _Handler(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **MIME_TYPES}
+    def guess_type(self, path) -> str:
+        return content_type(path)
 
     def end_headers(self) -> None:
         # Revalidate every time so a rebuilt site is picked up; the service worker provides offline copies.

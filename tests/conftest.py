@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -21,3 +22,31 @@ def weights_copy(tmp_path: Path) -> Path:
     dest = tmp_path / "weights"
     shutil.copytree(SHIPPED_WEIGHTS, dest)
     return dest
+
+
+# ---- deploy tests: a real S3-compatible server (moto) on 127.0.0.1 and an environment without real keys ----
+
+CREDENTIAL_VARS = ["COS_HMAC_ACCESS_KEY_ID", "COS_HMAC_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                   "AWS_SESSION_TOKEN", "COS_API_KEY", "IBM_API_KEY_ID", "COS_SERVICE_INSTANCE_ID",
+                   "IBM_SERVICE_INSTANCE_ID", "COS_AUTH_ENDPOINT", "IBM_AUTH_ENDPOINT", "COS_CREDENTIALS_FILE",
+                   "AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"]
+
+
+@pytest.fixture
+def cos_env(monkeypatch, tmp_path) -> dict:
+    """No real credentials or credential files reach a test, and nothing asks a cloud metadata service."""
+    for name in CREDENTIAL_VARS:
+        monkeypatch.delenv(name, raising=False)
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    return {k: v for k, v in os.environ.items()}
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    from tests import s3_server
+    server = s3_server.start(tmp_path_factory.mktemp("moto") / "moto.log")
+    yield server
+    server.stop()
