@@ -50,3 +50,13 @@ def s3_server(tmp_path_factory):
     server = s3_server.start(tmp_path_factory.mktemp("moto") / "moto.log")
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_tls_server(tmp_path_factory):
+    """The same server over HTTPS (a self-signed certificate: `s3_tls_server.ca_bundle`), as IBM COS is reached."""
+    from tests import s3_server
+    folder = tmp_path_factory.mktemp("moto-tls")
+    server = s3_server.start(folder / "moto.log", tls_dir=folder / "tls")
+    yield server
+    server.stop()

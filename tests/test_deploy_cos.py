@@ -315,3 +315,18 @@ def test_deploy_with_a_wrong_iam_api_key(site, bucket, s3_server, token_url):
     with pytest.raises(DeployError, match=r"IAM did not accept the API key from environment \(COS_API_KEY\)") as info:
         run(site, bucket, s3_server, creds=creds, attempts=1)
     assert "wrong-api-key-value" not in str(info.value)
+
+
+def test_deploy_over_https_as_to_ibm_cos(site, s3_tls_server, cos_env, monkeypatch):
+    # Over TLS the SDK streams uploads with trailing checksums (aws-chunked), unlike over plain HTTP.
+    monkeypatch.setenv("AWS_CA_BUNDLE", str(s3_tls_server.ca_bundle))
+    bucket = s3_tls_server.new_bucket()
+    plan, log = run(site, bucket, s3_tls_server)
+    assert set(s3_tls_server.objects(bucket)) == site_keys(site) and uploaded(log)[-2:] == ["index.html", "sw.js"]
+    client = s3_tls_server.client()
+    for key in ("vendor/pyodide/pyodide.asm.wasm", "index.html", "py/pymodel/weights/digits.npz"):
+        obj = client.get_object(Bucket=bucket, Key=key)
+        assert obj["Body"].read() == (site / key).read_bytes(), key
+        assert obj["ContentType"] == content_type(key) and obj["CacheControl"] == cache_control(key)
+    again, _ = run(site, bucket, s3_tls_server)
+    assert again.uploads == []
