@@ -18,7 +18,16 @@ from pathlib import Path
 from typing import TextIO
 
 from devtools.cos_credentials import HOW_TO_SET, Credentials, CredentialsError, find_credentials
-from devtools.deploy_plan import SHA256_META, Plan, RemoteObject, make_plan, needs_details, normalize_prefix, site_files
+from devtools.deploy_plan import (
+    SHA256_META,
+    LocalFile,
+    Plan,
+    RemoteObject,
+    make_plan,
+    needs_details,
+    normalize_prefix,
+    site_files,
+)
 
 MULTIPART_THRESHOLD = 256 * 1024 * 1024  # single PUTs below this: the ETag stays the MD5 other tools compare
 _IBM_ENDPOINT = re.compile(r"^s3\.(?:private\.|direct\.)?([a-z0-9-]+)\.cloud-object-storage\.appdomain\.cloud$")
@@ -130,18 +139,8 @@ def add_details(client, bucket: str, obj: RemoteObject) -> RemoteObject:
                         head.get("Metadata", {}).get(SHA256_META), head.get("ContentType"), head.get("CacheControl"))
 
 
-def deploy(site: Path, bucket: str, endpoint: str, *, region: str | None = None, prefix: str = "", prune: bool = False,
-           dry_run: bool = False, website: bool = False, public_read: bool = False, creds: Credentials | None = None,
-           out: TextIO = sys.stdout, err: TextIO = sys.stderr, attempts: int = 3) -> Plan:
-    """Make the bucket hold exactly `site` under `prefix` (extra objects are deleted only with prune).
-    Returns the plan it carried out (or, with dry_run, would have)."""
-    prefix = normalize_prefix(prefix)
-    local = site_files(site, prefix)
-    creds = creds or find_credentials()
-    client = make_client(creds, endpoint, region or default_region(endpoint), attempts=attempts)
-    error = _Errors(creds, endpoint, bucket)
-    location = f"{endpoint.rstrip('/')}/{bucket}/{prefix}"
-
+def read_bucket(client, bucket: str, prefix: str, local: list[LocalFile], error: _Errors) -> dict[str, RemoteObject]:
+    """The objects under prefix; those that may equal a site file also with their checksum and headers."""
     try:
         remote = list_remote(client, bucket, prefix)
     except Exception as exc:
@@ -153,41 +152,37 @@ def deploy(site: Path, bucket: str, endpoint: str, *, region: str | None = None,
                 remote[key] = add_details(client, bucket, obj)
             except Exception as exc:
                 raise error(exc, f"reading {key}") from None
-    plan = make_plan(local, remote, prune, prefix)
+    return remote
 
-    print(f"Deploying {site} to {location}" + (" (dry run: nothing is changed)" if dry_run else ""), file=out)
-    if dry_run:
-        print(plan.describe(), file=out)
-        if website:
-            print("would turn on static website hosting (index and error document: index.html)", file=out)
-        if public_read:
-            print(f"would make all {len(local)} objects publicly readable (ACL public-read)", file=out)
-        return plan
 
+def upload(client, bucket: str, plan: Plan, public_read: bool, progress: Progress, error: _Errors) -> None:
     from ibm_boto3.s3.transfer import TransferConfig
     transfer = TransferConfig(multipart_threshold=MULTIPART_THRESHOLD, use_threads=False)
-    progress = Progress(plan.upload_bytes, len(plan.uploads), err)
-    for upload in plan.uploads:
-        f = upload.file
-        extra = {"ContentType": f.content_type, "CacheControl": f.cache_control, "Metadata": {SHA256_META: f.sha256}}
-        if public_read:
-            extra["ACL"] = "public-read"
-        try:
-            client.upload_file(str(f.path), bucket, f.key, ExtraArgs=extra, Callback=progress.bytes_sent, Config=transfer)
-        except Exception as exc:
-            progress.close()
-            raise error(exc, f"uploading {f.key}") from None
-        progress.file_done(f.key)
-    progress.close()
-
+    try:
+        for item in plan.uploads:
+            f = item.file
+            extra = {"ContentType": f.content_type, "CacheControl": f.cache_control, "Metadata": {SHA256_META: f.sha256}}
+            if public_read:
+                extra["ACL"] = "public-read"
+            try:
+                client.upload_file(str(f.path), bucket, f.key, ExtraArgs=extra, Callback=progress.bytes_sent,
+                                   Config=transfer)
+            except Exception as exc:
+                raise error(exc, f"uploading {f.key}") from None
+            progress.file_done(f.key)
+    finally:
+        progress.close()
     if public_read:  # objects uploaded earlier keep their ACL: make sure they are readable too
         for f in plan.unchanged:
             try:
                 client.put_object_acl(Bucket=bucket, Key=f.key, ACL="public-read")
             except Exception as exc:
                 raise error(exc, f"making {f.key} public") from None
-    for start in range(0, len(plan.deletes), 1000):  # DeleteObjects takes at most 1000 keys
-        batch = plan.deletes[start:start + 1000]
+
+
+def delete(client, bucket: str, keys: list[str], out: TextIO, error: _Errors) -> None:
+    for start in range(0, len(keys), 1000):  # DeleteObjects takes at most 1000 keys
+        batch = keys[start:start + 1000]
         try:
             result = client.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True})
         except Exception as exc:
@@ -197,6 +192,32 @@ def deploy(site: Path, bucket: str, endpoint: str, *, region: str | None = None,
             raise DeployError(f"could not delete: {failed}")
         for key in batch:
             print(f"deleted {key}", file=out)
+
+
+def deploy(site: Path, bucket: str, endpoint: str, *, region: str | None = None, prefix: str = "", prune: bool = False,
+           dry_run: bool = False, website: bool = False, public_read: bool = False, creds: Credentials | None = None,
+           out: TextIO = sys.stdout, err: TextIO = sys.stderr, attempts: int = 3) -> Plan:
+    """Make the bucket hold exactly `site` under `prefix` (extra objects are deleted only with prune).
+    Returns the plan it carried out (or, with dry_run, would have)."""
+    prefix = normalize_prefix(prefix)
+    local = site_files(site, prefix)
+    creds = creds or find_credentials()
+    client = make_client(creds, endpoint, region or default_region(endpoint), attempts=attempts)
+    error = _Errors(creds, endpoint, bucket)
+    plan = make_plan(local, read_bucket(client, bucket, prefix, local, error), prune, prefix)
+
+    where = f"{endpoint.rstrip('/')}/{bucket}/{prefix}"
+    print(f"Deploying {site} to {where}" + (" (dry run: nothing is changed)" if dry_run else ""), file=out)
+    if dry_run:
+        print(plan.describe(), file=out)
+        if website:
+            print("would turn on static website hosting (index and error document: index.html)", file=out)
+        if public_read:
+            print(f"would make all {len(local)} objects publicly readable (ACL public-read)", file=out)
+        return plan
+
+    upload(client, bucket, plan, public_read, Progress(plan.upload_bytes, len(plan.uploads), err), error)
+    delete(client, bucket, plan.deletes, out, error)  # only now: the old page may still use these files
     for key in plan.stale:
         print(f"kept {key}: not in the site (--prune deletes it)", file=out)
     if website:

@@ -3,8 +3,15 @@ from __future__ import annotations
 
 import pytest
 
-from devtools.deploy_plan import (IMMUTABLE, REVALIDATE, RemoteObject, cache_control, make_plan, normalize_prefix,
-                                  site_files)
+from devtools.deploy_plan import (
+    IMMUTABLE,
+    REVALIDATE,
+    RemoteObject,
+    cache_control,
+    make_plan,
+    normalize_prefix,
+    site_files,
+)
 from devtools.server import MIME_TYPES, content_type
 
 
