@@ -74,6 +74,13 @@ class S3Server:
         self.client().create_bucket(Bucket=name)
         return name
 
+    def remove_bucket(self, name: str) -> None:
+        """Delete a bucket and everything in it (moto keeps objects in memory and temporary files)."""
+        client = self.client()
+        for key in self.objects(name):
+            client.delete_object(Bucket=name, Key=key)
+        client.delete_bucket(Bucket=name)
+
     def objects(self, bucket: str) -> dict[str, str]:
         """key -> ETag of every object in the bucket."""
         pages = self.client().get_paginator("list_objects_v2").paginate(Bucket=bucket)

@@ -47,8 +47,10 @@ def site(built_site, tmp_path) -> Path:
 
 
 @pytest.fixture
-def bucket(s3_server, cos_env) -> str:
-    return s3_server.new_bucket()
+def bucket(s3_server, cos_env):
+    name = s3_server.new_bucket()
+    yield name
+    s3_server.remove_bucket(name)
 
 
 def run(site, bucket, server, creds=HMAC, **kw):

@@ -16,12 +16,13 @@ from tests.s3_server import DUMMY_KEYS
 
 
 @pytest.fixture(scope="module")
-def deployed_url(s3_server, site_dir) -> str:
+def deployed_url(s3_server, site_dir):
     bucket = s3_server.new_bucket()
     creds = Credentials("test keys", access_key_id=DUMMY_KEYS["aws_access_key_id"],
                         secret_access_key=DUMMY_KEYS["aws_secret_access_key"])
     deploy(site_dir, bucket, s3_server.url, creds=creds, public_read=True, out=io.StringIO(), err=io.StringIO())
-    return f"{s3_server.url}/{bucket}/index.html"
+    yield f"{s3_server.url}/{bucket}/index.html"
+    s3_server.remove_bucket(bucket)
 
 
 @pytest.fixture(scope="module")
