@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from devtools.server import content_type
+from pymodel.checksum import sha256_file
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
@@ -95,19 +96,19 @@ class Plan:
         return "\n".join(lines + [self.summary()])
 
 
-def _digests(path: Path) -> tuple[str, str]:
-    md5, sha = hashlib.md5(usedforsecurity=False), hashlib.sha256()
+def _md5(path: Path) -> str:
+    """What S3 reports as the ETag of a single-part upload: how objects put by other tools are compared."""
+    digest = hashlib.md5(usedforsecurity=False)
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(_CHUNK), b""):
-            md5.update(chunk)
-            sha.update(chunk)
-    return md5.hexdigest(), sha.hexdigest()
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def normalize_prefix(prefix: str) -> str:
     """'' or 'a/b/' (no leading slash, one trailing slash): the folder in the bucket the site goes to."""
     prefix = prefix.strip().strip("/")
-    if any(part in ("", ".", "..") for part in prefix.split("/")) and prefix:
+    if prefix and any(part in ("", ".", "..") for part in prefix.split("/")):
         raise ValueError(f"bad prefix {prefix!r}: use a plain folder path such as 'digits' or 'apps/digits'")
     return f"{prefix}/" if prefix else ""
 
@@ -120,8 +121,8 @@ def site_files(site: Path, prefix: str = "") -> list[LocalFile]:
     files = []
     for path in sorted(p for p in site.rglob("*") if p.is_file()):
         rel = path.relative_to(site).as_posix()
-        md5, sha = _digests(path)
-        files.append(LocalFile(path, prefix + rel, path.stat().st_size, md5, sha, content_type(rel), cache_control(rel)))
+        files.append(LocalFile(path, prefix + rel, path.stat().st_size, _md5(path), sha256_file(path),
+                               content_type(rel), cache_control(rel)))
     return files
 
 

@@ -31,8 +31,6 @@ MIME_TYPES = {
 }
 
 
-
-
 def content_type(path: str | Path) -> str:
     """The Content-Type every host must send for this file: MIME_TYPES first, then Python's table."""
     suffix = Path(path).suffix.lower()
