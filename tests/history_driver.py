@@ -62,7 +62,10 @@ class NodeDriver:
                 raise TimeoutError(f"node driver gave no answer in {timeout} s; stderr:\n{self._stderr_tail()}") from None
             if line is None:
                 raise RuntimeError(f"node driver exited ({self._proc.wait()}); stderr:\n{self._stderr_tail()}")
-            msg = json.loads(line)
+            try:
+                msg = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # not a protocol line (the driver sends console output to stderr; be lenient anyway)
             if msg["id"] != msg_id:
                 continue
             if msg["ok"]:
@@ -71,8 +74,11 @@ class NodeDriver:
 
     def run(self, code: str, timeout: float = 60, **args: Any) -> Any:
         msg_id = next(self._ids)
-        self._proc.stdin.write(json.dumps({"id": msg_id, "code": code, "args": args}) + "\n")
-        self._proc.stdin.flush()
+        try:
+            self._proc.stdin.write(json.dumps({"id": msg_id, "code": code, "args": args}) + "\n")
+            self._proc.stdin.flush()
+        except BrokenPipeError:
+            raise RuntimeError(f"node driver exited ({self._proc.wait()}); stderr:\n{self._stderr_tail()}") from None
         return self._await(msg_id, timeout)
 
     def close(self) -> None:

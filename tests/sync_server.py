@@ -105,6 +105,9 @@ class CouchServer:
         """Create database `name` (readable only by `members` when given); returns its URL."""
         status, body = self.request("PUT", f"/{name}")
         assert status in (201, 412), (status, body)
+        # express-pouchdb records new databases in its list asynchronously; a server stopped before that
+        # would forget the database on restart.
+        wait_until(lambda: name in self.request("GET", "/_all_dbs")[1], timeout=10, what=f"{name} in _all_dbs")
         if members is not None:
             security = {"admins": {"names": [], "roles": []}, "members": {"names": members, "roles": []}}
             assert self.request("PUT", f"/{name}/_security", security)[0] == 200
@@ -223,7 +226,7 @@ class FaultProxy:
                     conn.request(self.command, self.path, body=body, headers=headers)
                     res = conn.getresponse()
                     data = res.read()
-                except OSError:
+                except (OSError, http.client.HTTPException):
                     return self._reply(502, {"error": "bad_gateway", "reason": "upstream unreachable"})
                 finally:
                     conn.close()

@@ -12,6 +12,14 @@ import { createInterface } from "node:readline";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
+// stdout carries the protocol: send PouchDB's console messages to stderr.
+for (const level of ["log", "info", "warn", "debug"]) console[level] = (...args) => console.error(...args);
+
+// A browser only logs an unhandled rejection; Node would exit. PouchDB's replication leaves one when the
+// server drops right after a batch (it calls the remote's info() for progress figures and never catches
+// it), so behave like the browser: log it and go on.
+process.on("unhandledRejection", (reason) => console.error("unhandled rejection:", reason && reason.message));
+
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 globalThis.self ??= globalThis; // the browser build looks its globals up on `self`

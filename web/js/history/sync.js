@@ -207,8 +207,7 @@ export class SyncController {
     }
     this._set("syncing", null, `Connecting to ${this._where}…`, null);
     try {
-      const info = await this._remote.info();
-      if (!info || typeof info.db_name !== "string") throw Object.assign(new Error("not a CouchDB database"), { reason: "not_couchdb" });
+      await this._checkDatabase();
     } catch (err) {
       if (gen === this._generation) await this._failed(err, gen);
       return;
@@ -245,6 +244,17 @@ export class SyncController {
       // Live replication completes only when cancelled; if that was not us, reconnect.
       if (gen === this._generation && this._settings) this._schedule(gen, classifySyncError(new Error("replication stopped"), { where: this._where }));
     });
+  }
+
+  // PouchDB's info() over HTTP resolves even on 401/404 (with the error body), so check the database
+  // with a request of our own: the same signed, rate-limit-aware fetch replication will use.
+  async _checkDatabase() {
+    const res = await this._remoteFetch(`${this._settings.url}/`, {
+      method: "GET", credentials: "include", headers: new Headers({ Accept: "application/json" }),
+    });
+    const body = await res.json(); // a SyntaxError here: the address is not a CouchDB server
+    if (!res.ok) throw Object.assign(new Error(body.reason || body.error || `HTTP ${res.status}`), { status: res.status, name: body.error || "error" });
+    if (!body || typeof body.db_name !== "string") throw Object.assign(new Error("no db_name in the reply"), { reason: "not_couchdb" });
   }
 
   async _failed(err, gen) {
