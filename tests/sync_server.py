@@ -214,7 +214,7 @@ class FaultProxy:
                 if throttle:
                     return self._reply(429, {"error": "too_many_requests", "reason": "You've exceeded your rate limit allowance."})
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_HEADERS}
-                if proxy._iam is not None:
+                if proxy._iam is not None and self.command != "OPTIONS":  # CORS preflights carry no credentials
                     auth = self.headers.get("Authorization", "")
                     if not (auth.startswith("Bearer ") and proxy._iam.valid(auth[7:])):
                         with proxy._lock:
@@ -238,7 +238,7 @@ class FaultProxy:
                 self.end_headers()
                 self.wfile.write(data)
 
-            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _forward
+            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = do_OPTIONS = _forward
 
         self._server = _ThreadingServer(("127.0.0.1", self.port), Handler)
         self.port = self._server.server_address[1]

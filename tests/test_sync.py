@@ -471,3 +471,41 @@ def test_sync_stop_turns_it_off(device, couch_server):
         assert proxy.requests == before and later not in server_entries(couch_server)
     finally:
         proxy.close()
+
+
+def test_sync_iam_token_proxy_serves_only_named_origins():
+    import threading
+    import urllib.error
+    import urllib.request
+    from devtools.iam_token_proxy import make_server
+    iam = FakeIam("key-3").start()
+    proxy = make_server(0, ["https://me.example"], upstream=iam.token_url)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{proxy.server_address[1]}/identity/token"
+
+    def call(method: str, origin: str | None, body: bytes | None = None):
+        req = urllib.request.Request(url, data=body, method=method)
+        if origin:
+            req.add_header("Origin", origin)
+        req.add_header("Content-Type", "application/x-www-form-urlencoded")
+        try:
+            with urllib.request.urlopen(req, timeout=10) as res:
+                return res.status, res.headers.get("Access-Control-Allow-Origin"), res.read()
+        except urllib.error.HTTPError as err:
+            return err.code, err.headers.get("Access-Control-Allow-Origin"), err.read()
+
+    form = b"grant_type=urn%3Aibm%3Aparams%3Aoauth%3Agrant-type%3Aapikey&apikey=key-3"
+    try:
+        assert call("OPTIONS", "https://me.example")[:2] == (204, "https://me.example")
+        assert call("OPTIONS", "https://evil.example")[:2] == (403, None)
+        assert call("POST", "https://evil.example", form)[0] == 403
+        assert call("POST", None, form)[0] == 403
+        status, allow, body = call("POST", "https://me.example", form)
+        assert (status, allow) == (200, "https://me.example") and json.loads(body)["access_token"]
+        status, _, body = call("POST", "https://me.example", form.replace(b"key-3", b"nope"))
+        assert status == 400 and b"could not be found" in body  # IAM's own answer passes through
+        assert iam.exchanges == 1
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+        iam.close()

@@ -4,7 +4,7 @@
 // IAM from a browser: the token endpoint (https://iam.cloud.ibm.com/identity/token) answers without
 // CORS headers, so a page on another origin cannot read its reply and the browser reports a network
 // error. The token URL is therefore a setting: point it at a token proxy that adds CORS headers
-// (the README shows one), or use Cloudant legacy credentials with basic auth.
+// (devtools/iam_token_proxy.py is one), or use Cloudant legacy credentials with basic auth.
 
 export class AuthError extends Error {
   constructor(reason, message, cause) {
