@@ -140,3 +140,29 @@ def test_history_storage_errors_are_classified(history_node):
     assert [k for k, _ in kinds] == ["quota", "quota", "unavailable", "storage"]
     assert "History is full" in kinds[0][1] and "Delete old entries" in kinds[0][1]
     assert kinds[3][1] == "History could not save the entry: disk on fire."
+
+
+def test_history_paging_survives_a_deleted_page_end(node):
+    ids = node.run("const ids = []; for (let i = 0; i < 5; i++) ids.push((await ctx.vars.store.add(ctx.vars.reading(i)))._id); return ids")
+    newest_first = list(reversed(ids))
+    first = node.run("return (await ctx.vars.store.list({limit: 2})).map(e => e._id)")
+    assert first == newest_first[:2]
+    node.run("await ctx.vars.store.remove(args.id)", id=first[-1])  # deleted (here or by sync) before the next page
+    rest = node.run("return (await ctx.vars.store.list({limit: 10, after: args.after})).map(e => e._id)", after=first[-1])
+    assert rest == newest_first[2:], "no entry is passed over"
+
+
+def test_history_change_listener_sees_adds_updates_and_deletes(node):
+    events = node.run("""
+      const events = [];
+      const stop = ctx.vars.store.onChange((c) => events.push([c.id, c.deleted]));
+      const e = await ctx.vars.store.add(ctx.vars.reading(2));
+      await ctx.vars.store.correct(e._id, '3');
+      await ctx.vars.store.remove(e._id);
+      await ctx.waitFor(() => events.length >= 3, 5000, 'three changes');
+      stop();
+      await ctx.vars.store.add(ctx.vars.reading(4));
+      await ctx.sleep(200);
+      return [e._id, events];""")
+    entry_id, seen = events
+    assert seen == [[entry_id, False], [entry_id, False], [entry_id, True]], "and nothing after unsubscribing"

@@ -327,12 +327,31 @@ def test_sync_errors_are_classified(history_node):
         c(new TypeError('Failed to fetch'), {corsBlocked: true}),
         c(new TypeError('Failed to fetch'), {online: false}),
         c(new ctx.auth.AuthError('iam_rejected', 'IAM refused the API key (400)')),
+        // the device's IndexedDB full while storing pulled entries: a local problem, not the server's
+        c({name: 'indexed_db_went_bad', status: 500, reason: 'QuotaExceededError'}),
       ];""")
     assert verdicts == [
         ["error", "forbidden", False], ["error", "server_error", True], ["error", "rate_limited", True],
         ["error", "unreachable", True], ["error", "cors", False], ["offline", "offline", True],
-        ["error", "iam_rejected", False],
+        ["error", "iam_rejected", False], ["error", "local_storage", True],
     ]
+
+
+def test_sync_read_only_credentials_say_what_was_refused(device, couch_server):
+    url = couch_server.create_db(DB)
+    couch_server.create_user("reader", "reader-pw")
+    couch_server.request("PUT", f"/{DB}/_security", {"admins": {"names": [], "roles": []}, "members": {"names": ["reader"], "roles": []}})
+    couch_server.put(DB, {"_id": "_design/read_only", "validate_doc_update":
+                          "function (doc, old, user) { if (user.roles.indexOf('_admin') === -1) throw({forbidden: 'read only'}); }"})
+    theirs = "entry:2035-05-05T05:05:05.000Z:12345678"
+    couch_server.put(DB, server_entry(theirs, "3", "2035-05-05T05:05:05.000Z"))
+    mine = add(device, 8)
+    start(device, {"url": url, "auth": "basic", "username": "reader", "password": "reader-pw"})
+    wait_until(lambda: theirs in local_entries(device), what="pull with read-only credentials")
+    state = wait_until(lambda: (lambda s: s["state"] == "up_to_date" and s["denied"] >= 1 and s)(device.run("return ctx.vars.sync.state")),
+                       what="the refused push counted")
+    assert "refused by the server (403)" in state["message"] and "writer access" in state["message"]
+    assert mine not in server_entries(couch_server)
 
 
 def test_sync_unreachable_server_retries_until_it_appears(device, tmp_path):

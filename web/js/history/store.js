@@ -111,12 +111,12 @@ export class HistoryStore {
    * previous page to page on).
    */
   async list({ limit = 50, after = null } = {}) {
-    const opts = { include_docs: true, descending: true, endkey: ENTRY_PREFIX, limit };
-    if (after) Object.assign(opts, { startkey: after, skip: 1 });
-    else opts.startkey = ENTRY_RANGE_END;
+    // Start at `after` itself and drop it, rather than skip: 1, so a page still starts right when that
+    // entry was deleted meanwhile (skip would then pass over the next one).
+    const opts = { include_docs: true, descending: true, endkey: ENTRY_PREFIX, startkey: after || ENTRY_RANGE_END, limit: limit + 1 };
     try {
       const res = await this.db.allDocs(opts);
-      return res.rows.map((row) => row.doc);
+      return res.rows.filter((row) => row.id !== after).slice(0, limit).map((row) => row.doc);
     } catch (err) {
       throw historyErrorFrom(err, "list the entries");
     }

@@ -15,6 +15,7 @@
 // the last one stopped, in both directions. Conflicts are resolved as they arrive (conflicts.js).
 import { AuthError, authorizedFetch } from "./auth.js";
 import { watchConflicts } from "./conflicts.js";
+import { historyErrorFrom } from "./errors.js";
 import { retryOn429 } from "./ratelimit.js";
 import { parseDatabaseUrl, validateSettings } from "./settings.js";
 
@@ -44,6 +45,10 @@ export function classifySyncError(err, { online = true, corsBlocked = false, whe
   }
   if (err instanceof AuthError) {
     return { state: "error", reason: err.reason, retry: err.reason === "iam_unreachable" && !corsBlocked, message: err.message };
+  }
+  if (err && err.name === "indexed_db_went_bad") {
+    // The device's own storage failed (full, usually) while writing what was pulled.
+    return { state: "error", reason: "local_storage", retry: true, message: historyErrorFrom(err, "store what sync brought").message };
   }
   const status = err && typeof err.status === "number" ? err.status : 0;
   if (status === 401) {
@@ -138,6 +143,7 @@ export class SyncController {
     this._settings = valid;
     this._where = parseDatabaseUrl(valid.url).host;
     this._counts = { pushed: 0, pulled: 0, throttled: 0, denied: 0, conflictsResolved: 0 };
+    this._lastSynced = null;
     const signed = authorizedFetch(valid, this._fetch);
     this._remoteFetch = retryOn429(signed, {
       ...this._rateLimit,
@@ -180,6 +186,7 @@ export class SyncController {
     }
     this._settings = null;
     this._remote = null;
+    this._tokens = null;
     this._set("off", null, "Sync is off.", null);
   }
 
@@ -198,20 +205,21 @@ export class SyncController {
 
   // ---------- internals ----------
 
-  async _connect() {
+  _connect() {
     const gen = ++this._generation;
+    this._run(gen).catch((err) => {
+      if (gen === this._generation) this._failed(err, gen);
+    });
+  }
+
+  async _run(gen) {
     this._cancelReplication();
     if (!this._isOnline()) {
       this._offline(gen);
       return;
     }
     this._set("syncing", null, `Connecting to ${this._where}…`, null);
-    try {
-      await this._checkDatabase();
-    } catch (err) {
-      if (gen === this._generation) await this._failed(err, gen);
-      return;
-    }
+    await this._checkDatabase(); // throws: _connect hands the error to _failed
     if (gen !== this._generation) return;
     this._set("syncing", null, `Syncing with ${this._where}…`, null);
     const replication = this.PouchDB.sync(this.db, this._remote, { live: true, retry: false });
@@ -223,7 +231,12 @@ export class SyncController {
       if (gen !== this._generation || err) return;
       this._attempt = 0;
       this._lastSynced = this._now().toISOString();
-      this._set("up_to_date", null, `Up to date with ${this._where}.`, null);
+      // Documents the server refused (e.g. credentials that may read but not write) do not stop
+      // replication; say so rather than claim everything arrived.
+      const refused = this._counts.denied
+        ? ` ${this._counts.denied} change(s) were refused by the server (403): give these credentials writer access.`
+        : "";
+      this._set("up_to_date", null, `Up to date with ${this._where}.${refused}`, null);
     });
     replication.on("change", (info) => {
       if (gen !== this._generation) return;
