@@ -113,9 +113,14 @@ export class SyncController {
     this._now = now;
     this._listeners = new Set();
     this._generation = 0; // bumps on every (re)connect and stop: late events of an old run are ignored
-    this._settings = null;
+    this._settings = null; // validated settings while started
+    this._where = null; // host:port of the database, for messages (never the credentials)
+    this._remoteFetch = null; // signed, 429-retrying fetch given to PouchDB
+    this._tokens = null; // IamTokenSource with IAM
     this._remote = null;
     this._replication = null;
+    this._lastSynced = null;
+    this._current = ["off", null, "Sync is off.", null];
     this._conflicts = null;
     this._timer = null;
     this._attempt = 0;
@@ -196,11 +201,6 @@ export class SyncController {
     clearTimeout(this._timer);
     this._attempt = 0;
     this._connect();
-  }
-
-  /** Wait for pending conflict resolutions (tests; before closing the database). */
-  async conflictsIdle() {
-    if (this._conflicts) await this._conflicts.idle();
   }
 
   // ---------- internals ----------
@@ -343,7 +343,7 @@ export class SyncController {
   }
 
   _emit() {
-    const [state, reason, message, retryInMs] = this._current || ["off", null, "Sync is off.", null];
+    const [state, reason, message, retryInMs] = this._current;
     this._state = this._snapshot(state, reason, message, retryInMs);
     for (const listener of this._listeners) {
       try {
