@@ -39,6 +39,9 @@ TFJS_FILES = [
     # picks it by feature detection, so ship it rather than 404 on a host that does send COOP/COEP.
     ("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm", "tfjs-backend-wasm-threaded-simd.wasm"),
 ]
+# PouchDB's browser build (IndexedDB, HTTP, replication) as one classic script defining window.PouchDB; the
+# history loads it on demand (web/js/history/pouchdb.js). Served from vendor/pouchdb-<version>/.
+POUCHDB_FILES = ["pouchdb.min.js"]
 # web/model/ is copied by _copy_tfjs_model (from wherever the model was exported); the rest of web/ is the site.
 WEB_EXCLUDE_DIRS = {"model"}
 
@@ -90,6 +93,17 @@ def _vendor_runtimes(out: Path, node_modules: Path) -> None:
         _copy(node_modules / "pyodide" / name, out / "vendor" / "pyodide" / name)
     for src, name in TFJS_FILES:
         _copy(node_modules / src, out / "vendor" / "tfjs" / name)
+
+
+def _vendor_pouchdb(out: Path, node_modules: Path) -> str:
+    """Copy PouchDB into vendor/pouchdb-<version>/; return the script's site-relative path."""
+    package = node_modules / "pouchdb" / "package.json"
+    if not package.is_file():
+        raise BuildError(f"missing {package} (run `npm ci`)")
+    folder = f"vendor/pouchdb-{json.loads(package.read_text())['version']}"
+    for name in POUCHDB_FILES:
+        _copy(node_modules / "pouchdb" / "dist" / name, out / folder / name)
+    return f"{folder}/{POUCHDB_FILES[0]}"
 
 
 def _vendor_numpy(out: Path, base_url: str | None) -> str | None:
@@ -161,6 +175,7 @@ def build_site(
         "numpy_wheel": wheel,  # file name in vendor/pyodide/, or null: pure-Python kernels
         "manifest": f"py/pymodel/weights/{MANIFEST_NAME}",
         "tfjs_model": "model/model.json",
+        "pouchdb": _vendor_pouchdb(out, Path(node_modules)),
     }
     (out / "config.json").write_text(json.dumps(config, indent=2))
     version = _write_sw(out)

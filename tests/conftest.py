@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.helpers import MNIST, SHIPPED_WEIGHTS
+from tests.helpers import MNIST, ROOT, SHIPPED_WEIGHTS
 
 
 @pytest.fixture(scope="session")
@@ -58,5 +58,35 @@ def s3_tls_server(tmp_path_factory):
     from tests import s3_server
     folder = tmp_path_factory.mktemp("moto-tls")
     server = s3_server.start(folder / "moto.log", tls_dir=folder / "tls")
+    yield server
+    server.stop()
+
+
+# ---- history and sync (web/js/history) ----
+
+def _need_node_packages(*names: str) -> None:
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed")
+    missing = [n for n in names if not (ROOT / "node_modules" / n).is_dir()]
+    if missing:
+        pytest.skip(f"npm packages missing: {', '.join(missing)} (run `npm ci`)")
+
+
+@pytest.fixture
+def history_node():
+    """A Node process running web/js/history/* with the vendored PouchDB (tests/history_driver.py)."""
+    _need_node_packages("pouchdb", "pouchdb-adapter-memory")
+    from tests.history_driver import NodeDriver
+    driver = NodeDriver()
+    yield driver
+    driver.close()
+
+
+@pytest.fixture
+def couch_server(tmp_path: Path):
+    """A real CouchDB-protocol server on 127.0.0.1 with an admin user (tests/sync_server.py), stopped after."""
+    _need_node_packages("express-pouchdb", "pouchdb-node")
+    from tests.sync_server import CouchServer
+    server = CouchServer(tmp_path / "couch").start()
     yield server
     server.stop()
