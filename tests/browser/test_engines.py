@@ -24,7 +24,9 @@ def test_tfjs_matches_pymodel_on_mnist(page, mnist, site_dir):
     cpython = load_model(site_dir / "py" / "pymodel" / "weights")
     batch = [(images[i].astype(np.float64) / 255.0).ravel().tolist() for i in range(N_DIGITS)]
     tfjs = page.page.evaluate("async (xs) => Promise.all(xs.map(x => window.__digits.predict28('tfjs', x)))", batch)
-    browser_py = page.page.evaluate("async (xs) => { const out = []; for (const x of xs) out.push(await window.__digits.predict28('python', x)); return out; }", batch)
+    browser_py = page.page.evaluate(
+        "async (xs) => { const out = []; for (const x of xs) out.push(await window.__digits.predict28('python', x));"
+        " return out; }", batch)
     for i, x in enumerate(batch):
         ref = np.array(cpython.predict28(x))
         assert np.max(np.abs(np.array(tfjs[i]) - ref)) < 1e-3, (i, tfjs[i], ref)
@@ -41,8 +43,9 @@ def test_both_engines_preprocess_identically(page, mnist):
         img = np.kron(255 - images[i], np.ones((5, 5), np.uint8)).astype(np.float64) / 255.0
         img = np.pad(img, 20, constant_values=1.0)
         h, w = img.shape
-        a = page.page.evaluate("([g, w, h]) => window.__digits.recognizeGray('tfjs', g, w, h)", [img.ravel().tolist(), w, h])
-        b = page.page.evaluate("([g, w, h]) => window.__digits.recognizeGray('python', g, w, h)", [img.ravel().tolist(), w, h])
+        call = "([e, g, w, h]) => window.__digits.recognizeGray(e, g, w, h)"
+        a = page.page.evaluate(call, ["tfjs", img.ravel().tolist(), w, h])
+        b = page.page.evaluate(call, ["python", img.ravel().tolist(), w, h])
         seen_a = np.array(list(a["image28"].values()) if isinstance(a["image28"], dict) else a["image28"])
         assert np.max(np.abs(seen_a - np.array(b["image28"]))) < 1e-5
         assert np.max(np.abs(np.array(a["probs"]) - np.array(b["probs"]))) < 1e-3
@@ -110,7 +113,8 @@ def test_drawing_works_while_python_is_still_loading(chromium_browser, site_url)
         h.close()
 
 
-def test_a_vendored_numpy_wheel_that_fails_to_load_falls_back_to_pure_python(chromium_browser, site_dir, tmp_path, serve):
+def test_a_vendored_numpy_wheel_that_fails_to_load_falls_back_to_pure_python(
+        chromium_browser, site_dir, tmp_path, serve):
     """The NumPy path: config names a wheel next to pyodide-lock.json; a wheel that fails Pyodide's sha256
     check must leave the engine working on pure-Python kernels, and the page must say so."""
     import json

@@ -5,7 +5,6 @@ import base64
 import io
 
 import numpy as np
-
 import pytest
 
 from tests.browser.pages import PREDICTION, PageHandle, mnist_file
