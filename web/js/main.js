@@ -80,7 +80,9 @@ async function main() {
   // Python first: its worker already exists (PyScript started it); TF.js's scripts then load alongside.
   hooks.pythonReady = python.start({ kernels: params.get("pykernels") === "python" ? "python" : "auto" })
     .then(pythonReady, pythonFailed);
-  tfjs.loadRuntime();
+  // TF.js's 1.4 MB script runs on this thread: let PyScript create its worker first (or give up waiting
+  // after a second), so Pyodide's download and compile, the longest part of the start, begin sooner.
+  Promise.race([python.workerStarted, new Promise((resolve) => setTimeout(resolve, 1000))]).then(() => tfjs.loadRuntime());
   let config;
   try {
     config = await configReady;

@@ -59,6 +59,10 @@ export class PythonEngine {
     this.timeoutMs = timeoutMs;
     this.info = null;
     this.sync = null;
+    let started;
+    /** Resolves when PyScript has created the worker (its downloads are then under way). */
+    this.workerStarted = new Promise((resolve) => { started = resolve; });
+    this._workerStarted = started;
   }
 
   get detail() {
@@ -104,6 +108,7 @@ export class PythonEngine {
     if (!this.script) throw new Error("the page has no <script type=\"py\" worker name=\"engine\"> element");
     this._stage("core");
     const xworker = await this._xworker();
+    this._workerStarted();
     this._stage("worker");
     xworker.addEventListener("message", ({ data }) => {
       if (data && data.digits === "progress") this._stage("engine");
