@@ -70,7 +70,7 @@ export class PythonEngine {
   }
 
   /**
-   * Resolves with engine.py's info() ({python, kernels, numpy_error}) once Python can answer, or rejects
+   * Resolves with engine.py's info() ({python, kernels, numpy_unavailable}) once Python can answer, or rejects
    * with a readable Error. `kernels: "python"` forces pure-Python kernels where NumPy loaded (benchmarks).
    * `booted` keeps waiting after a timeout, so a very slow start can still be picked up later.
    */
@@ -133,11 +133,12 @@ export class PythonEngine {
     return info;
   }
 
-  // PyScript defines `xworker` on the element when it processes it, right after core.js has run.
-  // (If core.js never loads, the start-up timeout reports it; the check then slows to twice a second.)
+  // PyScript defines `xworker` on the element when it processes it, right after core.js has run. Look
+  // often at first (TF.js waits for it), then twice a second (start-up failures are reported elsewhere).
   async _xworker() {
-    for (let wait = 10; !this.script.xworker; wait = Math.min(500, wait * 2)) {
-      await new Promise((resolve) => setTimeout(resolve, wait));
+    const t0 = performance.now();
+    while (!this.script.xworker) {
+      await new Promise((resolve) => setTimeout(resolve, performance.now() - t0 < 10_000 ? 20 : 500));
     }
     return this.script.xworker;
   }
