@@ -6,8 +6,8 @@ into the worker's file system and, when the wheel is vendored, loads NumPy. The 
 (js/python-engine.js) waits for the worker and calls the functions in `__export__` through
 `xworker.sync.<name>(...)`; each call returns a Promise of what the function returns.
 
-This is an ordinary module: CPython imports it too (tests/test_engine.py), where the browser-only parts
-(progress messages to the page, the PyScript config) are skipped.
+This is an ordinary module: CPython imports it too (tests/test_engine.py), where the one browser-only part,
+the progress note to the page, is skipped.
 """
 from __future__ import annotations
 

@@ -77,7 +77,7 @@ async function startTfjs(config) {
 }
 
 async function main() {
-  // Python first: its worker already exists (PyScript started it); TF.js's scripts then load alongside.
+  // Python first: PyScript starts its worker by itself; this waits for it and reports how the start went.
   hooks.pythonReady = python.start({ kernels: params.get("pykernels") === "python" ? "python" : "auto" })
     .then(pythonReady, pythonFailed);
   // TF.js's 1.4 MB script runs on this thread: let PyScript create its worker first (or give up waiting
