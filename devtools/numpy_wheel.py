@@ -182,7 +182,11 @@ def vendor_numpy_wheel(
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    dest = Path(args[0]) if args else ROOT / "site" / "vendor" / "pyodide"
+    if args:
+        dest = Path(args[0])
+    else:
+        from devtools.build_site import vendor_dirs  # the built site's version-named Pyodide folder
+        dest = ROOT / "site" / vendor_dirs()["pyodide"]
     try:
         wheel = vendor_numpy_wheel(DEFAULT_LOCK, dest, timeout=5)
     except (WheelChecksumError, WheelLockError) as exc:

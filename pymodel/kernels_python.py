@@ -8,8 +8,8 @@ almost all the work happens inside those calls.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from operator import mul
-from typing import Sequence
 
 from pymodel.weights import Weights
 

@@ -47,7 +47,9 @@ class Weights:
 
 
 def _fail(where: Path, problem: str) -> WeightsError:
-    return WeightsError(f"{where}: {problem}. Rebuild the weights with `python build.py train` or restore them from git.")
+    return WeightsError(
+        f"{where}: {problem}. Rebuild the weights with `python build.py train` or restore them from git."
+    )
 
 
 def _expected_tensors(manifest: dict[str, Any], where: Path) -> dict[str, tuple[int, ...]]:
@@ -122,7 +124,8 @@ def load_weights(weights_dir: str | Path = DEFAULT_DIR) -> Weights:
     data = npz_path.read_bytes()
     digest = sha256_bytes(data)
     if digest != info.get("sha256"):
-        raise _fail(npz_path, f"sha256 {digest} does not match the manifest's {info.get('sha256')} (corrupt or replaced file)")
+        expected = info.get("sha256")
+        raise _fail(npz_path, f"sha256 {digest} does not match the manifest's {expected} (corrupt or replaced file)")
 
     try:
         arrays = read_npz(data)

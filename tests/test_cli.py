@@ -9,7 +9,7 @@ from PIL import Image
 
 from pymodel.imageio import reduce_blocks_array
 from pymodel.preprocess import reduce_blocks
-from tests.helpers import MNIST, ROOT
+from tests.helpers import ROOT
 
 # MNIST test digits 0..3 are a 7, a 2, a 1 and a 0.
 DIGITS = {0: 7, 1: 2, 3: 0}
@@ -30,25 +30,36 @@ def good_files(tmp_path_factory, mnist_test):
     d = tmp_path_factory.mktemp("good")
     files = {}
     seven, two, zero = paper(mnist_test, 0), paper(mnist_test, 1), paper(mnist_test, 3)
-    seven.save(d / "seven.png"); files["seven.png"] = 7
-    two.convert("RGB").save(d / "two.jpg", quality=85); files["two.jpg"] = 2
-    zero.convert("RGB").save(d / "zero.bmp"); files["zero.bmp"] = 0
-    seven.save(d / "seven.webp"); files["seven.webp"] = 7
+    seven.save(d / "seven.png")
+    files["seven.png"] = 7
+    two.convert("RGB").save(d / "two.jpg", quality=85)
+    files["two.jpg"] = 2
+    zero.convert("RGB").save(d / "zero.bmp")
+    files["zero.bmp"] = 0
+    seven.save(d / "seven.webp")
+    files["seven.webp"] = 7
     # Palette GIF with a transparent background: flattened onto white.
     pal = two.convert("P")
-    pal.save(d / "two.gif", transparency=int(np.asarray(pal)[0, 0])); files["two.gif"] = 2
+    pal.save(d / "two.gif", transparency=int(np.asarray(pal)[0, 0]))
+    files["two.gif"] = 2
     # Ink only, on a fully transparent background.
     rgba = Image.new("RGBA", zero.size, (0, 0, 0, 0))
     rgba.putalpha(Image.eval(zero, lambda v: 255 - v))
-    rgba.save(d / "zero_transparent.png"); files["zero_transparent.png"] = 0
+    rgba.save(d / "zero_transparent.png")
+    files["zero_transparent.png"] = 0
     # 16-bit greyscale.
-    Image.fromarray((np.asarray(seven, np.uint16) * 257)).save(d / "seven16.png"); files["seven16.png"] = 7
+    Image.fromarray(np.asarray(seven, np.uint16) * 257).save(d / "seven16.png")
+    files["seven16.png"] = 7
     # Stored sideways with an EXIF orientation tag saying "rotate 90° clockwise to view".
-    exif = Image.Exif(); exif[0x0112] = 6
-    two.rotate(90, expand=True).convert("RGB").save(d / "two_exif.jpg", exif=exif); files["two_exif.jpg"] = 2
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    two.rotate(90, expand=True).convert("RGB").save(d / "two_exif.jpg", exif=exif)
+    files["two_exif.jpg"] = 2
     # Light ink on black, like a canvas.
-    Image.eval(zero, lambda v: 255 - v).save(d / "zero_dark.png"); files["zero_dark.png"] = 0
-    Image.new("L", (300, 200), 255).save(d / "blank.png"); files["blank.png"] = None
+    Image.eval(zero, lambda v: 255 - v).save(d / "zero_dark.png")
+    files["zero_dark.png"] = 0
+    Image.new("L", (300, 200), 255).save(d / "blank.png")
+    files["blank.png"] = None
     return d, files
 
 

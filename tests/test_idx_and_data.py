@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from pymodel.idx import IdxError, parse_idx, read_idx
-from training import data
 from tests.helpers import MNIST
+from training import data
 
 
 def idx_bytes(array: np.ndarray) -> bytes:

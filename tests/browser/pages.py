@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import math
+from urllib.parse import urlsplit
 
 import numpy as np
 
@@ -12,14 +13,17 @@ PREDICTION = "[data-testid=prediction]"
 
 
 class PageHandle:
-    """A page plus what it did: every request URL, page errors, CSP violations."""
+    """A page plus what it did: every request URL (the Python worker's too), failed responses, page errors,
+    CSP violations (window.__csp)."""
 
     def __init__(self, browser, url: str, **context_args):
         context_args.setdefault("viewport", {"width": 1000, "height": 900})
         self.context = browser.new_context(**context_args)
         self.requests: list[str] = []
+        self.failed: list[str] = []
         self.errors: list[str] = []
         self.context.on("request", lambda r: self.requests.append(r.url))
+        self.context.on("response", lambda r: r.status >= 400 and self.failed.append(f"{r.status} {r.url}"))
         self.page = self.context.new_page()
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.add_init_script(
@@ -35,9 +39,17 @@ class PageHandle:
             self.wait_python()
         return self
 
-    def wait_python(self, state: str = "ready"):
-        self.page.wait_for_selector("html:not([data-python=loading])", state="attached", timeout=PYTHON_LOAD_MS)
-        assert self.page.get_attribute("html", "data-python") == state, self.page.inner_text("#status-python")
+    def wait_python(self, state: str = "ready", timeout: float = PYTHON_LOAD_MS) -> str:
+        """Wait until the Python engine is no longer loading; assert it reached `state`; return its chip's text."""
+        self.page.wait_for_selector("html:not([data-python=loading])", state="attached", timeout=timeout)
+        text = self.page.inner_text("#status-python")
+        assert self.page.get_attribute("html", "data-python") == state, text
+        return text
+
+    def foreign_requests(self) -> list[str]:
+        """Requests that left the page's origin (blob: and data: URLs are the page's own)."""
+        origin = urlsplit(self.url)[:2]
+        return [u for u in self.requests if not u.startswith(("blob:", "data:")) and urlsplit(u)[:2] != origin]
 
     def close(self):
         self.context.close()
@@ -72,7 +84,8 @@ class PageHandle:
         cdp = self.context.new_cdp_session(self.page)
         for stroke in strokes:
             pts = [(box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx, fy in stroke]
-            cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": pts[0][0], "y": pts[0][1]}]})
+            start = {"type": "touchStart", "touchPoints": [{"x": pts[0][0], "y": pts[0][1]}]}
+            cdp.send("Input.dispatchTouchEvent", start)
             for x, y in pts[1:]:
                 cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
             cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})

@@ -3,8 +3,8 @@ Odd-but-valid images (animated GIF, transparent PNG) are recognized the sensible
 from __future__ import annotations
 
 import io
-import zlib
 import struct
+import zlib
 
 import numpy as np
 import pytest
@@ -36,11 +36,13 @@ def _huge_png(side: int = 12000) -> bytes:
     row = b"\x00" + b"\xff" * side
     comp = zlib.compressobj(9)
     body = b"".join(comp.compress(row) for _ in range(side)) + comp.flush()
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
+    header = chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0))
+    return b"\x89PNG\r\n\x1a\n" + header + chunk(b"IDAT", body) + chunk(b"IEND", b"")
 
 
 def _svg() -> bytes:
-    return b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="100" height="100"><path d="M50 10 L50 90" stroke="black" stroke-width="10"/></svg>'
+    return (b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="100" height="100">'
+            b'<path d="M50 10 L50 90" stroke="black" stroke-width="10"/></svg>')
 
 
 BAD_FILES = {

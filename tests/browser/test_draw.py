@@ -17,7 +17,8 @@ def mouse_page(chromium_browser, site_url):
 @pytest.fixture(scope="module")
 def touch_page(chromium_browser, site_url):
     from tests.browser.pages import PageHandle
-    h = PageHandle(chromium_browser, site_url, has_touch=True, is_mobile=True, viewport={"width": 390, "height": 844}).open()
+    phone = {"has_touch": True, "is_mobile": True, "viewport": {"width": 390, "height": 844}}
+    h = PageHandle(chromium_browser, site_url, **phone).open()
     yield h
     h.close()
 
@@ -146,3 +147,27 @@ def test_keyboard_focus_is_visible(mouse_page):
     for control in ("engine", "undo", "clear", "pad", "upload"):
         assert control in seen, f"{control} is not reachable with Tab ({list(seen)})"
         assert seen[control]["outline"] != "none" and seen[control]["width"] >= 2, seen[control]
+
+
+@pytest.mark.parametrize("status,digit,verdict,big", [
+    ("ok", 3, "It's a 3", "3"),
+    ("unsure", 7, "Unsure — maybe 7", "7?"),
+    ("not_a_digit", None, "That doesn't look like a digit", "✕"),
+    ("empty", None, "Draw a digit", "?"),
+])
+def test_every_status_is_shown(mouse_page, status, digit, verdict, big):
+    """The four statuses of the result interface, as the view renders them (an 11-class model's
+    "not_a_digit" included, before such a model ships)."""
+    page = mouse_page.page
+    probs = [0.01] * 10
+    if digit is not None:
+        probs[digit] = 0.91
+    page.evaluate("r => window.__digits.render(r)", {"engine": "tfjs", "status": status, "digit": digit,
+                                                    "confidence": 0.91 if status != "empty" else 0, "probs": probs})
+    el = page.locator(PREDICTION)
+    assert el.get_attribute("data-status") == status
+    assert el.get_attribute("data-digit") == ("" if digit is None else str(digit))
+    assert page.inner_text("[data-testid=verdict]") == verdict
+    assert page.inner_text("#big-digit") == big
+    assert el.get_attribute("data-unsure") == str(status == "unsure").lower()
+    mouse_page.clear()

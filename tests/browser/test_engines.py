@@ -21,10 +21,12 @@ def page(chromium_browser, site_url):
 def test_tfjs_matches_pymodel_on_mnist(page, mnist, site_dir):
     from pymodel import load_model
     images, labels = mnist
-    cpython = load_model(site_dir / "py" / "pymodel" / "weights")
+    cpython = load_model(site_dir / "pymodel" / "weights")
     batch = [(images[i].astype(np.float64) / 255.0).ravel().tolist() for i in range(N_DIGITS)]
     tfjs = page.page.evaluate("async (xs) => Promise.all(xs.map(x => window.__digits.predict28('tfjs', x)))", batch)
-    browser_py = page.page.evaluate("async (xs) => { const out = []; for (const x of xs) out.push(await window.__digits.predict28('python', x)); return out; }", batch)
+    browser_py = page.page.evaluate(
+        "async (xs) => { const out = []; for (const x of xs) out.push(await window.__digits.predict28('python', x));"
+        " return out; }", batch)
     for i, x in enumerate(batch):
         ref = np.array(cpython.predict28(x))
         assert np.max(np.abs(np.array(tfjs[i]) - ref)) < 1e-3, (i, tfjs[i], ref)
@@ -41,8 +43,9 @@ def test_both_engines_preprocess_identically(page, mnist):
         img = np.kron(255 - images[i], np.ones((5, 5), np.uint8)).astype(np.float64) / 255.0
         img = np.pad(img, 20, constant_values=1.0)
         h, w = img.shape
-        a = page.page.evaluate("([g, w, h]) => window.__digits.recognizeGray('tfjs', g, w, h)", [img.ravel().tolist(), w, h])
-        b = page.page.evaluate("([g, w, h]) => window.__digits.recognizeGray('python', g, w, h)", [img.ravel().tolist(), w, h])
+        call = "([e, g, w, h]) => window.__digits.recognizeGray(e, g, w, h)"
+        a = page.page.evaluate(call, ["tfjs", img.ravel().tolist(), w, h])
+        b = page.page.evaluate(call, ["python", img.ravel().tolist(), w, h])
         seen_a = np.array(list(a["image28"].values()) if isinstance(a["image28"], dict) else a["image28"])
         assert np.max(np.abs(seen_a - np.array(b["image28"]))) < 1e-5
         assert np.max(np.abs(np.array(a["probs"]) - np.array(b["probs"]))) < 1e-3
@@ -63,7 +66,7 @@ def test_500_recognitions_do_not_grow_tensor_count(page):
 def test_corrupt_weights_disable_only_python(chromium_browser, site_dir, tmp_path, serve):
     broken = tmp_path / "site"
     shutil.copytree(site_dir, broken)
-    npz = broken / "py" / "pymodel" / "weights" / "digits.npz"
+    npz = broken / "pymodel" / "weights" / "digits.npz"
     data = bytearray(npz.read_bytes())
     data[len(data) // 2] ^= 0xFF  # one flipped byte: the sha256 check must catch it
     npz.write_bytes(bytes(data))
@@ -110,18 +113,24 @@ def test_drawing_works_while_python_is_still_loading(chromium_browser, site_url)
         h.close()
 
 
-def test_a_vendored_numpy_wheel_that_fails_to_load_falls_back_to_pure_python(chromium_browser, site_dir, tmp_path, serve):
-    """The NumPy path: config names a wheel next to pyodide-lock.json; a wheel that fails Pyodide's sha256
-    check must leave the engine working on pure-Python kernels, and the page must say so."""
+def test_a_vendored_numpy_wheel_that_fails_to_load_falls_back_to_pure_python(
+        chromium_browser, site_dir, tmp_path, serve):
+    """The NumPy path: pyscript.json lists NumPy, whose wheel sits next to pyodide-lock.json; a wheel that fails
+    Pyodide's sha256 check must leave the engine working on pure-Python kernels, and the page must say so."""
     import json
+
+    from devtools.build_site import pyscript_config, vendor_dirs, write_json
     site = tmp_path / "site"
     shutil.copytree(site_dir, site)
-    lock = json.loads((site / "vendor" / "pyodide" / "pyodide-lock.json").read_text())
+    pyodide = vendor_dirs()["pyodide"]
+    lock = json.loads((site / pyodide / "pyodide-lock.json").read_text())
     wheel = lock["packages"]["numpy"]["file_name"]
-    (site / "vendor" / "pyodide" / wheel).write_bytes(b"PK\x03\x04 not really a wheel")
+    (site / pyodide / wheel).write_bytes(b"PK\x03\x04 not really a wheel")
     config = json.loads((site / "config.json").read_text())
     config["numpy_wheel"] = wheel
-    (site / "config.json").write_text(json.dumps(config))
+    write_json(site / "config.json", config)
+    files = [f.removeprefix("./") for f in json.loads((site / "pyscript.json").read_text())["files"]]
+    write_json(site / "pyscript.json", pyscript_config(files, pyodide, numpy=True))
     url = serve(site)
     h = PageHandle(chromium_browser, url)
     try:

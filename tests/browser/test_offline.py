@@ -6,23 +6,32 @@ from urllib.parse import urlsplit
 from tests.browser.pages import DIGIT_STROKES, PageHandle
 
 
+def _directives(csp: str) -> dict[str, str]:
+    return {d.split()[0]: " ".join(d.split()[1:]) for d in (part.strip() for part in csp.split(";")) if d}
+
+
 def test_every_request_stays_on_the_site_and_csp_holds(chromium_browser, site_url):
     h = PageHandle(chromium_browser, site_url).open()  # both engines loaded: page and worker requests
     try:
         h.set_engine("compare")
         h.draw_mouse(DIGIT_STROKES["7"])
         h.page.wait_for_selector("#compare[data-agree]", state="visible")
-        origin = urlsplit(site_url)
         assert h.requests, "requests were recorded"
-        foreign = [u for u in h.requests if urlsplit(u)[:2] != origin[:2] and not u.startswith(("blob:", "data:"))]
-        assert foreign == []
+        assert h.foreign_requests() == []
         assert all(urlsplit(u).hostname == "127.0.0.1" for u in h.requests if not u.startswith(("blob:", "data:")))
-        # The Python worker's own downloads are in the log too (the runtime and the weights).
+        assert h.failed == [], "every file the page and the worker asked for exists"
+        # The Python worker's own downloads are in the log too (the runtime, pymodel and the weights).
         assert any(u.endswith("pyodide.asm.wasm") for u in h.requests)
+        assert any(u.endswith("/pymodel/model.py") for u in h.requests)
         assert any(u.endswith("digits.npz") for u in h.requests)
-        csp = h.page.get_attribute('meta[http-equiv="Content-Security-Policy"]', "content")
-        assert "default-src 'self'" in csp and "'unsafe-eval'" not in csp.replace("'wasm-unsafe-eval'", "")
-        assert "'unsafe-inline'" not in csp
+        # The policy: only this origin; PyScript's two needs ('unsafe-eval', blob: workers) and nothing else.
+        csp = _directives(h.page.get_attribute('meta[http-equiv="Content-Security-Policy"]', "content"))
+        assert csp.pop("script-src") == "'self' 'unsafe-eval' 'wasm-unsafe-eval'"
+        assert csp.pop("worker-src") == "'self' blob:"
+        assert csp.pop("img-src") == "'self' blob:"  # previews of uploaded images
+        assert csp.pop("object-src") == "'none'" and csp.pop("form-action") == "'none'"
+        assert set(csp.values()) == {"'self'"}, csp
+        assert "default-src" in csp and "connect-src" in csp and "style-src" in csp
         assert h.page.evaluate("window.__csp") == []
         assert not h.errors, h.errors
     finally:
@@ -71,6 +80,7 @@ def test_site_works_under_a_sub_path(chromium_browser, site_dir, tmp_path, serve
         h.draw_mouse(DIGIT_STROKES["0"])
         assert h.result("tfjs")["digit"] == "0"
         paths = [urlsplit(u).path for u in h.requests if u.startswith(url)]
-        assert paths and all(p.startswith("/user/repo/") for p in paths), [p for p in paths if not p.startswith("/user/repo/")]
+        outside = [p for p in paths if not p.startswith("/user/repo/")]
+        assert paths and not outside, outside
     finally:
         h.close()

@@ -5,7 +5,6 @@ import base64
 import io
 
 import numpy as np
-
 import pytest
 
 from tests.browser.pages import PREDICTION, PageHandle, mnist_file
@@ -83,7 +82,7 @@ def test_low_confidence_is_shown_as_unsure(page, mnist, site_dir):
 
     from pymodel import load_model
     images, _ = mnist
-    model = load_model(site_dir / "py" / "pymodel" / "weights", backend="numpy")
+    model = load_model(site_dir / "pymodel" / "weights", backend="numpy")
     probs = model.predict_batch(images[:2000].astype("float32") / 255.0)
     candidates = [int(i) for i in np.argsort(probs.max(axis=1))[:10]]
     for i in candidates:

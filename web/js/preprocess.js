@@ -124,6 +124,17 @@ export function reduceBlocks(gray, width, height, k) {
   return { gray: out, width: outW, height: outH };
 }
 
+/**
+ * Step 1 on its own: bring a grey image down to at most MAX_SIDE per side (a no-op when small). The page
+ * applies it to every input before choosing an engine, so both engines (and the worker message) get the
+ * same small image; preprocessGray's own step 1 then has nothing left to do.
+ */
+export function reduceToMaxSide(gray, width, height) {
+  const longer = Math.max(width, height);
+  if (longer <= MAX_SIDE) return { gray, width, height };
+  return reduceBlocks(gray, width, height, ceilDiv(longer, MAX_SIDE));
+}
+
 // Median of the border ring (width max(1, min(w, h) // 16)). Like Python, a row in the middle band
 // contributes row[:ring] and row[w - ring:] (which overlap, and so count twice, only when w == 1).
 function borderMedian(img, w, h) {

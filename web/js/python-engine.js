@@ -1,96 +1,161 @@
-// Main-thread side of the Python engine: starts the worker and turns its messages into promises.
+// Main-thread side of the Python engine. index.html declares the worker
+//   <script type="py" worker name="engine" src="./engine.py" config="./pyscript.json">
+// and PyScript starts it as soon as the page is parsed. This module waits for it and calls the functions
+// engine.py exports (`__export__`) through `xworker.sync.<name>(...)`, each a Promise. It turns every way
+// the start can fail into one readable error, and never waits forever:
+//   - pyscript.json missing or malformed: PyScript rejects `xworker.ready`;
+//   - engine.py could not load pymodel or its weights: engine.py's info() says why;
+//   - a Content-Security-Policy that blocks PyScript (no 'unsafe-eval', or no blob: workers), or PyScript's
+//     core.js failing to load: js/startup-watch.js records it (the worker would otherwise never start,
+//     without a word);
+//   - anything else that stalls: a start-up timeout.
+import { normalize } from "./result.js";
+
+export const START_TIMEOUT_MS = 120_000; // Pyodide is about 12 MB: generous for a slow phone connection
+
+// Progress shown while loading: the page can see when the worker exists and when engine.py starts
+// running (it posts a note); the runtime's own download happens inside the worker, out of sight, so
+// that stretch is shown as indeterminate (null) rather than with invented percentages.
+const STAGES = {
+  core: [5, "starting PyScript"],
+  worker: [null, "downloading and starting Python (Pyodide, about 12 MB)"],
+  engine: [90, "loading pymodel and checking the weights"],
+};
+
+// Why PyScript cannot start, from a problem js/startup-watch.js recorded; null when it is unrelated.
+function blocksPyscript(problem) {
+  if (problem.kind === "script" && /\/vendor\/pyscript-[^/]+\//.test(problem.src)) {
+    return `${problem.src.replace(/^.*\/(vendor\/)/, "$1")} could not be loaded`;
+  }
+  if (problem.kind !== "csp") return null;
+  const { directive, blocked } = problem;
+  const policy = "the page's Content-Security-Policy blocks PyScript";
+  if (directive.startsWith("worker-src") && blocked.startsWith("blob")) return `${policy} (worker-src does not allow blob: workers)`;
+  if (directive.startsWith("script-src") && blocked === "eval") return `${policy} (script-src does not allow 'unsafe-eval')`;
+  return null;
+}
+
+/** Call onBlocked(reason) for every recorded and future problem that stops PyScript; returns a stop function. */
+function watchStartup(onBlocked) {
+  const problems = window.__startupProblems;
+  if (!problems) return () => {};
+  const check = (problem) => {
+    const why = blocksPyscript(problem);
+    if (why) onBlocked(why);
+  };
+  problems.forEach(check);
+  problems.listener = check;
+  return () => {
+    problems.listener = null;
+  };
+}
 
 export class PythonEngine {
-  constructor({ onProgress }) {
+  /** script: the <script type="py" worker> element; onProgress(pct | null, text) while loading. */
+  constructor({ script, onProgress, timeoutMs = START_TIMEOUT_MS }) {
+    this.name = "python";
+    this.script = script;
     this.onProgress = onProgress || (() => {});
-    this.pending = new Map();
-    this.nextId = 1;
+    this.timeoutMs = timeoutMs;
     this.info = null;
-    this.worker = null;
+    this.sync = null;
+    let started;
+    /** Resolves when PyScript has created the worker (its downloads are then under way). */
+    this.workerStarted = new Promise((resolve) => { started = resolve; });
+    this._workerStarted = started;
+  }
+
+  get detail() {
+    return this.info && this.info.kernels === "numpy" ? "NumPy" : "pure Python";
   }
 
   /**
-   * Create the worker now (it starts loading Pyodide at once); `init(config)` later tells it what to load.
-   * `ready` resolves with {backend, unsure_threshold, ...} when pymodel is loaded, or rejects with a readable error.
+   * Resolves with engine.py's info() ({python, kernels, numpy_unavailable}) once Python can answer, or rejects
+   * with a readable Error. `kernels: "python"` forces pure-Python kernels where NumPy loaded (benchmarks).
+   * `booted` keeps waiting after a timeout, so a very slow start can still be picked up later.
    */
-  start() {
-    this.ready = new Promise((resolve, reject) => {
-      const boot = window.__pyBoot;
-      let worker;
-      try {
-        if (boot && boot.error) throw boot.error;
-        worker = boot && boot.worker ? boot.worker : new Worker(new URL("./py-worker.mjs", import.meta.url), { type: "module" });
-      } catch (err) {
-        reject(new Error(`this browser cannot start a module worker (${err.message})`));
-        return;
-      }
-      this.worker = worker;
-      const onError = (event) => {
-        if (event.preventDefault) event.preventDefault();
-        const err = new Error(event.message || "the Python worker failed to start (its script could not be loaded)");
+  start({ kernels = "auto" } = {}) {
+    let stopWatching = () => {};
+    const failures = new Promise((_, reject) => {
+      const stopStartupWatch = watchStartup((why) => reject(new Error(why)));
+      const timer = setTimeout(() => {
+        const err = new Error(`Python did not start within ${Math.round(this.timeoutMs / 1000)} s; reload the page to try again`);
+        err.timedOut = true;
         reject(err);
-        this._failAll(err);
+      }, this.timeoutMs);
+      stopWatching = () => {
+        stopStartupWatch();
+        clearTimeout(timer);
       };
-      const onMessage = ({ data }) => {
-        if (data.type === "progress") this.onProgress(data.pct, data.text);
-        else if (data.type === "ready") {
-          this.info = data;
-          resolve(data);
-        } else if (data.type === "error") {
-          reject(new Error(data.message));
-        } else if (data.id) {
-          const p = this.pending.get(data.id);
-          if (!p) return;
-          this.pending.delete(data.id);
-          if (data.ok) p.resolve(data.result);
-          else p.reject(new Error(data.error));
-        }
-      };
-      worker.onerror = onError;
-      worker.onmessage = onMessage;
-      if (boot && boot.early) {
-        boot.stop();
-        for (const event of boot.early.splice(0)) (event.type === "error" ? onError : onMessage)(event);
-      }
     });
-    this.ready.catch(() => {}); // the caller handles it; avoid an unhandled-rejection report meanwhile
+    this.booted = this._boot(kernels);
+    this.booted.catch(() => {}); // reported through `ready`
+    this.settled = false;
+    this.ready = Promise.race([this.booted, failures]).finally(() => {
+      this.settled = true; // from now on the page shows the outcome, not loading stages
+      stopWatching();
+    });
     return this.ready;
   }
 
-  init(config) {
-    this.worker.postMessage({ type: "init", config });
-    return this.ready;
+  _stage(name) {
+    if (this.settled) return;
+    const [pct, text] = STAGES[name];
+    this.onProgress(pct, text);
   }
 
-  fail(message) {
-    if (this.worker) this.worker.terminate();
-    this._failAll(new Error(message));
-  }
-
-  _failAll(err) {
-    for (const p of this.pending.values()) p.reject(err);
-    this.pending.clear();
-  }
-
-  _call(msg) {
-    return new Promise((resolve, reject) => {
-      const id = this.nextId++;
-      this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ ...msg, id });
+  async _boot(kernels) {
+    if (!this.script) throw new Error("the page has no <script type=\"py\" worker name=\"engine\"> element");
+    this._stage("core");
+    const xworker = await this._xworker();
+    this._workerStarted();
+    this._stage("worker");
+    xworker.addEventListener("message", ({ data }) => {
+      if (data && data.digits === "progress") this._stage("engine");
     });
+    try {
+      await xworker.ready;
+    } catch (err) {
+      // PyScript rejects with the config's fetch or parse error.
+      throw new Error(`PyScript could not start the worker (${err && err.message ? err.message : err})`, { cause: err });
+    }
+    this.sync = xworker.sync;
+    let info;
+    try {
+      info = await this.sync.info();
+    } catch (err) {
+      // engine.py raised before it defined its exports: the worker's console has the traceback.
+      throw new Error(`engine.py did not load (${err && err.message ? err.message : err}); see the browser console`, { cause: err });
+    }
+    if (info.error) throw new Error(info.error);
+    if (kernels === "python" && info.kernels !== "python") info = await this.sync.use_kernels("python");
+    this.info = info;
+    return info;
+  }
+
+  // PyScript defines `xworker` on the element when it processes it, right after core.js has run. Look
+  // often at first (TF.js waits for it), then twice a second (start-up failures are reported elsewhere).
+  async _xworker() {
+    const t0 = performance.now();
+    while (!this.script.xworker) {
+      await new Promise((resolve) => setTimeout(resolve, performance.now() - t0 < 10_000 ? 20 : 500));
+    }
+    return this.script.xworker;
   }
 
   /** Python does its own preprocessing (pymodel.preprocess) on the grey pixels. */
-  recognize(gray, width, height) {
-    return this._call({ type: "recognize", gray, width, height });
+  async recognize(gray, width, height) {
+    const t0 = performance.now();
+    const r = await this.sync.recognize(Float64Array.from(gray), width, height);
+    return normalize(this.name, r, performance.now() - t0);
   }
 
-  predict28(image28) {
-    return this._call({ type: "predict28", image28: Float32Array.from(image28) });
+  async predict28(image28) {
+    return Array.from(await this.sync.predict28(Float64Array.from(image28)));
   }
 
   /** Per-run forward-pass times (ms) measured inside the worker. */
-  bench(image28, n) {
-    return this._call({ type: "bench", image28: Float32Array.from(image28), n });
+  async bench(image28, n) {
+    return Array.from(await this.sync.bench(Float64Array.from(image28), n));
   }
 }

@@ -1,11 +1,11 @@
 // Uploaded / dropped / pasted images -> grey pixels for the engines, with clear errors for bad input.
 // Every check happens before a full-size decode, so a 12000x12000 image or a 200 MB paste never
 // allocates gigabytes or freezes the page.
-import { MAX_SIDE, reduceBlocks, rgbaToGray } from "./preprocess.js";
+import { reduceToMaxSide, rgbaToGray } from "./preprocess.js";
 
 export const MAX_FILE_BYTES = 25 * 1024 * 1024;
 export const MAX_PIXELS = 40_000_000; // 40 megapixels: any phone photo, not a decompression bomb
-// Decoding straight to this size keeps memory small; reduceBlocks then brings it to MAX_SIDE exactly as
+// Decoding straight to this size keeps memory small; reduceToMaxSide then brings it to MAX_SIDE exactly as
 // pymodel does, so both engines receive identical grey pixels.
 const DECODE_SIDE = 1024;
 
@@ -89,15 +89,4 @@ export async function blobToGray(blob, name = "file") {
     URL.revokeObjectURL(url);
     throw err;
   }
-}
-
-/** Bring a grey image down to MAX_SIDE with pymodel's own block averaging (a no-op when small). */
-export function reduceToMaxSide(gray, width, height) {
-  const longer = Math.max(width, height);
-  if (longer <= MAX_SIDE) return { gray, width, height };
-  const k = Math.ceil(longer / MAX_SIDE);
-  const r = reduceBlocks(gray, width, height, k);
-  // preprocess.js returns {gray|data, width, height} or a [gray, w, h] tuple like pymodel; accept both.
-  if (Array.isArray(r)) return { gray: Float32Array.from(r[0]), width: r[1], height: r[2] };
-  return { gray: r.gray || r.data, width: r.width, height: r.height };
 }

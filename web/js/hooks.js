@@ -1,0 +1,36 @@
+// window.__digits: stable hooks for the tests and the benchmark (python build.py bench). They reach the
+// engines through the same interface the page uses; nothing here changes what the page does.
+import { normalize } from "./result.js";
+
+export function exposeHooks({ controller, engines, view }) {
+  const engine = (name) => {
+    const e = engines[name];
+    if (!e || !controller.ready(name)) throw new Error(`the ${name} engine is not ready`);
+    return e;
+  };
+  const hooks = {
+    config: null,
+    timings: {}, // ms since navigation start: tfjsReady, pythonReady
+    tfjsReady: null, // promises, settled when each engine has started or failed
+    pythonReady: null,
+    get lastResult() { return controller.lastResult; },
+    tfBackend: () => engines.tfjs.backend,
+    numTensors: () => engines.tfjs.numTensors(),
+    /** Every output of one engine's model for a 28x28 input. */
+    predict28: (name, image28) => engine(name).predict28(image28),
+    /** Full recognition (preprocessing + model) of grey pixels, without touching the page. */
+    recognizeGray: (name, gray, width, height) => engine(name).recognize(Float64Array.from(gray), width, height),
+    /** n forward passes on one 28x28 input; per-run milliseconds, timed where the engine runs. */
+    bench: (name, image28, n) => engine(name).bench(image28, n),
+    /** n full recognitions through the page's own path (preprocess + model + render). */
+    async recognizeRepeatedly(n) {
+      for (let i = 0; i < n; i++) await controller.recognize();
+    },
+    /** Show a result object as if an engine had returned it (the view's four statuses, without a model). */
+    render(result) {
+      view.showResult(normalize(result.engine || "tfjs", result, result.ms || 0), { detail: "test" });
+    },
+  };
+  window.__digits = hooks;
+  return hooks;
+}
