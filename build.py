@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> None:
     p = sub.add_parser("bench", help="build the site, then benchmark it in headless Chromium")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_bench)
-    p = sub.add_parser("deploy", help="build, then upload the site: `deploy cos --bucket B --endpoint URL` (see --help)")
+    p = sub.add_parser("deploy", help="build, then upload the site: `deploy cos --bucket B --endpoint URL`")
     p.add_argument("target", help="where to: cos (IBM Cloud Object Storage)")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_deploy)

@@ -27,4 +27,12 @@ export default [
     files: ["tests/js/**/*.mjs", "eslint.config.js"],
     languageOptions: { sourceType: "module", globals: { ...globals.node } },
   },
+  {
+    files: ["tests/js/**/*.cjs"],
+    languageOptions: { sourceType: "commonjs", globals: { ...globals.node } },
+  },
+  {
+    files: ["tests/browser/**/*.js"],
+    languageOptions: { sourceType: "module", globals: { ...globals.browser } },
+  },
 ];

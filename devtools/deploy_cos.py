@@ -31,8 +31,8 @@ from devtools.deploy_plan import (
 
 MULTIPART_THRESHOLD = 256 * 1024 * 1024  # single PUTs below this: the ETag stays the MD5 other tools compare
 _IBM_ENDPOINT = re.compile(r"^s3\.(?:private\.|direct\.)?([a-z0-9-]+)\.cloud-object-storage\.appdomain\.cloud$")
-_AUTH_ERRORS = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken", "AuthorizationHeaderMalformed",
-                "InvalidSecurity", "CredentialsNotSupported"}
+_AUTH_ERRORS = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken",
+                "AuthorizationHeaderMalformed", "InvalidSecurity", "CredentialsNotSupported"}
 
 
 class DeployError(RuntimeError):
@@ -72,15 +72,16 @@ class _Errors:
             err = exc.response.get("Error", {})
             code, status = str(err.get("Code", "")), exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
             if code in _AUTH_ERRORS or status == 401:
-                return DeployError(f"{self.endpoint} rejected the credentials from {self.creds.source} ({code or status}) "
-                                   f"while {doing}: check the key and secret, or {HOW_TO_SET}")
+                return DeployError(f"{self.endpoint} rejected the credentials from {self.creds.source} "
+                                   f"({code or status}) while {doing}: check the key and secret, or {HOW_TO_SET}")
             if code in ("NoSuchBucket",) or (status == 404 and doing.startswith("listing")):
                 return DeployError(f"bucket {self.bucket!r} does not exist at {self.endpoint}: create it first "
                                    "(README, Deploy) or check --bucket, --endpoint and --region")
             if code == "AccessDenied" or status == 403:
                 return DeployError(f"access denied while {doing} in bucket {self.bucket!r} with the credentials from "
                                    f"{self.creds.source}: they need the Writer (or Manager) role on the bucket")
-            return DeployError(f"{self.endpoint} answered {code or status} while {doing}: {err.get('Message', '')}".rstrip(": "))
+            message = f"{self.endpoint} answered {code or status} while {doing}: {err.get('Message', '')}"
+            return DeployError(message.rstrip(": "))
         if isinstance(exc, e.CredentialRetrievalError):
             return DeployError(f"IBM Cloud IAM did not accept the API key from {self.creds.source}: check it, "
                                f"or {HOW_TO_SET}")
@@ -161,7 +162,8 @@ def upload(client, bucket: str, plan: Plan, public_read: bool, progress: Progres
     try:
         for item in plan.uploads:
             f = item.file
-            extra = {"ContentType": f.content_type, "CacheControl": f.cache_control, "Metadata": {SHA256_META: f.sha256}}
+            extra = {"ContentType": f.content_type, "CacheControl": f.cache_control,
+                     "Metadata": {SHA256_META: f.sha256}}
             if public_read:
                 extra["ACL"] = "public-read"
             try:
@@ -184,7 +186,8 @@ def delete(client, bucket: str, keys: list[str], out: TextIO, error: _Errors) ->
     for start in range(0, len(keys), 1000):  # DeleteObjects takes at most 1000 keys
         batch = keys[start:start + 1000]
         try:
-            result = client.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True})
+            objects = [{"Key": k} for k in batch]
+            result = client.delete_objects(Bucket=bucket, Delete={"Objects": objects, "Quiet": True})
         except Exception as exc:
             raise error(exc, "deleting stale objects") from None
         if result.get("Errors"):

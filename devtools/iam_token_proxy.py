@@ -29,7 +29,9 @@ class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     allow_reuse_address = True
 
 
-def make_server(port: int, origins: list[str], upstream: str = IAM_TOKEN_URL, host: str = "127.0.0.1") -> http.server.HTTPServer:
+def make_server(
+    port: int, origins: list[str], upstream: str = IAM_TOKEN_URL, host: str = "127.0.0.1"
+) -> http.server.HTTPServer:
     """A proxy server on host:port (0: a free port) for `origins`; call serve_forever() on it."""
     allowed = set(origins)
 
@@ -87,7 +89,8 @@ def make_server(port: int, origins: list[str], upstream: str = IAM_TOKEN_URL, ho
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--origin", action="append", required=True, help="the page's origin, e.g. https://you.github.io (repeatable)")
+    parser.add_argument("--origin", action="append", required=True,
+                        help="the page's origin, e.g. https://you.github.io (repeatable)")
     parser.add_argument("--port", type=int, default=8787)
     parser.add_argument("--upstream", default=IAM_TOKEN_URL, help="IAM token URL (default: %(default)s)")
     args = parser.parse_args(argv)

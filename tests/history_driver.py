@@ -59,7 +59,8 @@ class NodeDriver:
             try:
                 line = self._lines.get(timeout=timeout)
             except queue.Empty:
-                raise TimeoutError(f"node driver gave no answer in {timeout} s; stderr:\n{self._stderr_tail()}") from None
+                tail = self._stderr_tail()
+                raise TimeoutError(f"node driver gave no answer in {timeout} s; stderr:\n{tail}") from None
             if line is None:
                 raise RuntimeError(f"node driver exited ({self._proc.wait()}); stderr:\n{self._stderr_tail()}")
             try:

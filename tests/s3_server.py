@@ -43,7 +43,8 @@ def self_signed_cert(folder: Path) -> tuple[Path, Path]:
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
             .serial_number(x509.random_serial_number())
             .not_valid_before(now - datetime.timedelta(hours=1)).not_valid_after(now + datetime.timedelta(days=2))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
             .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
             .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, content_commitment=False,
                                          key_encipherment=False, data_encipherment=False, key_agreement=False,
@@ -146,4 +147,5 @@ def start(log_path: Path, tls_dir: Path | None = None, attempts: int = 3, timeou
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 time.sleep(0.1)
         S3Server(proc, url).stop()  # exited (the port was taken meanwhile) or never answered: try another port
-    raise RuntimeError(f"moto's S3 server did not start: see {log_path} (is moto[s3] installed? python3 build.py setup)")
+    raise RuntimeError(f"moto's S3 server did not start: see {log_path} "
+                       "(is moto[s3] installed? python3 build.py setup)")

@@ -51,7 +51,7 @@ class CouchServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> "CouchServer":
+    def start(self) -> CouchServer:
         node = shutil.which("node")
         if node is None:
             raise RuntimeError("node is not installed")
@@ -90,7 +90,8 @@ class CouchServer:
 
     def request(self, method: str, path: str, body: Any = None, auth: bool | tuple[str, str] = True) -> tuple[int, Any]:
         data = body if isinstance(body, (str, bytes)) or body is None else json.dumps(body)
-        req = urllib.request.Request(self.url + path, method=method, data=data.encode() if isinstance(data, str) else data)
+        raw = data.encode() if isinstance(data, str) else data
+        req = urllib.request.Request(self.url + path, method=method, data=raw)
         req.add_header("Content-Type", "application/json")
         req.add_header("Accept", "application/json")
         if auth:
@@ -142,7 +143,8 @@ class _ThreadingServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
     allow_reuse_address = True
 
 
-HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authorization", "host", "content-length"}
+HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authorization",
+               "host", "content-length"}
 
 
 class FaultProxy:
@@ -172,10 +174,10 @@ class FaultProxy:
         with self._lock:
             self._to_throttle = n
 
-    def require_iam(self, iam: "FakeIam") -> None:
+    def require_iam(self, iam: FakeIam) -> None:
         self._iam = iam
 
-    def up(self) -> "FaultProxy":
+    def up(self) -> FaultProxy:
         proxy = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -212,14 +214,16 @@ class FaultProxy:
                         proxy._to_throttle -= 1
                         proxy.throttled += 1
                 if throttle:
-                    return self._reply(429, {"error": "too_many_requests", "reason": "You've exceeded your rate limit allowance."})
+                    return self._reply(429, {"error": "too_many_requests",
+                                             "reason": "You've exceeded your rate limit allowance."})
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_HEADERS}
                 if proxy._iam is not None and self.command != "OPTIONS":  # CORS preflights carry no credentials
                     auth = self.headers.get("Authorization", "")
                     if not (auth.startswith("Bearer ") and proxy._iam.valid(auth[7:])):
                         with proxy._lock:
                             proxy.rejected_tokens += 1
-                        return self._reply(401, {"error": "unauthorized", "reason": "missing, unknown or expired IAM token"})
+                        return self._reply(401, {"error": "unauthorized",
+                                                 "reason": "missing, unknown or expired IAM token"})
                     headers["Authorization"] = _basic(*ADMIN)
                 conn = http.client.HTTPConnection("127.0.0.1", proxy.upstream.port, timeout=120)
                 try:
@@ -285,7 +289,7 @@ class FakeIam:
         expiry = self.issued.get(token)
         return expiry is not None and time.monotonic() < expiry
 
-    def start(self) -> "FakeIam":
+    def start(self) -> FakeIam:
         iam = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -312,7 +316,8 @@ class FakeIam:
                 length = int(self.headers.get("Content-Length") or 0)
                 form = urllib.parse.parse_qs(self.rfile.read(length).decode())
                 if form.get("grant_type") != [FakeIam.GRANT] or form.get("apikey") != [iam.api_key]:
-                    return self._reply(400, {"errorCode": "BXNIM0415E", "errorMessage": "Provided API key could not be found."})
+                    return self._reply(400, {"errorCode": "BXNIM0415E",
+                                             "errorMessage": "Provided API key could not be found."})
                 token = secrets.token_hex(16)
                 iam.issued[token] = time.monotonic() + iam.lifetime_s
                 iam.exchanges += 1

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from devtools.build_site import build_site
+from devtools.build_site import build_site, vendor_dirs
 from devtools.cos_credentials import Credentials
 from devtools.deploy_cos import DeployError, Progress, deploy
 from devtools.deploy_plan import IMMUTABLE, REVALIDATE, cache_control
@@ -28,16 +28,14 @@ from tests.s3_server import DUMMY_KEYS
 
 HMAC = Credentials("test keys", access_key_id=DUMMY_KEYS["aws_access_key_id"],
                    secret_access_key=DUMMY_KEYS["aws_secret_access_key"])
-# A runtime in a version-named folder, as the vendored runtimes are moving to (and PyScript's hashed chunks).
-VERSIONED = "vendor/pyscript-0.7.31/core-CPpjJT2b.js"
+DIRS = vendor_dirs()
+WASM = f"{DIRS['pyodide']}/pyodide.asm.wasm"  # a runtime in a version-named folder: cached as immutable
+CORE = f"{DIRS['pyscript']}/core.js"
 
 
 @pytest.fixture(scope="module")
 def built_site(tmp_path_factory) -> Path:
-    site = build_site(tmp_path_factory.mktemp("deploy") / "site")
-    (site / VERSIONED).parent.mkdir(parents=True)
-    (site / VERSIONED).write_text("export const core = 1;\n")
-    return site
+    return build_site(tmp_path_factory.mktemp("deploy") / "site")
 
 
 @pytest.fixture
@@ -82,11 +80,13 @@ def test_deploy_puts_every_file_with_its_bytes_content_type_and_cache_control(si
         assert obj["CacheControl"] == cache_control(key), key
     head = lambda key: client.head_object(Bucket=bucket, Key=key)  # noqa: E731
     # The types a browser refuses to run modules or stream WebAssembly without:
-    assert head("vendor/pyodide/pyodide.asm.wasm")["ContentType"] == "application/wasm"
-    assert head("js/py-worker.mjs")["ContentType"] == "text/javascript"
+    assert head(WASM)["ContentType"] == "application/wasm"
+    assert head(f"{DIRS['pyodide']}/pyodide.mjs")["ContentType"] == "text/javascript"
     assert head("manifest.webmanifest")["ContentType"] == "application/manifest+json"
-    assert head(VERSIONED)["CacheControl"] == IMMUTABLE
-    for key in ("index.html", "sw.js", "config.json", "manifest.webmanifest", "vendor/pyodide/pyodide.asm.wasm"):
+    assert head("pyscript.json")["ContentType"] == "application/json"
+    assert head(WASM)["CacheControl"] == head(CORE)["CacheControl"] == IMMUTABLE
+    for key in ("index.html", "sw.js", "config.json", "pyscript.json", "manifest.webmanifest", "engine.py",
+                "pymodel/weights/digits.npz", "js/main.js"):
         assert head(key)["CacheControl"] == REVALIDATE, key
 
 
@@ -110,10 +110,10 @@ def test_deploy_again_uploads_nothing_then_only_the_changed_file(site, bucket, s
 def test_deploy_sends_index_html_and_sw_js_last_then_prunes(site, bucket, s3_server):
     run(site, bucket, s3_server)
     s3_server.client().put_object(Bucket=bucket, Key="js/old-module.js", Body=b"old")
-    for rel in ("sw.js", "index.html", "js/app.js", "css/app.css"):
+    for rel in ("sw.js", "index.html", "js/main.js", "css/app.css"):
         (site / rel).write_text((site / rel).read_text() + "\n/* v2 */\n")
     plan, log = run(site, bucket, s3_server, prune=True)
-    assert uploaded(log) == ["css/app.css", "js/app.js", "index.html", "sw.js"]
+    assert uploaded(log) == ["css/app.css", "js/main.js", "index.html", "sw.js"]
     assert log.index("sw.js") < log.index("deleted js/old-module.js")
     assert "js/old-module.js" not in s3_server.objects(bucket)
 
@@ -122,7 +122,7 @@ def test_deploy_interrupted_keeps_the_previous_index_and_service_worker(site, bu
     run(site, bucket, s3_server)
     old = {rel: (site / rel).read_bytes() for rel in ("index.html", "sw.js")}
     s3_server.client().put_object(Bucket=bucket, Key="stale.js", Body=b"still used by the old page")
-    for rel in ("sw.js", "index.html", "js/app.js", "js/pad.js"):
+    for rel in ("sw.js", "index.html", "js/main.js", "js/pad.js"):
         (site / rel).write_text((site / rel).read_text() + "\n/* v2 */\n")
 
     def stop_after_first(self, key):
@@ -132,7 +132,7 @@ def test_deploy_interrupted_keeps_the_previous_index_and_service_worker(site, bu
     with pytest.raises(KeyboardInterrupt):
         run(site, bucket, s3_server, prune=True)
     client = s3_server.client()
-    assert client.get_object(Bucket=bucket, Key="js/app.js")["Body"].read() == (site / "js/app.js").read_bytes()
+    assert client.get_object(Bucket=bucket, Key="js/main.js")["Body"].read() == (site / "js/main.js").read_bytes()
     for rel, data in old.items():
         assert client.get_object(Bucket=bucket, Key=rel)["Body"].read() == data, f"{rel} was replaced too early"
     assert "stale.js" in s3_server.objects(bucket)
@@ -173,8 +173,9 @@ def test_deploy_dry_run_prints_the_plan_and_changes_nothing(site, bucket, s3_ser
 def test_deploy_fixes_the_headers_of_objects_another_tool_uploaded(site, bucket, s3_server):
     # What a manual `aws s3 sync` can leave: right bytes, generic type, no checksum metadata.
     client = s3_server.client()
-    wrong = "js/py-worker.mjs"
-    client.put_object(Bucket=bucket, Key=wrong, Body=(site / wrong).read_bytes(), ContentType="application/octet-stream")
+    wrong = "js/main.js"
+    client.put_object(Bucket=bucket, Key=wrong, Body=(site / wrong).read_bytes(),
+                      ContentType="application/octet-stream")
     plan, _ = run(site, bucket, s3_server)
     assert next(u.reason for u in plan.uploads if u.file.key == wrong) == "headers"
     assert client.head_object(Bucket=bucket, Key=wrong)["ContentType"] == "text/javascript"
@@ -194,7 +195,7 @@ def test_deploy_public_read_and_website_hosting_on_request(site, bucket, s3_serv
     assert anonymous_get(page) == 403  # private unless asked
     plan, log = run(site, bucket, s3_server, public_read=True, website=True)
     assert plan.uploads == []  # nothing changed: the existing objects were made readable in place
-    for key in ("index.html", "vendor/pyodide/pyodide.asm.wasm", "js/app.js"):
+    for key in ("index.html", WASM, "js/main.js"):
         assert anonymous_get(f"{s3_server.url}/{bucket}/{key}") == 200, key
     website = s3_server.client().get_bucket_website(Bucket=bucket)
     assert website["IndexDocument"] == {"Suffix": "index.html"} and website["ErrorDocument"] == {"Key": "index.html"}
@@ -224,9 +225,11 @@ def test_deploy_cli_rejected_credentials_get_one_clear_message(site, bucket, s3_
     key_id, secret = s3_server.create_user("deployer")
     with s3_server.enforce_auth():
         wrong_secret = cli(site, bucket, s3_server.url,
-                           {**cos_env, "COS_HMAC_ACCESS_KEY_ID": key_id, "COS_HMAC_SECRET_ACCESS_KEY": "wrong-" + secret})
+                           {**cos_env, "COS_HMAC_ACCESS_KEY_ID": key_id,
+                            "COS_HMAC_SECRET_ACCESS_KEY": "wrong-" + secret})
         unknown_key = cli(site, bucket, s3_server.url,
-                          {**cos_env, "COS_HMAC_ACCESS_KEY_ID": "AKIAUNKNOWNKEY000000", "COS_HMAC_SECRET_ACCESS_KEY": secret})
+                          {**cos_env, "COS_HMAC_ACCESS_KEY_ID": "AKIAUNKNOWNKEY000000",
+                           "COS_HMAC_SECRET_ACCESS_KEY": secret})
         good = cli(site, bucket, s3_server.url,
                    {**cos_env, "COS_HMAC_ACCESS_KEY_ID": key_id, "COS_HMAC_SECRET_ACCESS_KEY": secret})
     for result, code in ((wrong_secret, "SignatureDoesNotMatch"), (unknown_key, "InvalidAccessKeyId")):
@@ -326,7 +329,7 @@ def test_deploy_over_https_as_to_ibm_cos(site, s3_tls_server, cos_env, monkeypat
     plan, log = run(site, bucket, s3_tls_server)
     assert set(s3_tls_server.objects(bucket)) == site_keys(site) and uploaded(log)[-2:] == ["index.html", "sw.js"]
     client = s3_tls_server.client()
-    for key in ("vendor/pyodide/pyodide.asm.wasm", "index.html", "py/pymodel/weights/digits.npz"):
+    for key in (WASM, "index.html", "pymodel/weights/digits.npz"):
         obj = client.get_object(Bucket=bucket, Key=key)
         assert obj["Body"].read() == (site / key).read_bytes(), key
         assert obj["ContentType"] == content_type(key) and obj["CacheControl"] == cache_control(key)

@@ -69,7 +69,8 @@ def test_deploy_credentials_file_api_key(tmp_path):
 
 def test_deploy_credentials_environment_wins_over_the_file(tmp_path):
     _service_credential(tmp_path)
-    assert find_credentials({"COS_HMAC_ACCESS_KEY_ID": "k", "COS_HMAC_SECRET_ACCESS_KEY": "s"}, home=tmp_path).kind == "hmac"
+    env = {"COS_HMAC_ACCESS_KEY_ID": "k", "COS_HMAC_SECRET_ACCESS_KEY": "s"}
+    assert find_credentials(env, home=tmp_path).kind == "hmac"
 
 
 def test_deploy_credentials_file_named_by_the_environment(tmp_path):

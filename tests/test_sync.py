@@ -496,6 +496,7 @@ def test_sync_iam_token_proxy_serves_only_named_origins():
     import threading
     import urllib.error
     import urllib.request
+
     from devtools.iam_token_proxy import make_server
     iam = FakeIam("key-3").start()
     proxy = make_server(0, ["https://me.example"], upstream=iam.token_url)

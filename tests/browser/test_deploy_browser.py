@@ -49,10 +49,6 @@ def test_deploy_site_from_the_bucket_answers_with_both_engines(deployed_page, de
     assert not h.errors, h.errors
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "web/sw.js precaches './', which on a path-style bucket URL is the bucket itself (an XML listing, or 403 "
-    "where listing is not public, and then the service worker never installs), not index.html. Only the "
-    "website endpoint maps './' to index.html. Fix in web/sw.js: cache index.html's response under './'."))
 def test_deploy_site_service_worker_caches_the_page_for_the_folder_url(deployed_page):
     page = deployed_page.page
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
@@ -65,10 +61,6 @@ def test_deploy_site_service_worker_caches_the_page_for_the_folder_url(deployed_
     assert folder is not None and folder[0] == "text/html" and folder[1] == index
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "moto (and any S3 server with CORS rules on the bucket) answers with 'Vary: Origin'; module scripts and "
-    "the worker are requested with an Origin header, the precache requests without one, so web/sw.js's "
-    "cache.match misses them offline. Fix in web/sw.js: cache.match(request, {..., ignoreVary: true})."))
 def test_deploy_site_reloads_offline_from_the_bucket(deployed_page):
     h, page = deployed_page, deployed_page.page
     for _ in range(300):

@@ -227,6 +227,7 @@ def test_sync_browser_iam_token_endpoint_without_cors_is_explained(harness, couc
 
 def test_sync_browser_iam_through_the_token_proxy(harness, couch):
     import threading
+
     from devtools.iam_token_proxy import make_server
     from tests.sync_server import FakeIam, FaultProxy, wait_until
     server = couch()

@@ -11,6 +11,7 @@ import pytest
 from devtools.browser_python import browser_modules
 from devtools.build_site import (
     NODE,
+    POUCHDB_FILES,
     PYODIDE_FILES,
     TFJS_FILES,
     WEB,
@@ -34,12 +35,14 @@ def test_site_holds_only_what_the_page_needs(site_dir):
         "pyodide": f"vendor/pyodide-{pinned['pyodide']}",
         "pyscript": f"vendor/pyscript-{pinned['@pyscript/core']}",
         "tfjs": f"vendor/tfjs-{pinned['@tensorflow/tfjs']}",
+        "pouchdb": f"vendor/pouchdb-{pinned['pouchdb']}",
     }
     wheel = json.loads((site_dir / "config.json").read_text())["numpy_wheel"]
     expected_vendor = (
         {f"{dirs['pyodide']}/{n}" for n in PYODIDE_FILES + ([wheel] if wheel else [])}
         | {f"{dirs['tfjs']}/{name}" for _, name in TFJS_FILES}
         | {f"{dirs['pyscript']}/{n}" for n in pyscript_files(NODE / "@pyscript" / "core" / "dist")}
+        | {f"{dirs['pouchdb']}/{n}" for n in POUCHDB_FILES}
     )
     assert {f for f in files if f.startswith("vendor/")} == expected_vendor
     # Python: engine.py and exactly the pymodel modules it imports (no cli.py, imageio.py, idx.py).
@@ -68,7 +71,7 @@ def test_pyscript_config_names_the_local_interpreter_and_every_python_file(site_
 def test_a_stale_vendor_reference_fails_the_build(tmp_path):
     """web/ names the version folders; a package.json bump that web/ does not follow must not build."""
     fake = tmp_path / "node_modules"  # the real packages, except that @pyscript/core says it is 0.7.99
-    for package in ("pyodide", "@tensorflow/tfjs", "@tensorflow/tfjs-backend-wasm"):
+    for package in ("pyodide", "@tensorflow/tfjs", "@tensorflow/tfjs-backend-wasm", "pouchdb"):
         (fake / package).parent.mkdir(parents=True, exist_ok=True)
         (fake / package).symlink_to(NODE / package, target_is_directory=True)
     core = fake / "@pyscript" / "core"

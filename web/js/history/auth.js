@@ -76,7 +76,7 @@ export class IamTokenSource {
     if (res.status === 400 || res.status === 401 || res.status === 403) {
       throw new AuthError("iam_rejected", `IAM refused the API key (${res.status}): check that it is an active IBM Cloud API key.`);
     }
-    let data = null;
+    let data;
     try {
       data = await res.json();
     } catch {

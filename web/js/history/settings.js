@@ -91,7 +91,9 @@ export function describeSettings(settings) {
 export async function loadSettings(db) {
   try {
     const doc = await db.get(SETTINGS_ID);
-    const { _id, _rev, ...settings } = doc;
+    const settings = { ...doc };
+    delete settings._id;
+    delete settings._rev;
     return settings;
   } catch (err) {
     if (err.status === 404) return null;
