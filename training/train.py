@@ -15,7 +15,7 @@ import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from training.augment import augment_batch  # noqa: E402
-from training.data import load_split  # noqa: E402
+from training.data import load_split, train_val_indices  # noqa: E402
 from training.model import build_training_model  # noqa: E402
 
 
@@ -40,13 +40,7 @@ def quick_config() -> TrainConfig:
 
 def split_train_val(images: np.ndarray, labels: np.ndarray, cfg: TrainConfig):
     """Hold out a stratified validation set from the 60,000 training digits."""
-    rng = np.random.default_rng(cfg.seed)
-    order = rng.permutation(len(labels))
-    per_class = cfg.val_size // 10
-    val_idx = np.concatenate([order[labels[order] == d][:per_class] for d in range(10)])
-    train_mask = np.ones(len(labels), bool)
-    train_mask[val_idx] = False
-    train_idx = order[train_mask[order]]
+    train_idx, val_idx = train_val_indices(labels, cfg.seed, cfg.val_size)
     if cfg.train_subset:
         train_idx = train_idx[: cfg.train_subset]
     return (images[train_idx], labels[train_idx]), (images[val_idx], labels[val_idx])
