@@ -19,7 +19,7 @@ import numpy as np
 
 from pymodel.preprocess import PARAMETERS as PREPROCESSING
 from pymodel.weights import FORMAT, FORMAT_VERSION, MANIFEST_NAME
-from training.model import CONV_PLAN, POOL_AFTER, build_inference_model
+from training.model import CONV_PLAN, LABELS, NUM_CLASSES, POOL_AFTER, build_inference_model
 
 NPZ_NAME = "digits.npz"
 
@@ -57,11 +57,12 @@ def layer_list() -> list[dict]:
         if name in POOL_AFTER:
             layers.append({"type": "maxpool2d", "size": 2})
     layers.append({"type": "flatten", "order": "HWC"})
-    layers.append({"type": "dense", "name": "dense", "units": 10, "activation": "softmax"})
+    layers.append({"type": "dense", "name": "dense", "units": NUM_CLASSES, "activation": "softmax"})
     return layers
 
 
-def write_weights(tensors: dict[str, np.ndarray], out_dir: Path, unsure_threshold: float, extra: dict) -> Path:
+def write_weights(tensors: dict[str, np.ndarray], out_dir: Path, unsure_threshold: float, reject_threshold: float,
+                  extra: dict) -> Path:
     """Write digits.npz and its manifest; returns the manifest path."""
     out_dir.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
@@ -77,8 +78,9 @@ def write_weights(tensors: dict[str, np.ndarray], out_dir: Path, unsure_threshol
         "preprocessing": PREPROCESSING,
         "layers": layer_list(),
         "tensors": {k: {"shape": list(v.shape), "dtype": str(v.dtype)} for k, v in tensors.items()},
-        "labels": [str(d) for d in range(10)],
+        "labels": LABELS,
         "unsure_threshold": round(float(unsure_threshold), 4),
+        "reject_threshold": round(float(reject_threshold), 4),
         **extra,
     }
     path = out_dir / MANIFEST_NAME
