@@ -93,8 +93,16 @@ def cmd_serve(args) -> None:
 
 def cmd_train(args) -> None:
     ensure_npm()
+    out = Path(args.out) if args.out else None
+    if args.extra:
+        from training.finetune import CorrectionsError, run as finetune
+        try:
+            finetune([Path(p) for p in args.extra], quick=args.quick, out=out)
+        except CorrectionsError as exc:
+            sys.exit(f"error: {exc}")
+        return
     from training.pipeline import run
-    run(quick=args.quick, out=Path(args.out) if args.out else None, reuse_run=args.reuse_run)
+    run(quick=args.quick, out=out, reuse_run=args.reuse_run)
 
 
 def cmd_evaluate(args) -> None:
@@ -131,6 +139,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--quick", action="store_true", help="small subset and 2 epochs, writes to build/quick/")
     p.add_argument("--out", help="write artifacts here instead of the shipped locations")
     p.add_argument("--reuse-run", action="store_true", help="skip fitting when the run folder has a model")
+    p.add_argument("--extra", nargs="+", metavar="FILE.npz",
+                   help="fine-tune the shipped model on corrections exported from the page (images, labels)")
     p.set_defaults(func=cmd_train)
     p = sub.add_parser("evaluate", help="shipped model on the realistic evaluation sets (--weights, --json FILE)")
     p.add_argument("rest", nargs=argparse.REMAINDER)

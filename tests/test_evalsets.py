@@ -111,7 +111,7 @@ def test_evaluation_command_output(tmp_path):
     assert result.returncode == 0, result.stderr
     text = result.stdout
     for needle in ("thresholds:", "realistic digits: accuracy", "non-digits: flagged", "MNIST test: accuracy",
-                   "| digits with | n | accuracy | flagged |", "| all |", "| non-digit source | n | flagged |"):
+                   "| digits with | n | accuracy | flagged | region found |", "| all |", "| non-digit source | n | flagged |"):
         assert needle in text, needle
     assert "numbers: skipped" in text or "| numbers | n | exact |" in text
     fig = json.loads(out.read_text())

@@ -155,3 +155,24 @@ def test_every_scene_records_label_and_distortions():
             assert rec["kind"] == kind and rec["style"] in ("photo", "drawing", "plot")
             assert rec["label"] in ([str(d) for d in range(10)] if kind == "digit" else ["not_a_digit"])
             assert rec["distortions"] and rec["distortions"] == sorted(set(rec["distortions"]))
+
+
+def test_region_found_rule():
+    from training.synth.dataset import region_found
+    digit = [40, 30, 20, 40]
+    assert region_found([38, 28, 26, 46], digit)  # the digit, a little margin
+    assert not region_found([0, 0, 30, 100], digit)  # mostly a margin line beside it
+    assert not region_found([0, 0, 200, 200], digit)  # the whole page
+    assert not region_found([45, 35, 5, 5], digit)  # a fragment
+    assert region_found(None, digit) is None and region_found(digit, None) is None
+
+
+@needs_fonts
+def test_plot_box_is_the_digit_inside_the_axes():
+    plots = [s for s in (render("train", "digit", i) for i in range(80)) if s.style == "plot"]
+    assert plots
+    for s in plots:
+        x, y, w, h = s.box
+        img = np.asarray(s.image.convert("RGB"), np.float32)
+        inside = img[int(y):int(y + h), int(x):int(x + w)]
+        assert inside.std() > 20  # digit and background colours, not the white page

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from training.evalsets import EVAL_DIR, load
+from training.synth.dataset import region_found
 
 FLAGGED = ("unsure", "not_a_digit", "empty")
 
@@ -46,18 +47,22 @@ def status_from_probs(probs, unsure: float, reject: float | None) -> tuple[int |
     return digit, ("unsure" if probs[digit] < unsure else "ok")
 
 
-def recognize_file(model, path: Path, limits: dict) -> tuple[int | None, str]:
+def recognize_file(model, path: Path, limits: dict, size: list[int]) -> tuple[int | None, str, list[float] | None]:
+    """(digit, status, region read in the file's pixels or None) for one image file of `size` [w, h]."""
     from pymodel.imageio import load_gray
     gray = load_gray(path)
     h, w = gray.shape
     p = model.recognize_gray(gray.ravel().tolist(), w, h)
+    box = getattr(p, "box", None)
+    if box:  # load_gray may have reduced the image: back to the file's pixels
+        box = [v * size[0] / w if i % 2 == 0 else v * size[1] / h for i, v in enumerate(box)]
     status = getattr(p, "status", None)
     if status is not None:  # the recognizer decides (pymodel.model's status logic)
-        return p.digit, status
+        return p.digit, status, box
     if p.empty:
-        return None, "empty"
+        return None, "empty", None
     probs = model.predict28(p.image28)  # all outputs, the 11th included
-    return status_from_probs(probs, limits["unsure_threshold"], limits["reject_threshold"])
+    return (*status_from_probs(probs, limits["unsure_threshold"], limits["reject_threshold"]), box)
 
 
 def _rate(n: int, d: int) -> float | None:
@@ -66,25 +71,29 @@ def _rate(n: int, d: int) -> float | None:
 
 def evaluate_realistic(model, limits: dict, eval_dir: Path = EVAL_DIR) -> dict:
     doc = load("realistic", eval_dir)
-    digits = {"n": 0, "correct": 0, "flagged": 0, "confident_wrong": 0}
+    digits = {"n": 0, "correct": 0, "flagged": 0, "confident_wrong": 0, "with_region": 0, "region_found": 0}
     non = {"n": 0, "flagged": 0, "not_a_digit": 0, "empty": 0, "unsure": 0}
-    per_tag: dict[str, dict[str, int]] = defaultdict(lambda: {"n": 0, "correct": 0, "flagged": 0})
+    per_tag: dict[str, dict[str, int]] = defaultdict(lambda: {"n": 0, "correct": 0, "flagged": 0, "region_found": 0})
     non_per_source: dict[str, dict[str, int]] = defaultdict(lambda: {"n": 0, "flagged": 0})
     for item in doc["items"]:
-        digit, status = recognize_file(model, eval_dir / "realistic" / item["file"], limits)
+        digit, status, box = recognize_file(model, eval_dir / "realistic" / item["file"], limits, item["size"])
         flagged = status in FLAGGED
         if item["kind"] == "digit":
             correct = digit is not None and str(digit) == item["label"]
+            found = region_found(box, item["box"])
             digits["n"] += 1
             digits["correct"] += correct
             digits["flagged"] += flagged
             digits["confident_wrong"] += (not correct) and not flagged
+            digits["with_region"] += found is not None
+            digits["region_found"] += bool(found)
             source = "mnist" if item["source"].startswith("mnist") else "font"
             for tag in item["distortions"] + [f"source_{source}", f"style_{item['style']}", "all"]:
                 t = per_tag[tag]
                 t["n"] += 1
                 t["correct"] += correct
                 t["flagged"] += flagged
+                t["region_found"] += bool(found)
         else:
             non["n"] += 1
             non["flagged"] += flagged
@@ -96,9 +105,12 @@ def evaluate_realistic(model, limits: dict, eval_dir: Path = EVAL_DIR) -> dict:
     return {
         "digits": {**digits, "accuracy": _rate(digits["correct"], digits["n"]),
                    "flagged_rate": _rate(digits["flagged"], digits["n"]),
-                   "confident_wrong_rate": _rate(digits["confident_wrong"], digits["n"])},
+                   "confident_wrong_rate": _rate(digits["confident_wrong"], digits["n"]),
+                   # only when the recognizer reports the region it read (Prediction.box)
+                   "region_found_rate": _rate(digits["region_found"], digits["with_region"])},
         "non_digits": {**non, "flagged_rate": _rate(non["flagged"], non["n"])},
-        "per_distortion": {k: {**v, "accuracy": _rate(v["correct"], v["n"]), "flagged_rate": _rate(v["flagged"], v["n"])}
+        "per_distortion": {k: {**v, "accuracy": _rate(v["correct"], v["n"]), "flagged_rate": _rate(v["flagged"], v["n"]),
+                               "region_found_rate": _rate(v["region_found"], v["n"]) if digits["with_region"] else None}
                            for k, v in sorted(per_tag.items())},
         "non_digits_per_source": {k: {**v, "flagged_rate": _rate(v["flagged"], v["n"])}
                                   for k, v in sorted(non_per_source.items())},
@@ -162,9 +174,13 @@ def report(fig: dict) -> str:
         f"not_a_digit {r['non_digits']['not_a_digit']}, unsure {r['non_digits']['unsure']}, empty {r['non_digits']['empty']})",
         f"MNIST test: accuracy {fig['mnist_test']['accuracy']:.2%}, flagged {_pct(fig['mnist_test']['flagged_rate'])}",
         "",
-        "| digits with | n | accuracy | flagged |",
-        "|---|---|---|---|",
-        *[f"| {k} | {v['n']} | {_pct(v['accuracy'])} | {_pct(v['flagged_rate'])} |" for k, v in r["per_distortion"].items()],
+        f"realistic digits: region read holds the digit in {_pct(r['digits']['region_found_rate'])} "
+        "(when the recognizer reports its box)",
+        "",
+        "| digits with | n | accuracy | flagged | region found |",
+        "|---|---|---|---|---|",
+        *[f"| {k} | {v['n']} | {_pct(v['accuracy'])} | {_pct(v['flagged_rate'])} | {_pct(v['region_found_rate'])} |"
+          for k, v in r["per_distortion"].items()],
         "",
         "| non-digit source | n | flagged |",
         "|---|---|---|",

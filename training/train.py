@@ -27,10 +27,10 @@ class TrainConfig:
     seed: int = 1234
     val_size: int = 5000
     batch_size: int = 128
-    epochs: int = 20
+    epochs: int = 30
     peak_lr: float = 3e-3
     warmup_epochs: int = 1
-    patience: int = 6
+    patience: int = 8
     train_subset: int | None = None  # --quick trains on a subset
     quick: bool = False
     # BatchNorm's moving averages need many steps at the default 0.99; a quick run has too few.

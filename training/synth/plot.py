@@ -29,8 +29,8 @@ def colormap(values: np.ndarray, name: str) -> np.ndarray:
 
 
 def plot_screenshot(image28: np.ndarray, rng: np.random.Generator) -> tuple[Image.Image, list[float], list[str]]:
-    """image28: float [28, 28] in [0, 1] (1 = ink). Returns the screenshot, the box of the plotted image
-    area [x, y, w, h] and the tags."""
+    """image28: float [28, 28] in [0, 1] (1 = ink). Returns the screenshot, the box of the digit inside the
+    plot [x, y, w, h] and the tags."""
     names = list(CMAP_SHARE)
     cmap = str(rng.choice(names, p=np.array([CMAP_SHARE[n] for n in names])))
     side = int(rng.integers(70, 170))
@@ -61,4 +61,8 @@ def plot_screenshot(image28: np.ndarray, rng: np.random.Generator) -> tuple[Imag
         for v, label in ((0.0, "1.0"), (0.5, "0.5"), (1.0, "0.0")):
             draw.text((bx + side // 8 + 3, top + v * (side - 1)), label, fill=(0, 0, 0), font=font, anchor="lm")
         tags.append("colorbar")
-    return page, [left, top, side, side], tags
+    ys, xs = np.nonzero(image28 > 0.3)
+    cell = side / 28
+    box = [left + xs.min() * cell, top + ys.min() * cell, (xs.max() - xs.min() + 1) * cell, (ys.max() - ys.min() + 1) * cell] \
+        if len(ys) else [left, top, side, side]
+    return page, [round(float(v), 1) for v in box], tags

@@ -361,9 +361,10 @@ def render(split: str, kind: str, index: int, seed: int = 0) -> Scene:
     if main is not None:
         main = _fit(main, out_w * 0.9, out_h * 0.9)
     if style == "plot":
-        page, plot_box, tags = plot_screenshot(_as28(writing, main), rng)
+        page, box, tags = plot_screenshot(_as28(writing, main), rng)
         quality = int(rng.integers(40, 95)) if rng.random() < 0.4 else None
-        return Scene(page, kind, writing.label, writing.source, "plot", tags, [float(v) for v in plot_box], quality)
+        return Scene(page, kind, writing.label, writing.source, "plot", tags, box if writing.label != "not_a_digit"
+                     or main is not None else None, quality)
     if style == "drawing":
         out = drawing(rng, main, out_w, out_h)
     else:
