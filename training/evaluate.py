@@ -176,7 +176,8 @@ def _realistic_data(card: dict) -> list[str]:
         f"Realistic scenes (`training/synth`, split in `training/synth/split.py`): {tr['train_realistic']['digits']:,} "
         f"digits and {tr['train_realistic']['non_digits']:,} non-digits for training (of {c['synth_digits']:,} + "
         f"{c['synth_non_digits']:,} rendered; {tr['train_realistic']['empty_dropped']} came out empty after "
-        f"preprocessing and were dropped), {tr['val_realistic']['digits']:,} + {tr['val_realistic']['non_digits']:,} "
+        f"preprocessing and {tr.get('missed_digits_dropped', 0)} digits were read elsewhere than the digit by the "
+        "preprocessing (a line, a shadow, a neighbour): those are left out), {tr['val_realistic']['digits']:,} + {tr['val_realistic']['non_digits']:,} "
         "for validation and the thresholds. Each is rendered (photo on paper, pad drawing or plot screenshot), "
         "decoded and passed through `pymodel.preprocess` exactly as at run time.",
     ]
@@ -192,6 +193,28 @@ def _realistic_section(fig: dict) -> list[str]:
         "digit or empty.",
         "",
         report(fig),
+        "",
+    ]
+
+
+def _fine_tune_section(ft: dict | None) -> list[str]:
+    if not ft:
+        return []
+    rows = [("MNIST test accuracy", "mnist_test_accuracy"), ("realistic digits: accuracy", "realistic_digit_accuracy"),
+            ("realistic digits flagged", "realistic_digits_flagged"), ("non-digits flagged", "non_digits_flagged"),
+            ("MNIST test digits flagged", "mnist_test_flagged")]
+    held = ft["held_out_accuracy"]
+    return [
+        "## Fine-tuned on corrections",
+        "",
+        f"{ft['fine_tuned_on']} corrections (repeated x{ft['repeat']}) mixed with MNIST and the realistic training "
+        f"scenes, {ft['epochs']} epoch(s) at learning rate {ft['learning_rate']}, {ft['seconds']:.0f} s; "
+        f"{ft['held_out']} corrections held out. Files: " + ", ".join(f"`{c['file']}` ({c['count']})" for c in ft["corrections"]),
+        "",
+        "| figure | before | after |",
+        "|---|---|---|",
+        f"| held-out corrections: accuracy | {_pct(held['before'])} | {_pct(held['after'])} |",
+        *[f"| {name} | {_pct(ft['before'].get(key))} | {_pct(ft.get('after', {}).get(key))} |" for name, key in rows],
         "",
     ]
 
@@ -218,6 +241,10 @@ def render_markdown(card: dict) -> str:
         f"| weights file (.npz, float16, BatchNorm folded) | {card['files']['npz_bytes']:,} bytes |",
         f"| TF.js model (graph model, float32) | {card['files']['tfjs_bytes']:,} bytes |",
         f"| training time | {card['training']['train_seconds']:.0f} s for {card['training']['epochs_run']} epochs on {card['machine']} |",
+        *([f"| realistic scenes: made in | {card['training']['realistic_data_seconds']:.0f} s wall "
+           f"({card['training']['realistic_data_cpu_seconds']:.0f} CPU s; cached under build/synth/ afterwards) |"]
+          if "realistic_data_seconds" in card["training"] else []),
+        f"| whole `{card['command']}` | {card['pipeline_seconds']:.0f} s |",
         f"| max difference, float16 folded vs float32 model probabilities | {card['float16_max_prob_change']:.2e} |",
         "",
         "## Data",
@@ -246,6 +273,7 @@ def render_markdown(card: dict) -> str:
         "shear ±0.2, scale 0.85-1.12 with slight aspect change, shift ±2.5 px, stroke thickening/thinning.",
         "",
         *_realistic_section(card["realistic_eval"]),
+        *_fine_tune_section(card.get("fine_tune")),
         "## Per-class figures (test)",
         "",
         "| digit | precision | recall | support |",

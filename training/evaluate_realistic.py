@@ -69,8 +69,9 @@ def _rate(n: int, d: int) -> float | None:
     return n / d if d else None
 
 
-def evaluate_realistic(model, limits: dict, eval_dir: Path = EVAL_DIR) -> dict:
+def evaluate_realistic(model, limits: dict, eval_dir: Path = EVAL_DIR, stride: int = 1) -> dict:
     doc = load("realistic", eval_dir)
+    doc["items"] = doc["items"][::stride]
     digits = {"n": 0, "correct": 0, "flagged": 0, "confident_wrong": 0, "with_region": 0, "region_found": 0}
     non = {"n": 0, "flagged": 0, "not_a_digit": 0, "empty": 0, "unsure": 0}
     per_tag: dict[str, dict[str, int]] = defaultdict(lambda: {"n": 0, "correct": 0, "flagged": 0, "region_found": 0})
@@ -129,11 +130,12 @@ def evaluate_mnist(model, limits: dict) -> dict:
             "shown_correct": float((shown == labels).mean()), "flagged_rate": float(flagged.mean())}
 
 
-def evaluate_numbers(model, eval_dir: Path = EVAL_DIR) -> dict:
+def evaluate_numbers(model, eval_dir: Path = EVAL_DIR, stride: int = 1) -> dict:
     if not callable(getattr(model, "read", None)):
         return {"skipped": "pymodel's Model has no read(gray, w, h) yet (issue 8)"}
     from pymodel.imageio import load_gray
     doc = load("numbers", eval_dir)
+    doc["items"] = doc["items"][::stride]
     groups: dict[str, dict[str, int]] = defaultdict(lambda: {"n": 0, "exact": 0})
     for item in doc["items"]:
         gray = load_gray(eval_dir / "numbers" / item["file"])
@@ -146,15 +148,18 @@ def evaluate_numbers(model, eval_dir: Path = EVAL_DIR) -> dict:
     return {k: {**v, "exact_rate": _rate(v["exact"], v["n"])} for k, v in sorted(groups.items())}
 
 
-def evaluate(weights_dir: Path | None = None, eval_dir: Path = EVAL_DIR) -> dict:
+def evaluate(weights_dir: Path | None = None, eval_dir: Path = EVAL_DIR, stride: int = 1) -> dict:
+    """All figures; stride > 1 takes every stride-th image only (quick runs)."""
     from pymodel import load_model
     from pymodel.weights import DEFAULT_DIR
     model = load_model(weights_dir or DEFAULT_DIR, backend="numpy")
     limits = thresholds(model)
     started = time.time()
     out = {"command": "python -m training.evaluate_realistic", "weights": str(weights_dir or DEFAULT_DIR),
-           "thresholds": limits, "realistic": evaluate_realistic(model, limits, eval_dir),
-           "mnist_test": evaluate_mnist(model, limits), "numbers": evaluate_numbers(model, eval_dir)}
+           "thresholds": limits, "realistic": evaluate_realistic(model, limits, eval_dir, stride),
+           "mnist_test": evaluate_mnist(model, limits), "numbers": evaluate_numbers(model, eval_dir, stride)}
+    if stride > 1:
+        out["subset"] = f"every {stride}th image of the sets"
     out["seconds"] = round(time.time() - started, 1)
     return out
 
@@ -165,7 +170,8 @@ def _pct(v: float | None) -> str:
 
 def report(fig: dict) -> str:
     r, t = fig["realistic"], fig["thresholds"]
-    lines = [
+    lines = [f"(quick run: {fig['subset']})"] if "subset" in fig else []
+    lines += [
         f"thresholds: {t['classes']} classes, unsure below {t['unsure_threshold']:.3f}, "
         f"not_a_digit at p >= {t['reject_threshold'] if t['reject_threshold'] is not None else 'n/a (10-class model)'}",
         f"realistic digits: accuracy {_pct(r['digits']['accuracy'])} ({r['digits']['correct']}/{r['digits']['n']}), "

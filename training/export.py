@@ -41,7 +41,11 @@ def fold_batchnorm(model: keras.Model) -> dict[str, np.ndarray]:
 
 
 def inference_model(tensors: dict[str, np.ndarray]) -> keras.Model:
-    model = build_inference_model()
+    """A Keras model computing with exactly these tensors; widths and classes are read from their shapes,
+    so weights exported by an earlier layer plan (e.g. the committed ones) load too."""
+    plan = [(name, int(tensors[f"{name}.kernel"].shape[3]), int(tensors[f"{name}.kernel"].shape[0]))
+            for name, _, _ in CONV_PLAN]
+    model = build_inference_model(plan, int(tensors["dense.kernel"].shape[1]))
     for layer_name in [name for name, _, _ in CONV_PLAN] + ["dense"]:
         model.get_layer(layer_name).set_weights(
             [tensors[f"{layer_name}.kernel"].astype(np.float32), tensors[f"{layer_name}.bias"].astype(np.float32)]

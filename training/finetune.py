@@ -115,11 +115,7 @@ def run(extra: list[Path], quick: bool = False, out: Path | None = None, epochs:
     keras.utils.set_random_seed(cfg.seed)
     tf.config.experimental.enable_op_determinism()
     tensors = {name: np.asarray(values, np.float32).reshape(shape) for name, (shape, values) in shipped.tensors.items()}
-    try:
-        model = inference_model(tensors)
-    except ValueError as exc:
-        raise CorrectionsError(f"the weights in {start['weights']} do not fit training/model.py's layers ({exc}); "
-                               "retrain with `python build.py train`") from None
+    model = inference_model(tensors)
     held_before = _accuracy(model, x_c[held_idx], y_c[held_idx])
 
     images, labels = load_split("train")

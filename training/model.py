@@ -35,15 +35,16 @@ def build_training_model(dropout: float = 0.3, bn_momentum: float = 0.99) -> ker
     return keras.Model(inputs, outputs, name="digits_cnn")
 
 
-def build_inference_model() -> keras.Model:
+def build_inference_model(plan: list[tuple[str, int, int]] | None = None, classes: int = NUM_CLASSES) -> keras.Model:
+    """plan: (name, filters, kernel size) per convolution, CONV_PLAN unless weights of another width are loaded."""
     inputs = keras.Input(INPUT_SHAPE, name="image")
     x = inputs
-    for name, filters, size in CONV_PLAN:
+    for name, filters, size in plan or CONV_PLAN:
         x = layers.Conv2D(filters, size, activation="relu", name=name)(x)
         if name in POOL_AFTER:
             x = layers.MaxPooling2D(2, name=f"{name}_pool")(x)
     x = layers.Flatten(name="flatten")(x)
-    outputs = layers.Dense(NUM_CLASSES, activation="softmax", name="dense")(x)
+    outputs = layers.Dense(classes, activation="softmax", name="dense")(x)
     return keras.Model(inputs, outputs, name="digits_cnn_inference")
 
 

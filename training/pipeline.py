@@ -99,7 +99,7 @@ def publish(tensors: dict[str, np.ndarray], cfg: TrainConfig, paths: dict[str, P
     figures = classification_figures(probs, y_test, unsure, reject)
     print("Evaluating the exported weights on the realistic evaluation sets (training/evalsets) ...", flush=True)
     from training.evaluate_realistic import evaluate as evaluate_realistic
-    realistic = evaluate_realistic(paths["weights"])
+    realistic = evaluate_realistic(paths["weights"], stride=4 if cfg.quick else 1)
 
     paths["card"].mkdir(parents=True, exist_ok=True)
     plot_confusion(figures["confusion_matrix"], paths["card"] / "confusion_matrix.png")
