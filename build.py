@@ -154,13 +154,15 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_test)
     # `evaluate`, `bench` and `test` pass their remaining arguments (which may start with --) straight through.
+    argv = sys.argv[1:] if argv is None else argv
     args, unknown = parser.parse_known_args(argv)
     if not args.command:
-        args = parser.parse_args(["site", *(argv or [])])
+        args = parser.parse_args(["site", *argv])
+    elif hasattr(args, "rest"):
+        # Everything after the command, in its order (argparse would put unknown options last).
+        args.rest = argv[argv.index(args.command) + 1:]
     elif unknown:
-        if not hasattr(args, "rest"):
-            parser.error(f"unrecognized arguments: {' '.join(unknown)}")
-        args.rest = [*args.rest, *unknown]
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     args.func(args)
 
 

@@ -180,9 +180,8 @@ def report(fig: dict) -> str:
         f"not_a_digit {r['non_digits']['not_a_digit']}, unsure {r['non_digits']['unsure']}, empty {r['non_digits']['empty']})",
         f"MNIST test: accuracy {fig['mnist_test']['accuracy']:.2%}, flagged {_pct(fig['mnist_test']['flagged_rate'])}",
         "",
-        f"realistic digits: region read holds the digit in {_pct(r['digits']['region_found_rate'])} "
-        "(when the recognizer reports its box)",
-        "",
+        *([f"realistic digits: the region read holds the digit in {_pct(r['digits']['region_found_rate'])}", ""]
+          if r["digits"]["region_found_rate"] is not None else []),
         "| digits with | n | accuracy | flagged | region found |",
         "|---|---|---|---|---|",
         *[f"| {k} | {v['n']} | {_pct(v['accuracy'])} | {_pct(v['flagged_rate'])} | {_pct(v['region_found_rate'])} |"

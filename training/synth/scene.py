@@ -17,7 +17,7 @@ from PIL import Image
 
 from training.synth import glyphs, marks
 from training.synth.capture import camera, homography, jpeg_bytes, light_field, png_bytes, to_output, warp
-from training.synth.ink import Pen, ink_alpha, lay_ink, lay_paint, pick_pen
+from training.synth.ink import ink_alpha, lay_ink, lay_paint, pick_pen
 from training.synth.paper import make_paper
 from training.synth.plot import plot_screenshot
 from training.synth.split import LETTERS, SPLIT_STREAM, fonts_for, mnist_source
