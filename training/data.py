@@ -48,5 +48,22 @@ def load_split(split: str, data_dir: Path = DEFAULT_DIR) -> tuple[np.ndarray, np
     return images, labels
 
 
+# The 5,000 MNIST training digits held out for validation (500 per class), chosen by this seed. Realistic
+# validation scenes are drawn from these digits only, realistic training scenes from the rest.
+VAL_SEED = 1234
+VAL_SIZE = 5000
+
+
+def train_val_indices(labels: np.ndarray, seed: int = VAL_SEED, val_size: int = VAL_SIZE) -> tuple[np.ndarray, np.ndarray]:
+    """(train indices in shuffled order, stratified validation indices) of the MNIST training split."""
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(labels))
+    per_class = val_size // 10
+    val_idx = np.concatenate([order[labels[order] == d][:per_class] for d in range(10)])
+    train_mask = np.ones(len(labels), bool)
+    train_mask[val_idx] = False
+    return order[train_mask[order]], val_idx
+
+
 def dataset_checksums() -> dict[str, str]:
     return dict(SHA256)

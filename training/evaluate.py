@@ -8,10 +8,14 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
-# The app says "unsure" below this confidence: the lowest threshold at which the validation digits it
-# does answer are at least this accurate (then at least FLOOR, because drawings are harder than MNIST).
-TARGET_SELECTIVE_ACCURACY = 0.999
-THRESHOLD_FLOOR = 0.5
+# Thresholds are chosen on realistic VALIDATION scenes (training writers, other random streams), never on
+# MNIST alone: flag as many validation non-digits as possible while flagging at most these shares of real
+# digits. The budgets sit below the targets (<= 3% of the held-out realistic digits, <= 2% of MNIST test)
+# because held-out writers are harder than the validation ones.
+REALISTIC_FLAG_BUDGET = 0.02
+MNIST_FLAG_BUDGET = 0.012
+UNSURE_GRID = np.round(np.arange(0.20, 0.991, 0.01), 2)
+REJECT_GRID = np.round(np.arange(0.05, 0.991, 0.01), 2)
 
 
 def expected_calibration_error(probs: np.ndarray, labels: np.ndarray, bins: int = 15) -> float:
@@ -26,21 +30,47 @@ def expected_calibration_error(probs: np.ndarray, labels: np.ndarray, bins: int 
     return float(ece)
 
 
-def pick_unsure_threshold(probs: np.ndarray, labels: np.ndarray) -> float:
-    confidence = probs.max(axis=1)
-    correct = probs.argmax(axis=1) == labels
-    for t in np.round(np.arange(0.0, 1.0, 0.01), 2):
-        answered = confidence >= t
-        if answered.any() and correct[answered].mean() >= TARGET_SELECTIVE_ACCURACY:
-            return float(max(t, THRESHOLD_FLOOR))
-    return 0.99
+def flagged(probs: np.ndarray, unsure: float, reject: float) -> np.ndarray:
+    """The recognizer does not give a confident digit: p(not_a_digit) >= reject, or the best digit's
+    probability < unsure (TEAM.md interface 2)."""
+    return (probs[:, 10] >= reject) | (probs[:, :10].max(axis=1) < unsure)
 
 
-def classification_figures(probs: np.ndarray, labels: np.ndarray, threshold: float) -> dict:
+def pick_thresholds(real_digits: np.ndarray, non_digits: np.ndarray, mnist_digits: np.ndarray) -> dict:
+    """(unsure, reject) flagging the most non-digits within the digit budgets; ties keep fewer digits flagged.
+    When even the laxest thresholds flag more realistic digits than the budget, the budget becomes that
+    floor plus one point (and the result says so) rather than giving up on rejection."""
+    floor = float(flagged(real_digits, UNSURE_GRID[0], REJECT_GRID[-1]).mean())
+    budget = max(REALISTIC_FLAG_BUDGET, floor + 0.01)
+    best = None
+    for reject in REJECT_GRID:
+        for unsure in UNSURE_GRID:
+            fr = flagged(real_digits, unsure, reject).mean()
+            fm = flagged(mnist_digits, unsure, reject).mean()
+            if fr > budget or fm > MNIST_FLAG_BUDGET:
+                break  # raising `unsure` only flags more
+            fn = flagged(non_digits, unsure, reject).mean()
+            key = (round(float(fn), 6), -round(float(fr + fm), 6))
+            if best is None or key > best[0]:
+                best = (key, float(unsure), float(reject), float(fr), float(fm), float(fn))
+    if best is None:  # even the laxest thresholds flag too many MNIST digits: flag as little as possible
+        return {"unsure_threshold": float(UNSURE_GRID[0]), "reject_threshold": float(REJECT_GRID[-1]),
+                "note": "MNIST budget not met even at the laxest thresholds"}
+    _, unsure, reject, fr, fm, fn = best
+    out = {"unsure_threshold": unsure, "reject_threshold": reject, "val_realistic_digits_flagged": fr,
+           "val_mnist_flagged": fm, "val_non_digits_flagged": fn,
+           "budgets": {"realistic_digits": budget, "mnist": MNIST_FLAG_BUDGET}}
+    if budget > REALISTIC_FLAG_BUDGET:
+        out["note"] = (f"the laxest thresholds already flag {floor:.1%} of realistic validation digits; "
+                       f"budget raised from {REALISTIC_FLAG_BUDGET:.0%} to {budget:.1%}")
+    return out
+
+
+def classification_figures(probs: np.ndarray, labels: np.ndarray, unsure: float, reject: float) -> dict:
+    """MNIST test figures; an answer of "not_a_digit" on a digit counts as an error."""
     predicted = probs.argmax(axis=1)
     precision, recall, _, support = precision_recall_fscore_support(labels, predicted, labels=list(range(10)), zero_division=0)
-    confidence = probs.max(axis=1)
-    answered = confidence >= threshold
+    answered = ~flagged(probs, unsure, reject)
     return {
         "digits": int(len(labels)),
         "accuracy": float((predicted == labels).mean()),
@@ -49,10 +79,12 @@ def classification_figures(probs: np.ndarray, labels: np.ndarray, threshold: flo
             str(d): {"precision": float(precision[d]), "recall": float(recall[d]), "support": int(support[d])}
             for d in range(10)
         },
-        "confusion_matrix": confusion_matrix(labels, predicted, labels=list(range(10))).tolist(),
+        "confusion_matrix": confusion_matrix(labels, predicted, labels=list(range(11))).tolist(),
         "expected_calibration_error": expected_calibration_error(probs, labels),
-        "unsure_threshold": threshold,
+        "unsure_threshold": unsure,
+        "reject_threshold": reject,
         "answered_share_at_threshold": float(answered.mean()),
+        "flagged_share": float(1.0 - answered.mean()),
         "accuracy_when_answered": float((predicted[answered] == labels[answered]).mean()) if answered.any() else None,
     }
 
@@ -63,16 +95,18 @@ def plot_confusion(matrix: list[list[int]], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     m = np.array(matrix)
+    n = len(m)
     fig, ax = plt.subplots(figsize=(6.5, 5.5), dpi=110)
-    shown = np.where(np.eye(10, dtype=bool), 0, m)  # colour the mistakes; the diagonal would swamp them
+    shown = np.where(np.eye(n, dtype=bool), 0, m)  # colour the mistakes; the diagonal would swamp them
     im = ax.imshow(shown, cmap="Reds")
-    for i in range(10):
-        for j in range(10):
+    for i in range(n):
+        for j in range(n):
             if m[i, j]:
                 ax.text(j, i, str(m[i, j]), ha="center", va="center", fontsize=7,
                         color="black" if i != j else "tab:blue")
-    ax.set_xticks(range(10))
-    ax.set_yticks(range(10))
+    names = [str(d) for d in range(10)] + ["not a digit"][: n - 10]
+    ax.set_xticks(range(n), names, rotation=45 if n > 10 else 0)
+    ax.set_yticks(range(n), names)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     ax.set_title("MNIST test confusion matrix (off-diagonal shaded)")
@@ -118,6 +152,73 @@ def write_model_card(card: dict, out_dir: Path) -> None:
     (out_dir / "model_card.md").write_text(render_markdown(card))
 
 
+def _pct(v) -> str:
+    return "n/a" if v is None else f"{v:.1%}"
+
+
+def _realistic_summary(fig: dict) -> list[str]:
+    r = fig["realistic"]
+    return [
+        f"| realistic held-out digits ({r['digits']['n']}): accuracy | {_pct(r['digits']['accuracy'])}, flagged "
+        f"{_pct(r['digits']['flagged_rate'])}, confidently wrong {_pct(r['digits']['confident_wrong_rate'])} |",
+        f"| realistic non-digits ({r['non_digits']['n']}): flagged (not a digit, unsure or empty) | "
+        f"{_pct(r['non_digits']['flagged_rate'])} |",
+        f"| MNIST test digits flagged, same rule | {_pct(fig['mnist_test']['flagged_rate'])} |",
+    ]
+
+
+def _realistic_data(card: dict) -> list[str]:
+    tr = card["training"]
+    if "train_realistic" not in tr:
+        return []
+    c = tr["config"]
+    return [
+        f"Realistic scenes (`training/synth`, split in `training/synth/split.py`): {tr['train_realistic']['digits']:,} "
+        f"digits and {tr['train_realistic']['non_digits']:,} non-digits for training (of {c['synth_digits']:,} + "
+        f"{c['synth_non_digits']:,} rendered; {tr['train_realistic']['empty_dropped']} came out empty after "
+        f"preprocessing and {tr.get('missed_digits_dropped', 0)} digits were read elsewhere than the digit by the "
+        "preprocessing (a line, a shadow, a neighbour): those are left out), {tr['val_realistic']['digits']:,} + {tr['val_realistic']['non_digits']:,} "
+        "for validation and the thresholds. Each is rendered (photo on paper, pad drawing or plot screenshot), "
+        "decoded and passed through `pymodel.preprocess` exactly as at run time.",
+    ]
+
+
+def _realistic_section(fig: dict) -> list[str]:
+    from training.evaluate_realistic import report
+    return [
+        "## Realistic evaluation (held-out writers, fonts and papers)",
+        "",
+        f"`{fig['command']}` (also `python build.py evaluate`) on `training/evalsets/`, through the full run-time "
+        "path (image file → `pymodel.imageio` → `pymodel.preprocess` → model). Flagged = status unsure, not a "
+        "digit or empty.",
+        "",
+        report(fig),
+        "",
+    ]
+
+
+def _fine_tune_section(ft: dict | None) -> list[str]:
+    if not ft:
+        return []
+    rows = [("MNIST test accuracy", "mnist_test_accuracy"), ("realistic digits: accuracy", "realistic_digit_accuracy"),
+            ("realistic digits flagged", "realistic_digits_flagged"), ("non-digits flagged", "non_digits_flagged"),
+            ("MNIST test digits flagged", "mnist_test_flagged")]
+    held = ft["held_out_accuracy"]
+    return [
+        "## Fine-tuned on corrections",
+        "",
+        f"{ft['fine_tuned_on']} corrections (repeated x{ft['repeat']}) mixed with MNIST and the realistic training "
+        f"scenes, {ft['epochs']} epoch(s) at learning rate {ft['learning_rate']}, {ft['seconds']:.0f} s; "
+        f"{ft['held_out']} corrections held out. Files: " + ", ".join(f"`{c['file']}` ({c['count']})" for c in ft["corrections"]),
+        "",
+        "| figure | before | after |",
+        "|---|---|---|",
+        f"| held-out corrections: accuracy | {_pct(held['before'])} | {_pct(held['after'])} |",
+        *[f"| {name} | {_pct(ft['before'].get(key))} | {_pct(ft.get('after', {}).get(key))} |" for name, key in rows],
+        "",
+    ]
+
+
 def render_markdown(card: dict) -> str:
     test, m = card["test"], card["model"]
     lines = [
@@ -132,12 +233,18 @@ def render_markdown(card: dict) -> str:
         f"| MNIST test accuracy (shipped float16 weights) | {test['accuracy']:.2%} ({test['errors']} errors in {test['digits']}) |",
         f"| MNIST test accuracy (trained float32 Keras model) | {card['test_keras_float32_accuracy']:.2%} |",
         f"| expected calibration error (15 bins) | {test['expected_calibration_error']:.4f} |",
-        f"| unsure threshold (from validation) | {test['unsure_threshold']:.2f}: answers {test['answered_share_at_threshold']:.2%} of test digits, {test['accuracy_when_answered']:.3%} of them right |",
+        f"| thresholds (chosen on realistic validation scenes) | unsure below {test['unsure_threshold']:.2f}, not a digit at p >= {test['reject_threshold']:.2f} |",
+        f"| MNIST test digits flagged (unsure or not a digit) | {test['flagged_share']:.2%}; the answered ones are {test['accuracy_when_answered']:.3%} right |",
+        *_realistic_summary(card["realistic_eval"]),
         f"| parameters | {m['parameters']:,} |",
         f"| multiply-adds per digit | {m['multiply_adds']:,} |",
         f"| weights file (.npz, float16, BatchNorm folded) | {card['files']['npz_bytes']:,} bytes |",
         f"| TF.js model (graph model, float32) | {card['files']['tfjs_bytes']:,} bytes |",
         f"| training time | {card['training']['train_seconds']:.0f} s for {card['training']['epochs_run']} epochs on {card['machine']} |",
+        *([f"| realistic scenes: made in | {card['training']['realistic_data_seconds']:.0f} s wall "
+           f"({card['training']['realistic_data_cpu_seconds']:.0f} CPU s; cached under build/synth/ afterwards) |"]
+          if "realistic_data_seconds" in card["training"] else []),
+        f"| whole `{card['command']}` | {card['pipeline_seconds']:.0f} s |",
         f"| max difference, float16 folded vs float32 model probabilities | {card['float16_max_prob_change']:.2e} |",
         "",
         "## Data",
@@ -148,9 +255,12 @@ def render_markdown(card: dict) -> str:
         "",
         *[f"- `{k}` {v}" for k, v in card["data_sha256"].items()],
         "",
+        *_realistic_data(card),
+        "",
         "## Architecture",
         "",
-        f"{describe_architecture()} → dense 10 (softmax), valid padding; "
+        f"{describe_architecture()} → dense {len(card.get('labels', range(10)))} (softmax: the ten digits and "
+        "\"not_a_digit\"), valid padding; "
         "BatchNorm and ReLU after each convolution during training, dropout 0.3 before the dense layer. "
         "BatchNorm is folded into the convolutions for export. Input 28x28, light ink on black, in [0, 1], "
         "made by `pymodel.preprocess` (see its docstring).",
@@ -162,6 +272,8 @@ def render_markdown(card: dict) -> str:
         f"{card['training']['config']['patience']}), seed {card['training']['config']['seed']}. Augmentation: rotation ±12°, "
         "shear ±0.2, scale 0.85-1.12 with slight aspect change, shift ±2.5 px, stroke thickening/thinning.",
         "",
+        *_realistic_section(card["realistic_eval"]),
+        *_fine_tune_section(card.get("fine_tune")),
         "## Per-class figures (test)",
         "",
         "| digit | precision | recall | support |",
@@ -172,10 +284,10 @@ def render_markdown(card: dict) -> str:
         "",
         "## Limits",
         "",
-        "MNIST digits are centred, size-normalised, written by US census staff and students. Drawings on a phone "
-        "and photos differ; the app's preprocessing makes them look like MNIST, and below the threshold the app says "
-        "it is unsure instead of guessing. The threshold was chosen on MNIST validation digits, so on real drawings "
-        "it is optimistic.",
+        "MNIST digits are centred, size-normalised, written by US census staff and students. Real photos and "
+        "drawings differ: the realistic scenes (training/synth) imitate paper, light, pens and cameras, but they are "
+        "synthetic; the held-back real images of issue 7 are the judge. The thresholds were chosen on realistic "
+        "validation scenes from the training writers, so on new writers they flag somewhat more digits.",
         "",
         "## Library versions",
         "",

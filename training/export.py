@@ -19,7 +19,7 @@ import numpy as np
 from pymodel.checksum import sha256_bytes
 from pymodel.preprocess import PARAMETERS as PREPROCESSING
 from pymodel.weights import FORMAT, FORMAT_VERSION, MANIFEST_NAME, NPZ_NAME
-from training.model import CONV_PLAN, POOL_AFTER, build_inference_model
+from training.model import CONV_PLAN, LABELS, NUM_CLASSES, POOL_AFTER, build_inference_model
 
 
 
@@ -40,7 +40,11 @@ def fold_batchnorm(model: keras.Model) -> dict[str, np.ndarray]:
 
 
 def inference_model(tensors: dict[str, np.ndarray]) -> keras.Model:
-    model = build_inference_model()
+    """A Keras model computing with exactly these tensors; widths and classes are read from their shapes,
+    so weights exported by an earlier layer plan (e.g. the committed ones) load too."""
+    plan = [(name, int(tensors[f"{name}.kernel"].shape[3]), int(tensors[f"{name}.kernel"].shape[0]))
+            for name, _, _ in CONV_PLAN]
+    model = build_inference_model(plan, int(tensors["dense.kernel"].shape[1]))
     for layer_name in [name for name, _, _ in CONV_PLAN] + ["dense"]:
         model.get_layer(layer_name).set_weights(
             [tensors[f"{layer_name}.kernel"].astype(np.float32), tensors[f"{layer_name}.bias"].astype(np.float32)]
@@ -56,11 +60,12 @@ def layer_list() -> list[dict]:
         if name in POOL_AFTER:
             layers.append({"type": "maxpool2d", "size": 2})
     layers.append({"type": "flatten", "order": "HWC"})
-    layers.append({"type": "dense", "name": "dense", "units": 10, "activation": "softmax"})
+    layers.append({"type": "dense", "name": "dense", "units": NUM_CLASSES, "activation": "softmax"})
     return layers
 
 
-def write_weights(tensors: dict[str, np.ndarray], out_dir: Path, unsure_threshold: float, extra: dict) -> Path:
+def write_weights(tensors: dict[str, np.ndarray], out_dir: Path, unsure_threshold: float, reject_threshold: float,
+                  extra: dict) -> Path:
     """Write digits.npz and its manifest; returns the manifest path."""
     out_dir.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
@@ -76,8 +81,9 @@ def write_weights(tensors: dict[str, np.ndarray], out_dir: Path, unsure_threshol
         "preprocessing": PREPROCESSING,
         "layers": layer_list(),
         "tensors": {k: {"shape": list(v.shape), "dtype": str(v.dtype)} for k, v in tensors.items()},
-        "labels": [str(d) for d in range(10)],
+        "labels": LABELS,
         "unsure_threshold": round(float(unsure_threshold), 4),
+        "reject_threshold": round(float(reject_threshold), 4),
         **extra,
     }
     path = out_dir / MANIFEST_NAME

@@ -1,5 +1,6 @@
 """The CNN, sized for the slowest engines in the browser: pure-Python kernels and TF.js's plain-JavaScript
-'cpu' backend (about 1.55 million multiply-adds per digit).
+'cpu' backend (at most 2.5 million multiply-adds per digit; `multiply_adds` counts them). The 11th output is
+"not_a_digit": letters, shapes, scribbles, smudges and blank paper (training.synth).
 
 Two builders share one layer plan:
 - `build_training_model`: conv -> BatchNorm -> ReLU blocks, dropout, for training.
@@ -12,9 +13,10 @@ import keras
 from keras import layers
 
 # (name, filters, kernel size): valid padding, each of the first two followed by 2x2 max pooling.
-CONV_PLAN = [("conv1", 32, 5), ("conv2", 32, 3), ("conv3", 64, 3)]
+CONV_PLAN = [("conv1", 32, 5), ("conv2", 48, 3), ("conv3", 64, 3)]
 POOL_AFTER = {"conv1", "conv2"}
-NUM_CLASSES = 10
+LABELS = [str(d) for d in range(10)] + ["not_a_digit"]  # output order (TEAM.md interface 2)
+NUM_CLASSES = len(LABELS)
 INPUT_SHAPE = (28, 28, 1)
 
 
@@ -33,15 +35,16 @@ def build_training_model(dropout: float = 0.3, bn_momentum: float = 0.99) -> ker
     return keras.Model(inputs, outputs, name="digits_cnn")
 
 
-def build_inference_model() -> keras.Model:
+def build_inference_model(plan: list[tuple[str, int, int]] | None = None, classes: int = NUM_CLASSES) -> keras.Model:
+    """plan: (name, filters, kernel size) per convolution, CONV_PLAN unless weights of another width are loaded."""
     inputs = keras.Input(INPUT_SHAPE, name="image")
     x = inputs
-    for name, filters, size in CONV_PLAN:
+    for name, filters, size in plan or CONV_PLAN:
         x = layers.Conv2D(filters, size, activation="relu", name=name)(x)
         if name in POOL_AFTER:
             x = layers.MaxPooling2D(2, name=f"{name}_pool")(x)
     x = layers.Flatten(name="flatten")(x)
-    outputs = layers.Dense(NUM_CLASSES, activation="softmax", name="dense")(x)
+    outputs = layers.Dense(classes, activation="softmax", name="dense")(x)
     return keras.Model(inputs, outputs, name="digits_cnn_inference")
 
 

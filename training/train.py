@@ -1,4 +1,5 @@
-"""Train the digit CNN on MNIST. The whole story: load, split, augment, fit with a schedule, keep the best."""
+"""Train the digit CNN on MNIST plus realistic scenes (digits and "not a digit"). The whole story: load,
+split, augment, fit with a schedule, keep the best."""
 from __future__ import annotations
 
 import json
@@ -15,8 +16,10 @@ import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from training.augment import augment_batch  # noqa: E402
-from training.data import load_split  # noqa: E402
+from training.data import load_split, train_val_indices  # noqa: E402
 from training.model import build_training_model  # noqa: E402
+from training.realistic import realistic_arrays  # noqa: E402
+from training.synth.dataset import NOT_A_DIGIT  # noqa: E402
 
 
 @dataclass
@@ -32,21 +35,22 @@ class TrainConfig:
     quick: bool = False
     # BatchNorm's moving averages need many steps at the default 0.99; a quick run has too few.
     bn_momentum: float = 0.99
+    # Realistic scenes (training.synth) added to MNIST: digits and the 11th class, "not_a_digit".
+    synth_digits: int = 16000
+    synth_non_digits: int = 8000
+    synth_val_digits: int = 1500
+    synth_val_non_digits: int = 1000
+    synth_seed: int = 0
 
 
 def quick_config() -> TrainConfig:
-    return TrainConfig(epochs=2, train_subset=8000, val_size=1000, patience=2, quick=True, bn_momentum=0.8)
+    return TrainConfig(epochs=2, train_subset=8000, val_size=1000, patience=2, quick=True, bn_momentum=0.8,
+                       synth_digits=600, synth_non_digits=300, synth_val_digits=200, synth_val_non_digits=100)
 
 
 def split_train_val(images: np.ndarray, labels: np.ndarray, cfg: TrainConfig):
     """Hold out a stratified validation set from the 60,000 training digits."""
-    rng = np.random.default_rng(cfg.seed)
-    order = rng.permutation(len(labels))
-    per_class = cfg.val_size // 10
-    val_idx = np.concatenate([order[labels[order] == d][:per_class] for d in range(10)])
-    train_mask = np.ones(len(labels), bool)
-    train_mask[val_idx] = False
-    train_idx = order[train_mask[order]]
+    train_idx, val_idx = train_val_indices(labels, cfg.seed, cfg.val_size)
     if cfg.train_subset:
         train_idx = train_idx[: cfg.train_subset]
     return (images[train_idx], labels[train_idx]), (images[val_idx], labels[val_idx])
@@ -71,7 +75,14 @@ def train(out_dir: Path, cfg: TrainConfig) -> dict:
     tf.config.experimental.enable_op_determinism()
     images, labels = load_split("train")
     (x_tr, y_tr), (x_val, y_val) = split_train_val(images, labels, cfg)
-    x_tr, x_val = to_float(x_tr), to_float(x_val)
+    data_started = time.time()
+    real_tr, real_val = realistic_arrays(cfg)
+    data_seconds = time.time() - data_started
+    mnist_train, mnist_val = len(y_tr), len(y_val)
+    x_tr = to_float(np.concatenate([x_tr, real_tr["images"]]))
+    y_tr = np.concatenate([y_tr, real_tr["labels"]])
+    x_val = to_float(np.concatenate([x_val, real_val["images"]]))
+    y_val = np.concatenate([y_val, real_val["labels"]])
 
     strategy = distribution_strategy()
     batch = cfg.batch_size * strategy.num_replicas_in_sync
@@ -117,8 +128,18 @@ def train(out_dir: Path, cfg: TrainConfig) -> dict:
     model.save(out_dir / "model.keras")
     summary = {
         "config": asdict(cfg),
-        "train_digits": int(len(y_tr)),
-        "val_digits": int(len(y_val)),
+        "train_digits": mnist_train,
+        "val_digits": mnist_val,
+        "train_realistic": {"digits": int((real_tr["labels"] != NOT_A_DIGIT).sum()),
+                            "non_digits": int((real_tr["labels"] == NOT_A_DIGIT).sum()),
+                            "empty_dropped": int(real_tr["empty_digits"] + real_tr["empty_non_digits"])},
+        "val_realistic": {"digits": int((real_val["labels"] != NOT_A_DIGIT).sum()),
+                          "non_digits": int((real_val["labels"] == NOT_A_DIGIT).sum())},
+        "train_examples": int(len(y_tr)),
+        # wall time to make or load the realistic arrays (0-ish when cached) and what making them cost
+        "realistic_data_seconds": round(data_seconds, 1),
+        "realistic_data_cpu_seconds": float(real_tr["cpu_seconds"] + real_val["cpu_seconds"]),
+        "missed_digits_dropped": int(real_tr["missed_digits"]),
         "epochs_run": len(history.history["loss"]),
         "train_seconds": round(seconds, 1),
         "replicas": strategy.num_replicas_in_sync,

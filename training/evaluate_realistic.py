@@ -1,0 +1,219 @@
+"""Evaluate the SHIPPED recognizer on the committed realistic sets, through the full run-time path:
+image file -> pymodel.imageio.load_gray -> pymodel.preprocess -> the model (pymodel, never TensorFlow).
+
+    python -m training.evaluate_realistic [--weights DIR] [--json FILE]
+    python build.py evaluate                (the same)
+
+Prints accuracy per kind of distortion, overall accuracy, how many non-digits are flagged, how many real
+digits are flagged by mistake (realistic set and MNIST test) and the thresholds; with --json also writes
+the figures (the model card embeds them). Numbers are read through `model.read(gray, w, h)` (an object
+with `.number` and `.digits`); while pymodel has no `read`, that part is reported as skipped.
+
+A result is "flagged" when the recognizer does not give a confident digit: status "unsure",
+"not_a_digit" or "empty". "Correct" means the digit shown equals the label (a flagged digit that still
+shows the right best guess counts as correct but also as flagged).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from training.evalsets import EVAL_DIR, load
+from training.synth.dataset import region_found
+
+FLAGGED = ("unsure", "not_a_digit", "empty")
+
+
+def thresholds(model) -> dict:
+    m = model.weights.manifest
+    labels = m.get("labels") or [str(d) for d in range(10)]
+    return {"classes": len(labels), "unsure_threshold": float(m["unsure_threshold"]),
+            "reject_threshold": float(m["reject_threshold"]) if "reject_threshold" in m else None}
+
+
+def status_from_probs(probs, unsure: float, reject: float | None) -> tuple[int | None, str]:
+    """(digit, status) from one softmax output, per TEAM.md interface 2: p(not_a_digit) >= reject ->
+    "not_a_digit"; otherwise the best of the ten digits, "unsure" below the unsure threshold."""
+    probs = list(probs)
+    if reject is not None and len(probs) > 10 and probs[10] >= reject:
+        return None, "not_a_digit"
+    digit = max(range(10), key=probs.__getitem__)
+    return digit, ("unsure" if probs[digit] < unsure else "ok")
+
+
+def recognize_file(model, path: Path, limits: dict, size: list[int]) -> tuple[int | None, str, list[float] | None]:
+    """(digit, status, region read in the file's pixels or None) for one image file of `size` [w, h]."""
+    from pymodel.imageio import load_gray
+    gray = load_gray(path)
+    h, w = gray.shape
+    p = model.recognize_gray(gray.ravel().tolist(), w, h)
+    box = getattr(p, "box", None)
+    if box:  # load_gray may have reduced the image: back to the file's pixels
+        box = [v * size[0] / w if i % 2 == 0 else v * size[1] / h for i, v in enumerate(box)]
+    status = getattr(p, "status", None)
+    if status is not None:  # the recognizer decides (pymodel.model's status logic)
+        return p.digit, status, box
+    if p.empty:
+        return None, "empty", None
+    probs = model.predict28(p.image28)  # all outputs, the 11th included
+    return (*status_from_probs(probs, limits["unsure_threshold"], limits["reject_threshold"]), box)
+
+
+def _rate(n: int, d: int) -> float | None:
+    return n / d if d else None
+
+
+def evaluate_realistic(model, limits: dict, eval_dir: Path = EVAL_DIR, stride: int = 1) -> dict:
+    doc = load("realistic", eval_dir)
+    doc["items"] = doc["items"][::stride]
+    digits = {"n": 0, "correct": 0, "flagged": 0, "confident_wrong": 0, "with_region": 0, "region_found": 0}
+    non = {"n": 0, "flagged": 0, "not_a_digit": 0, "empty": 0, "unsure": 0}
+    per_tag: dict[str, dict[str, int]] = defaultdict(lambda: {"n": 0, "correct": 0, "flagged": 0, "region_found": 0})
+    non_per_source: dict[str, dict[str, int]] = defaultdict(lambda: {"n": 0, "flagged": 0})
+    for item in doc["items"]:
+        digit, status, box = recognize_file(model, eval_dir / "realistic" / item["file"], limits, item["size"])
+        flagged = status in FLAGGED
+        if item["kind"] == "digit":
+            correct = digit is not None and str(digit) == item["label"]
+            found = region_found(box, item["box"])
+            digits["n"] += 1
+            digits["correct"] += correct
+            digits["flagged"] += flagged
+            digits["confident_wrong"] += (not correct) and not flagged
+            digits["with_region"] += found is not None
+            digits["region_found"] += bool(found)
+            source = "mnist" if item["source"].startswith("mnist") else "font"
+            for tag in item["distortions"] + [f"source_{source}", f"style_{item['style']}", "all"]:
+                t = per_tag[tag]
+                t["n"] += 1
+                t["correct"] += correct
+                t["flagged"] += flagged
+                t["region_found"] += bool(found)
+        else:
+            non["n"] += 1
+            non["flagged"] += flagged
+            if status in non:
+                non[status] += 1
+            s = non_per_source[item["source"].split(":")[0]]
+            s["n"] += 1
+            s["flagged"] += flagged
+    return {
+        "digits": {**digits, "accuracy": _rate(digits["correct"], digits["n"]),
+                   "flagged_rate": _rate(digits["flagged"], digits["n"]),
+                   "confident_wrong_rate": _rate(digits["confident_wrong"], digits["n"]),
+                   # only when the recognizer reports the region it read (Prediction.box)
+                   "region_found_rate": _rate(digits["region_found"], digits["with_region"])},
+        "non_digits": {**non, "flagged_rate": _rate(non["flagged"], non["n"])},
+        "per_distortion": {k: {**v, "accuracy": _rate(v["correct"], v["n"]), "flagged_rate": _rate(v["flagged"], v["n"]),
+                               "region_found_rate": _rate(v["region_found"], v["n"]) if digits["with_region"] else None}
+                           for k, v in sorted(per_tag.items())},
+        "non_digits_per_source": {k: {**v, "flagged_rate": _rate(v["flagged"], v["n"])}
+                                  for k, v in sorted(non_per_source.items())},
+    }
+
+
+def evaluate_mnist(model, limits: dict) -> dict:
+    from training.data import load_split
+    images, labels = load_split("t10k")
+    probs = np.asarray(model.kernels.forward_batch(images.astype(np.float32) / 255.0)) \
+        if model.backend == "numpy" else np.asarray(model.predict_batch(images.astype(np.float32) / 255.0))
+    results = [status_from_probs(p, limits["unsure_threshold"], limits["reject_threshold"]) for p in probs]
+    shown = np.array([-1 if d is None else d for d, _ in results])
+    flagged = np.array([s in FLAGGED for _, s in results])
+    return {"n": int(len(labels)), "accuracy": float((probs[:, :10].argmax(1) == labels).mean()),
+            "shown_correct": float((shown == labels).mean()), "flagged_rate": float(flagged.mean())}
+
+
+def evaluate_numbers(model, eval_dir: Path = EVAL_DIR, stride: int = 1) -> dict:
+    if not callable(getattr(model, "read", None)):
+        return {"skipped": "pymodel's Model has no read(gray, w, h) yet (issue 8)"}
+    from pymodel.imageio import load_gray
+    doc = load("numbers", eval_dir)
+    doc["items"] = doc["items"][::stride]
+    groups: dict[str, dict[str, int]] = defaultdict(lambda: {"n": 0, "exact": 0})
+    for item in doc["items"]:
+        gray = load_gray(eval_dir / "numbers" / item["file"])
+        h, w = gray.shape
+        exact = str(model.read(gray.ravel().tolist(), w, h).number) == item["label"]
+        touching = "touching" if any(d["touching"] for d in item["digits"]) else "separated"
+        for key in ("all", f"length_{len(item['label'])}", touching, f"style_{item['style']}"):
+            groups[key]["n"] += 1
+            groups[key]["exact"] += exact
+    return {k: {**v, "exact_rate": _rate(v["exact"], v["n"])} for k, v in sorted(groups.items())}
+
+
+def evaluate(weights_dir: Path | None = None, eval_dir: Path = EVAL_DIR, stride: int = 1) -> dict:
+    """All figures; stride > 1 takes every stride-th image only (quick runs)."""
+    from pymodel import load_model
+    from pymodel.weights import DEFAULT_DIR
+    model = load_model(weights_dir or DEFAULT_DIR, backend="numpy")
+    limits = thresholds(model)
+    started = time.time()
+    out = {"command": "python -m training.evaluate_realistic", "weights": str(weights_dir or DEFAULT_DIR),
+           "thresholds": limits, "realistic": evaluate_realistic(model, limits, eval_dir, stride),
+           "mnist_test": evaluate_mnist(model, limits), "numbers": evaluate_numbers(model, eval_dir, stride)}
+    if stride > 1:
+        out["subset"] = f"every {stride}th image of the sets"
+    out["seconds"] = round(time.time() - started, 1)
+    return out
+
+
+def _pct(v: float | None) -> str:
+    return "n/a" if v is None else f"{v:.1%}"
+
+
+def report(fig: dict) -> str:
+    r, t = fig["realistic"], fig["thresholds"]
+    lines = [f"(quick run: {fig['subset']})"] if "subset" in fig else []
+    lines += [
+        f"thresholds: {t['classes']} classes, unsure below {t['unsure_threshold']:.3f}, "
+        f"not_a_digit at p >= {t['reject_threshold'] if t['reject_threshold'] is not None else 'n/a (10-class model)'}",
+        f"realistic digits: accuracy {_pct(r['digits']['accuracy'])} ({r['digits']['correct']}/{r['digits']['n']}), "
+        f"flagged {_pct(r['digits']['flagged_rate'])}, confidently wrong {_pct(r['digits']['confident_wrong_rate'])}",
+        f"non-digits: flagged {_pct(r['non_digits']['flagged_rate'])} ({r['non_digits']['flagged']}/{r['non_digits']['n']}; "
+        f"not_a_digit {r['non_digits']['not_a_digit']}, unsure {r['non_digits']['unsure']}, empty {r['non_digits']['empty']})",
+        f"MNIST test: accuracy {fig['mnist_test']['accuracy']:.2%}, flagged {_pct(fig['mnist_test']['flagged_rate'])}",
+        "",
+        *([f"realistic digits: the region read holds the digit in {_pct(r['digits']['region_found_rate'])}", ""]
+          if r["digits"]["region_found_rate"] is not None else []),
+        "| digits with | n | accuracy | flagged | region found |",
+        "|---|---|---|---|---|",
+        *[f"| {k} | {v['n']} | {_pct(v['accuracy'])} | {_pct(v['flagged_rate'])} | {_pct(v['region_found_rate'])} |"
+          for k, v in r["per_distortion"].items()],
+        "",
+        "| non-digit source | n | flagged |",
+        "|---|---|---|",
+        *[f"| {k} | {v['n']} | {_pct(v['flagged_rate'])} |" for k, v in r["non_digits_per_source"].items()],
+        "",
+    ]
+    numbers = fig["numbers"]
+    if "skipped" in numbers:
+        lines.append(f"numbers: skipped ({numbers['skipped']})")
+    else:
+        lines += ["| numbers | n | exact |", "|---|---|---|",
+                  *[f"| {k} | {v['n']} | {_pct(v['exact_rate'])} |" for k, v in numbers.items()]]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m training.evaluate_realistic", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--weights", type=Path, default=None, help="weights folder (default: the shipped pymodel/weights)")
+    parser.add_argument("--sets", type=Path, default=EVAL_DIR, help="evaluation sets folder (default: training/evalsets)")
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures to this JSON file")
+    args = parser.parse_args(argv)
+    fig = evaluate(args.weights, args.sets)
+    print(report(fig))
+    if args.json:
+        args.json.write_text(json.dumps(fig, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
