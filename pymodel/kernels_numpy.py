@@ -38,16 +38,17 @@ class NumpyKernels:
         inp = weights.manifest["input"]
         self.input_shape = (int(inp["height"]), int(inp["width"]), int(inp["channels"]))
         self.layers = weights.layers
+        self.outputs = int(weights.layers[-1]["units"])
         self.arrays = {
             name: np.asarray(values, dtype=np.float32).reshape(shape)
             for name, (shape, values) in weights.tensors.items()
         }
 
     def forward_batch(self, images: np.ndarray) -> np.ndarray:
-        """images: [N, 28, 28] or [N, 28, 28, 1] floats in [0, 1] -> [N, 10] probabilities."""
+        """images: [N, 28, 28], [N, 28, 28, 1] or [N, 784] floats in [0, 1] -> [N, classes] probabilities."""
         x = np.asarray(images, dtype=np.float32).reshape((-1,) + self.input_shape)
         return np.concatenate([self._forward(x[i:i + self.batch]) for i in range(0, len(x), self.batch)] or
-                              [np.zeros((0, 10), np.float32)])
+                              [np.zeros((0, self.outputs), np.float32)])
 
     def _forward(self, x: np.ndarray) -> np.ndarray:
         for layer in self.layers:

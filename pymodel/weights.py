@@ -8,6 +8,9 @@ Manifest (`digits.json`):
     layers                       conv2d (valid padding, stride 1, ReLU) / maxpool2d / flatten / dense
     tensors {name: {shape, dtype}} every array in the .npz, BatchNorm already folded in
     unsure_threshold             below this confidence the app says "unsure"
+    labels                       optional: the classes in output order, "0".."9" and, for an 11-class
+                                 model, "not_a_digit" last
+    reject_threshold             with 11 classes: p(not_a_digit) at or above it means "not_a_digit"
 """
 from __future__ import annotations
 
@@ -24,6 +27,8 @@ FORMAT_VERSION = 1
 MANIFEST_NAME = "digits.json"
 DEFAULT_DIR = Path(__file__).resolve().parent / "weights"
 ALLOWED_DTYPES = ("float16", "float32")
+DIGIT_LABELS = [str(i) for i in range(10)]
+REJECT_LABEL = "not_a_digit"
 
 
 class WeightsError(ValueError):
@@ -43,6 +48,17 @@ class Weights:
     @property
     def unsure_threshold(self) -> float:
         return float(self.manifest["unsure_threshold"])
+
+    @property
+    def labels(self) -> list[str]:
+        return list(self.manifest.get("labels") or DIGIT_LABELS)
+
+    @property
+    def reject_threshold(self) -> float | None:
+        """None for a 10-class model, which never says "not_a_digit"."""
+        if len(self.labels) <= 10:
+            return None
+        return float(self.manifest["reject_threshold"])
 
 
 def _fail(where: Path, problem: str) -> WeightsError:
@@ -83,8 +99,9 @@ def _expected_tensors(manifest: dict[str, Any], where: Path) -> dict[str, tuple[
             raise _fail(where, f"layer {i} ({kind}) shrinks the image to nothing")
     if not shapes:
         raise _fail(where, "manifest lists no layers")
-    if flat != 10:
-        raise _fail(where, f"the last layer must output 10 classes, it outputs {flat}")
+    labels = manifest.get("labels") or DIGIT_LABELS
+    if flat != len(labels):
+        raise _fail(where, f"the last layer outputs {flat} classes but the manifest lists {len(labels)} labels")
     return shapes
 
 
@@ -104,6 +121,13 @@ def read_manifest(weights_dir: Path) -> dict[str, Any]:
     threshold = manifest.get("unsure_threshold")
     if not isinstance(threshold, (int, float)) or not 0.0 <= threshold <= 1.0:
         raise _fail(path, "unsure_threshold must be a number between 0 and 1")
+    labels = manifest.get("labels")
+    if labels is not None and labels not in (DIGIT_LABELS, DIGIT_LABELS + [REJECT_LABEL]):
+        raise _fail(path, f"labels must be \"0\"..\"9\", optionally followed by \"{REJECT_LABEL}\"; got {labels!r}")
+    if labels is not None and len(labels) == 11:
+        reject = manifest.get("reject_threshold")
+        if not isinstance(reject, (int, float)) or not 0.0 <= reject <= 1.0:
+            raise _fail(path, "an 11-class model needs reject_threshold, a number between 0 and 1")
     return manifest
 
 
