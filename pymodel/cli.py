@@ -17,21 +17,26 @@ def cmd_predict(args: argparse.Namespace) -> int:
     failures = 0
     for name in args.images:
         try:
-            gray = load_gray(name)
+            image = load_gray(name)
         except ImageFileError as exc:
             print(f"error: {name}: {exc}", file=sys.stderr)
             failures += 1
             continue
-        h, w = gray.shape
-        result = model.recognize_gray(gray.ravel().tolist(), w, h)
+        h, w = image.gray.shape
+        result = model.recognize_gray(image.gray.ravel().tolist(), w, h)
+        box = image.source_box(result.box)
         if args.json:
             print(json.dumps({"file": name, "digit": result.digit, "confidence": round(result.confidence, 6),
-                              "probs": [round(p, 6) for p in result.probs], "unsure": result.unsure}))
+                              "probs": [round(p, 6) for p in result.probs], "unsure": result.unsure,
+                              "status": result.status, "box": box}))
         elif result.empty:
             print(f"{name}: no digit found (the image looks empty)")
+        elif result.status == "not_a_digit":
+            print(f"{name}: not a digit ({result.confidence:.1%})")
         else:
             note = " (unsure)" if result.unsure else ""
-            print(f"{name}: {result.digit} ({result.confidence:.1%}){note}")
+            print(f"{name}: {result.digit} ({result.confidence:.1%}){note} at x={box[0]} y={box[1]} "
+                  f"w={box[2]} h={box[3]}")
     return 1 if failures else 0
 
 

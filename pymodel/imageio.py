@@ -3,18 +3,43 @@
 EXIF orientation is applied, transparency is flattened onto white, palette and 16-bit images are
 handled, animated images use their first frame. Anything else is an ImageFileError with a message a
 person can act on.
+
+Colour becomes the grey that best separates ink from paper (`rgba_to_gray_array`, the same algorithm
+as the page's rgbaToGray in web/js/preprocess.js, equality tested):
+1. Composite on white: c = c * alpha + (1 - alpha) for R, G, B in [0, 1].
+2. Every s-th pixel in row-major order takes part, s = max(1, n // GRAY_SAMPLE). The paper colour is the
+   per-channel median of the sample (upper median, sorted[m // 2]).
+3. Coloured ink: only on paper of nearly neutral colour (chroma, max - min of R, G, B, at most
+   PAPER_CHROMA), the sampled pixels whose chroma exceeds the paper's by at least INK_CHROMA. Shadows and light gradients scale the colour, so they add no chroma and cannot pose as
+   ink. When there are at least max(INK_MIN_PIXELS, INK_MIN_FRACTION * m) of them and at most
+   INK_MAX_FRACTION * m (more is a colour map or a coloured area, not ink), the ink colour is their
+   per-channel median.
+4. The channel where ink and paper differ most (R before G before B on ties) is the grey when it beats
+   luma's difference (0.299 R + 0.587 G + 0.114 B, ITU-R 601, of the same two colours) by GRAY_MARGIN:
+   red ink is darkest in green, so its faint strokes gain contrast. Otherwise the grey is luma, so black
+   ink, pencil, drawings and colour maps keep their usual grey.
 """
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from pymodel.preprocess import MAX_SIDE
+from pymodel.raster import scale_box
 
 MAX_PIXELS = 40_000_000
+LUMA = (0.299, 0.587, 0.114)
+GRAY_SAMPLE = 65536
+PAPER_CHROMA = 0.15
+INK_CHROMA = 0.15
+INK_MIN_PIXELS = 8
+INK_MIN_FRACTION = 0.001
+INK_MAX_FRACTION = 0.25
+GRAY_MARGIN = 1.2
 
 
 class ImageFileError(ValueError):
@@ -37,11 +62,37 @@ def _to_rgba_float(img: Image.Image) -> np.ndarray:
     return np.asarray(img.convert("RGBA"), dtype=np.float64) / 255.0
 
 
+def _median(values: np.ndarray) -> float:
+    v = np.sort(values)
+    return float(v[len(v) // 2])
+
+
+def ink_channel(rgb: np.ndarray) -> int:
+    """-1 for luma, else the channel (0 R, 1 G, 2 B) that separates coloured ink from paper best."""
+    flat = rgb.reshape(-1, 3)
+    sample = flat[::max(1, len(flat) // GRAY_SAMPLE)]
+    paper = [_median(sample[:, c]) for c in range(3)]
+    if max(paper) - min(paper) > PAPER_CHROMA:
+        return -1  # not paper: a colour map, a photo of something else
+    chroma = sample.max(axis=1) - sample.min(axis=1)
+    inky = sample[chroma >= max(paper) - min(paper) + INK_CHROMA]
+    if not max(INK_MIN_PIXELS, INK_MIN_FRACTION * len(sample)) <= len(inky) <= INK_MAX_FRACTION * len(sample):
+        return -1
+    ink = [_median(inky[:, c]) for c in range(3)]
+    diff = [abs(paper[c] - ink[c]) for c in range(3)]
+    luma = abs(LUMA[0] * (paper[0] - ink[0]) + LUMA[1] * (paper[1] - ink[1]) + LUMA[2] * (paper[2] - ink[2]))
+    best = max(range(3), key=diff.__getitem__)
+    return best if diff[best] >= GRAY_MARGIN * luma else -1
+
+
 def rgba_to_gray_array(rgba: np.ndarray) -> np.ndarray:
-    """Composite on white, then ITU-R 601 luma: the same formula as the page's rgbaToGray."""
+    """[H, W, 4] RGBA in [0, 1] -> [H, W] ink-separating grey (see the module docstring)."""
     alpha = rgba[..., 3:4]
     rgb = rgba[..., :3] * alpha + (1.0 - alpha)
-    return rgb @ np.array([0.299, 0.587, 0.114])
+    channel = ink_channel(rgb)
+    if channel >= 0:
+        return np.ascontiguousarray(rgb[..., channel])
+    return rgb[..., 0] * LUMA[0] + rgb[..., 1] * LUMA[1] + rgb[..., 2] * LUMA[2]
 
 
 def reduce_blocks_array(gray: np.ndarray, k: int) -> np.ndarray:
@@ -55,8 +106,20 @@ def reduce_blocks_array(gray: np.ndarray, k: int) -> np.ndarray:
     return padded.reshape(shape).sum(axis=(1, 3)) / counts.reshape(shape).sum(axis=(1, 3))
 
 
-def load_gray(path: str | Path) -> np.ndarray:
-    """Grey image [H, W] in [0, 1] (0 black), already reduced so the longer side is <= preprocess.MAX_SIDE."""
+@dataclass
+class GrayImage:
+    gray: np.ndarray  # [H, W] in [0, 1], 0 black, longer side <= preprocess.MAX_SIDE
+    scale: int  # one grey pixel is a scale x scale block of the file's pixels (1: not reduced)
+    source_width: int  # the file's size after EXIF orientation
+    source_height: int
+
+    def source_box(self, box: list[int] | None) -> list[int] | None:
+        """A box [x, y, w, h] in pixels of `gray` -> pixels of the file."""
+        return None if box is None else scale_box(box, self.scale, self.source_width, self.source_height)
+
+
+def load_gray(path: str | Path) -> GrayImage:
+    """The file's ink-separating grey, reduced by block averaging so the longer side is <= MAX_SIDE."""
     path = Path(path)
     if path.is_dir():
         raise ImageFileError("is a directory, not an image file")
@@ -83,7 +146,8 @@ def load_gray(path: str | Path) -> np.ndarray:
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise ImageFileError(f"the image data is corrupt or truncated ({exc})") from None
     gray = rgba_to_gray_array(_to_rgba_float(img))
-    longer = max(gray.shape)
-    if longer > MAX_SIDE:
-        gray = reduce_blocks_array(gray, -(-longer // MAX_SIDE))
-    return gray
+    h, w = gray.shape
+    k = -(-max(w, h) // MAX_SIDE)
+    if k > 1:
+        gray = reduce_blocks_array(gray, k)
+    return GrayImage(gray, k, w, h)

@@ -51,6 +51,14 @@ def maxpool2d(x: list[float], h: int, w: int, c: int, size: int):
     return out, oh, ow, c
 
 
+def _flatten(x) -> list[float]:
+    if hasattr(x, "tolist"):  # a NumPy array, when NumPy happens to be there
+        x = x.tolist()
+    if len(x) and isinstance(x[0], (list, tuple)):
+        return [v for row in x for v in _flatten(row)]
+    return [float(v) for v in x]
+
+
 def softmax(logits: list[float]) -> list[float]:
     top = max(logits)
     exps = [math.exp(v - top) for v in logits]
@@ -76,6 +84,11 @@ class PythonKernels:
                 self.plan.append((kind, _per_output(kernel, rows, kshape[-1]), list(bias), layer))
             else:
                 self.plan.append((kind, None, None, layer))
+
+    def forward_batch(self, images: Sequence) -> list[list[float]]:
+        """N images, each flat HWC floats or rows of floats (a NumPy array works too) -> N probability
+        lists. One call carries a whole number across the Pyodide boundary."""
+        return [self.forward(_flatten(image)) for image in images]
 
     def forward(self, image: Sequence[float]) -> list[float]:
         """image: flat HWC floats (784 for MNIST). Returns the class probabilities."""

@@ -9,24 +9,36 @@ from pymodel.preprocess import preprocess
 from pymodel.weights import DEFAULT_DIR, Weights, load_weights
 
 BACKENDS = ("auto", "numpy", "python")
+STATUSES = ("ok", "unsure", "not_a_digit", "empty")
 
 
 @dataclass
 class Prediction:
-    digit: int | None  # None when the image is empty: nothing is guessed
-    confidence: float
-    probs: list[float]
+    digit: int | None  # None when the image is empty or not a digit: nothing is guessed
+    confidence: float  # probability of the answer given (of "not a digit" for that status; 0 when empty)
+    probs: list[float]  # the ten digit probabilities (first ten softmax outputs)
     image28: list[float] | None
-    empty: bool
-    unsure: bool  # confidence below the model card's threshold
+    status: str  # one of STATUSES
+    box: list[int] | None = None  # [x, y, w, h] of the region read, in pixels of the image given
+
+    @property
+    def empty(self) -> bool:
+        return self.status == "empty"
+
+    @property
+    def unsure(self) -> bool:
+        return self.status == "unsure"
 
     def as_dict(self) -> dict:
         return {
             "digit": self.digit,
             "confidence": self.confidence,
             "probs": self.probs,
+            "status": self.status,
+            "box": self.box,
             "empty": self.empty,
             "unsure": self.unsure,
+            "image28": self.image28,
         }
 
 
@@ -57,25 +69,39 @@ class Model:
     def unsure_threshold(self) -> float:
         return self.weights.unsure_threshold
 
+    @property
+    def reject_threshold(self) -> float | None:
+        """p(not_a_digit) at or above which the answer is "not_a_digit"; None for a 10-class model."""
+        return self.weights.reject_threshold
+
     def predict28(self, image28: Sequence[float]) -> list[float]:
-        """Probabilities for one preprocessed 28x28 image (784 floats, light ink on black)."""
+        """All class probabilities for one preprocessed 28x28 image (784 floats, light ink on black)."""
         return [float(p) for p in self.kernels.forward(image28)]
 
     def predict_batch(self, images):
-        """[N, 28, 28] images -> [N, 10] probabilities (a NumPy array on the NumPy backend)."""
-        if self.backend == "numpy":
-            return self.kernels.forward_batch(images)
-        return [self.predict28([float(v) for row in img for v in row]) for img in images]
+        """N images (each 784 floats, or 28 rows of 28) -> N rows of class probabilities, in one forward
+        pass per kernel batch (a NumPy array on the NumPy backend, lists on the pure-Python one)."""
+        return self.kernels.forward_batch(images)
+
+    def judge(self, probs: Sequence[float], image28: list[float] | None = None,
+              box: list[int] | None = None) -> Prediction:
+        """Turn the model's outputs for one digit into an answer with its status."""
+        probs = [float(p) for p in probs]
+        digit_probs = probs[:10]
+        threshold = self.reject_threshold
+        if threshold is not None and len(probs) > 10 and probs[10] >= threshold:
+            return Prediction(None, probs[10], digit_probs, image28, "not_a_digit", box)
+        digit = max(range(10), key=digit_probs.__getitem__)
+        confidence = digit_probs[digit]
+        status = "unsure" if confidence < self.unsure_threshold else "ok"
+        return Prediction(digit, confidence, digit_probs, image28, status, box)
 
     def recognize_gray(self, gray: Sequence[float], width: int, height: int) -> Prediction:
-        """Preprocess a grey image (flat, row-major, 0 black .. 1 white) and classify it."""
+        """Find the digit in a grey image (flat, row-major, 0 black .. 1 white) and classify it."""
         pre = preprocess(gray, width, height)
         if pre.empty:
-            return Prediction(None, 0.0, [0.0] * 10, None, True, False)
-        probs = self.predict28(pre.image28)
-        digit = max(range(10), key=probs.__getitem__)
-        confidence = probs[digit]
-        return Prediction(digit, confidence, probs, pre.image28, False, confidence < self.unsure_threshold)
+            return Prediction(None, 0.0, [0.0] * 10, None, "empty", None)
+        return self.judge(self.predict28(pre.image28), pre.image28, pre.box)
 
 
 def load_model(weights_dir: str | Path = DEFAULT_DIR, backend: str = "auto") -> Model:

@@ -234,8 +234,8 @@ def test_detached_stroke_of_a_digit_is_kept(monkeypatch):
     d.line([(70, 40), (140, 40)], fill=0, width=9)
     d.line([(70, 55), (65, 100), (110, 95), (130, 130), (110, 165), (65, 160)], fill=0, width=9)
     out = check_output(run(img))
-    import pymodel.preprocess as module
-    monkeypatch.setattr(module, "SPECK_FRACTION", 0.0)  # nothing erased
+    import pymodel.locate as module
+    monkeypatch.setattr(module, "SPECK_FRACTION", 0.0)  # nothing is a speck
     assert out == check_output(run(img))
 
 

@@ -1,0 +1,176 @@
+"""Long, straight, thin structures: ruled and margin lines, box borders, underlines, plot axes, canvas frames.
+
+A line is found from the runs that cross it: for a horizontal line, the vertical runs of ink in each
+column that are at most `thin` pixels long (THIN_FRACTION of the shorter side, at least THIN_MIN). A
+digit's stroke crossing the line makes the run through it long, so the crossing is not part of the line
+and survives its removal; this is how a line touching or crossing the digit is removed without cutting
+the digit's strokes.
+
+Finding: each thin run is a point (position along the line, centre across it). For every slope in
+[-SLOPE_MAX, SLOPE_MAX] (step SLOPE_STEP, enough for a photo taken slightly askew) the points are
+counted in 2-pixel bins across the line, twice with the bins shifted by one pixel. The fullest bin is a
+candidate: the points within BAND of it are fitted by least squares, the points within BAND of the fitted
+line are its members. It is a line when its members cover at least LINE_MIN_FRACTION of the image side
+(and LINE_MIN_PIXELS) and the mask has ink on the fitted line (rounded) at COVERAGE of the positions
+from its first member to its last (dashed lines pass; a thick stroke crossing it still counts as ink). Its points leave every count, and the search repeats until no bin is full enough.
+
+Whether a line is ink of the digit (the stem of a 1, the bar of a 7) is decided later, by locate.py, from
+how it relates to the digit; here a line only records whether it spans the image: it reaches within
+EDGE_FRACTION of both ends of the image, or is longer than SPAN_FRACTION of it.
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from pymodel.components import row_runs
+
+SLOPE_MAX = 0.11
+SLOPE_STEP = 1 / 64
+THIN_FRACTION = 1 / 40
+THIN_MIN = 3
+LINE_MIN_FRACTION = 0.3
+LINE_MIN_PIXELS = 16
+COVERAGE = 0.6
+BAND = 1.5
+EDGE_FRACTION = 0.05
+SPAN_FRACTION = 0.7
+
+PARAMETERS = {
+    "slope_max": SLOPE_MAX,
+    "slope_step": SLOPE_STEP,
+    "thin_fraction": THIN_FRACTION,
+    "thin_min": THIN_MIN,
+    "line_min_fraction": LINE_MIN_FRACTION,
+    "line_min_pixels": LINE_MIN_PIXELS,
+    "coverage": COVERAGE,
+    "band": BAND,
+    "edge_fraction": EDGE_FRACTION,
+    "span_fraction": SPAN_FRACTION,
+}
+
+Point = tuple[int, int, int, int]  # position along the line, 2 x centre across it, run start, run end
+
+
+@dataclass
+class Line:
+    horizontal: bool
+    offset: float  # centre across the line at the middle of the image's axis
+    slope: float  # change across per pixel along
+    start: int  # first position along the line (inclusive)
+    end: int  # last position along the line (inclusive)
+    covered: int  # positions along the line that have a thin run on it
+    spans: bool
+    pixels: list[int] = field(default_factory=list)  # flat indices of the runs it removes
+    x0: int = 0
+    y0: int = 0
+    x1: int = 0  # exclusive
+    y1: int = 0  # exclusive
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start + 1
+
+
+def same_line(a: Line, b: Line) -> bool:
+    """Two finds of one line (from different masks): same direction, position within BAND, slope
+    within two steps."""
+    return (a.horizontal == b.horizontal and abs(a.offset - b.offset) <= BAND
+            and abs(a.slope - b.slope) <= 2 * SLOPE_STEP)
+
+
+def thin_limit(w: int, h: int) -> int:
+    return max(THIN_MIN, math.floor(min(w, h) * THIN_FRACTION + 0.5))
+
+
+def _points(runs_by_line: Sequence[Sequence[tuple[int, int]]], thin: int) -> list[Point]:
+    return [(t, a + b - 1, a, b) for t, runs in enumerate(runs_by_line) for a, b in runs if b - a <= thin]
+
+
+def _search(points: list[Point], n: int, lanes: Sequence[bytes]) -> list[tuple[list[Point], float, float, int, int, int]]:
+    """The lines among the points, as (members, offset, slope, first, last, covered). n = image side
+    along the lines; lanes[t][c] is the mask at position t along, c across."""
+    min_len = max(LINE_MIN_PIXELS, LINE_MIN_FRACTION * n)
+    if len(points) < min_len:
+        return []
+    centre = n / 2
+    steps = math.floor(SLOPE_MAX / SLOPE_STEP + 1e-9)
+    slopes = [i * SLOPE_STEP for i in range(-steps, steps + 1)]
+    tables = []  # (slope, shift, key of every point, counts)
+    for s in slopes:
+        across = [c / 2 - s * (t - centre) for t, c, _, _ in points]
+        for shift in (0, 1):
+            keys = [math.floor((u + shift) / 2) for u in across]
+            tables.append((s, shift, keys, Counter(keys)))
+    alive = [True] * len(points)
+    found = []
+    while True:
+        best, best_table = 0, None
+        for table in tables:
+            top = max(table[3].values())
+            if top > best:
+                best, best_table = top, table
+        if best < min_len or best_table is None:
+            break
+        s, shift, keys, counts = best_table
+        key = max(counts, key=counts.get)
+        mid = 2 * key + 1 - shift
+        near = [i for i, p in enumerate(points) if alive[i] and abs(p[1] / 2 - s * (p[0] - centre) - mid) <= BAND]
+        # Least squares across = offset + slope * (along - centre) over the near points.
+        m = len(near)
+        st = sc = stt = stc = 0.0
+        for i in near:
+            t, c = points[i][0] - centre, points[i][1] / 2
+            st += t
+            sc += c
+            stt += t * t
+            stc += t * c
+        den = m * stt - st * st
+        slope = (m * stc - st * sc) / den if den > 1e-9 else s
+        if abs(slope) > SLOPE_MAX + SLOPE_STEP:
+            slope = s
+        offset = (sc - slope * st) / m
+        members = [i for i, p in enumerate(points)
+                   if alive[i] and abs(p[1] / 2 - offset - slope * (p[0] - centre)) <= BAND]
+        if not members:
+            members = near
+        thin_count = len({points[i][0] for i in members})
+        first = min(points[i][0] for i in members)
+        last = max(points[i][0] for i in members)
+        # Where a stroke crosses the line its run is thick, but the line is still there: count ink.
+        covered = 0
+        for t in range(first, last + 1):
+            c = math.floor(offset + slope * (t - centre) + 0.5)
+            if 0 <= c < len(lanes[t]) and lanes[t][c]:
+                covered += 1
+        if thin_count >= min_len and covered >= COVERAGE * (last - first + 1):
+            found.append(([points[i] for i in members], offset, slope, first, last, covered))
+        for i in members:
+            alive[i] = False
+            for _, _, k, c in tables:
+                c[k[i]] -= 1
+    return found
+
+
+def find_lines(mask_rows: Sequence[bytes], w: int, h: int) -> list[Line]:
+    """Horizontal and vertical lines in the mask (one bytes object per row, non-zero = ink)."""
+    thin = thin_limit(w, h)
+    lines = []
+    columns = [bytes(col) for col in zip(*mask_rows)] if mask_rows else []
+    for horizontal, lanes, n in ((True, columns, w), (False, mask_rows, h)):
+        edge = max(2.0, EDGE_FRACTION * n)
+        for members, offset, slope, first, last, covered in _search(_points(row_runs(lanes), thin), n, lanes):
+            spans = (first <= edge and last >= n - 1 - edge) or last - first + 1 >= SPAN_FRACTION * n
+            line = Line(horizontal, offset, slope, first, last, covered, spans)
+            lo = min(p[2] for p in members)
+            hi = max(p[3] for p in members)
+            if horizontal:
+                line.pixels = [y * w + t for t, _, a, b in members for y in range(a, b)]
+                line.x0, line.x1, line.y0, line.y1 = first, last + 1, lo, hi
+            else:
+                line.pixels = [t * w + x for t, _, a, b in members for x in range(a, b)]
+                line.x0, line.x1, line.y0, line.y1 = lo, hi, first, last + 1
+            lines.append(line)
+    return lines

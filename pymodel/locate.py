@@ -1,0 +1,193 @@
+"""Choose the digit among the ink components: the main ink group nearest the centre, with its own parts.
+
+1. Specks: components lighter (less ink mass) than SPECK_FRACTION of the heaviest are never a seed.
+2. Seed: the component with the highest score = mass / (1 + (distance of its box centre from the image
+   centre / (CENTRE_RADIUS * image diagonal))^2), times BORDER_PENALTY when it touches the image border
+   (a fragment of a neighbouring digit cut by the crop), so a digit near the centre wins over a bigger
+   fragment at the edge, and a large digit wins over a speck that happens to be central.
+3. Parts: other components join the digit, repeatedly, while their box is within GROW of the digit's
+   larger side from the digit's box, they weigh at least SPECK_FRACTION of the digit, and either they are
+   lighter than PART_OF of it (the flag of a 5, a broken stroke, dots of a dotted pen) or nearly touch it
+   (within TOUCH of its size). A component touching a border the digit does not touch never joins (a
+   neighbour's fragment cut by the crop stays out), nor does one more than ENCLOSE times the digit's
+   width and height (what is left of a frame around it).
+4. Lines (lines.py) that do not span the image are judged against the digit: a line that does not touch
+   it (within max(2, TOUCH * size) px), overhangs it at both ends by OVERHANG of the digit's extent (an
+   underline, the side of a box) or is longer than LINE_LONGER times that extent stays removed, and so
+   does a line with an end within CORNER times its thickness of an end of a perpendicular line (two
+   sides of a box or frame meeting) and one that reaches an image edge the digit does not reach. Any other line is the digit's own stroke (the stem of a 1, the bar
+   of a 7 or a 4) and is given back to it.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from pymodel.components import Component, Run
+from pymodel.lines import Line
+
+SPECK_FRACTION = 0.05
+CENTRE_RADIUS = 0.25
+BORDER_PENALTY = 0.25
+GROW = 0.3
+PART_OF = 0.6
+TOUCH = 0.04
+ENCLOSE = 1.2
+OVERHANG = 0.1
+LINE_LONGER = 2.5
+CORNER = 2.0
+
+PARAMETERS = {
+    "speck_fraction": SPECK_FRACTION,
+    "centre_radius": CENTRE_RADIUS,
+    "border_penalty": BORDER_PENALTY,
+    "grow": GROW,
+    "part_of": PART_OF,
+    "touch": TOUCH,
+    "enclose": ENCLOSE,
+    "overhang": OVERHANG,
+    "line_longer": LINE_LONGER,
+    "corner": CORNER,
+}
+
+
+@dataclass
+class Digit:
+    parts: list[Component]
+    x0: int
+    y0: int
+    x1: int  # exclusive
+    y1: int  # exclusive
+    mass: float
+    border: bool  # its seed touches the image border
+    extra: list[int] = field(default_factory=list)  # flat pixel indices of lines given back to it
+
+    @property
+    def runs(self) -> list[Run]:
+        return [r for c in self.parts for r in c.runs]
+
+    @property
+    def box(self) -> list[int]:
+        return [self.x0, self.y0, self.x1 - self.x0, self.y1 - self.y0]
+
+
+def gap(a, b) -> int:
+    """Chebyshev distance between two boxes (objects with x0, y0, x1, y1; 0 when they touch or overlap)."""
+    dx = max(a.x0 - b.x1, b.x0 - a.x1, -1) + 1
+    dy = max(a.y0 - b.y1, b.y0 - a.y1, -1) + 1
+    return max(dx, dy)
+
+
+def _score(c: Component, w: int, h: int) -> float:
+    radius = CENTRE_RADIUS * math.hypot(w, h)
+    dx = (c.x0 + c.x1) / 2 - w / 2
+    dy = (c.y0 + c.y1) / 2 - h / 2
+    s = c.mass / (1.0 + (dx * dx + dy * dy) / (radius * radius))
+    return s * BORDER_PENALTY if c.touches_border(w, h) else s
+
+
+def grow(seed: Component, pool: Sequence[Component], w: int, h: int) -> Digit:
+    """The seed plus the components of `pool` that are parts of the same digit (step 3)."""
+    digit = Digit([seed], seed.x0, seed.y0, seed.x1, seed.y1, seed.mass, seed.touches_border(w, h))
+    left = [c for c in pool if c is not seed]
+    changed = True
+    while changed:
+        changed = False
+        size = max(digit.x1 - digit.x0, digit.y1 - digit.y0)
+        for c in left:
+            if c.mass < SPECK_FRACTION * digit.mass:
+                continue
+            g = gap(c, digit)
+            if g > GROW * size:
+                continue
+            if c.mass > PART_OF * digit.mass and g > TOUCH * size:
+                continue
+            if c.width > ENCLOSE * (digit.x1 - digit.x0) and c.height > ENCLOSE * (digit.y1 - digit.y0):
+                continue  # bigger every way: what is left of a frame or a box around it, not a part
+            if ((c.x0 == 0 and digit.x0 > 0) or (c.y0 == 0 and digit.y0 > 0) or (c.x1 == w and digit.x1 < w)
+                    or (c.y1 == h and digit.y1 < h)):
+                continue
+            digit.parts.append(c)
+            digit.mass += c.mass
+            digit.x0, digit.y0 = min(digit.x0, c.x0), min(digit.y0, c.y0)
+            digit.x1, digit.y1 = max(digit.x1, c.x1), max(digit.y1, c.y1)
+            left = [o for o in left if o is not c]
+            changed = True
+            break
+    return digit
+
+
+def choose(comps: Sequence[Component], w: int, h: int) -> Digit | None:
+    """Steps 1-3: the digit among the components, or None when there is no ink."""
+    if not comps:
+        return None
+    heaviest = max(c.mass for c in comps)
+    pool = [c for c in comps if c.mass >= SPECK_FRACTION * heaviest]
+    seed = pool[0]
+    best = _score(seed, w, h)
+    for c in pool[1:]:
+        s = _score(c, w, h)
+        if s > best:
+            seed, best = c, s
+    return grow(seed, comps, w, h)
+
+
+def inside(digit: Digit, line: Line) -> bool:
+    """The digit's box lies within the line's box (grown by 1 px): it is a piece of that line."""
+    return (digit.x0 >= line.x0 - 1 and digit.y0 >= line.y0 - 1 and digit.x1 <= line.x1 + 1
+            and digit.y1 <= line.y1 + 1)
+
+
+def _ends(line: Line, w: int, h: int) -> list[tuple[float, float]]:
+    """The two end points (x, y) of a line."""
+    centre = (w if line.horizontal else h) / 2
+    out = []
+    for t in (line.start, line.end):
+        across = line.offset + line.slope * (t - centre)
+        out.append((t, across) if line.horizontal else (across, t))
+    return out
+
+
+def corners(lines: Sequence[Line], w: int, h: int) -> list[Line]:
+    """Lines that end where a perpendicular line ends: the sides of a box or a frame."""
+    ends = [(ln, _ends(ln, w, h)) for ln in lines]
+    found = []
+    for a, ea in ends:
+        reach = CORNER * max(1.0, (a.y1 - a.y0) if a.horizontal else (a.x1 - a.x0))
+        for b, eb in ends:
+            if a.horizontal != b.horizontal and any(
+                    abs(p[0] - q[0]) <= reach and abs(p[1] - q[1]) <= reach for p in ea for q in eb):
+                found.append(a)
+                break
+    return found
+
+
+def belongs(line: Line, digit: Digit, w: int, h: int, framed: Sequence[Line] = ()) -> bool:
+    """Step 4: is this (non-spanning) line a stroke of the digit?"""
+    if line.spans or any(line is f for f in framed):
+        return False
+    if ((line.x0 == 0 < digit.x0) or (line.y0 == 0 < digit.y0) or (line.x1 == w > digit.x1)
+            or (line.y1 == h > digit.y1)):
+        return False  # it runs off the image where the digit does not: a rule cut by the crop
+    size = max(digit.x1 - digit.x0, digit.y1 - digit.y0)
+    if gap(line, digit) > max(2.0, TOUCH * size):
+        return False  # a stroke of the digit touches the rest of it; a box side or a margin does not
+    if line.horizontal:
+        extent, before, after = digit.x1 - digit.x0, digit.x0 - line.x0, line.x1 - digit.x1
+    else:
+        extent, before, after = digit.y1 - digit.y0, digit.y0 - line.y0, line.y1 - digit.y1
+    reach = max(2.0, OVERHANG * extent)
+    if before >= reach and after >= reach:
+        return False
+    return line.length <= LINE_LONGER * max(extent, 1)
+
+
+def give_back(digit: Digit, lines: Sequence[Line], w: int, h: int) -> None:
+    """Add the lines that belong to the digit (step 4) to it, in place."""
+    framed = corners(lines, w, h)
+    for line in lines:
+        if belongs(line, digit, w, h, framed):
+            digit.extra += line.pixels
+            digit.x0, digit.y0 = min(digit.x0, line.x0), min(digit.y0, line.y0)
+            digit.x1, digit.y1 = max(digit.x1, line.x1), max(digit.y1, line.y1)

@@ -1,0 +1,83 @@
+"""Small raster helpers shared by the preprocessing steps: rounding, block reduction, medians, boxes.
+
+Images are flat row-major lists of floats. Rounding is floor(x + 0.5) everywhere, because JavaScript's
+Math.round does that and Python's round() does not. Sums that decide a pixel value are written as
+explicit element-wise additions (operator.add) in a fixed order, never sum(), whose compensated
+summation on Python 3.12+ would differ from CPython 3.11 and from the JavaScript port.
+"""
+from __future__ import annotations
+
+import math
+from operator import add
+from typing import Sequence
+
+
+def round_half_up(x: float) -> int:
+    return math.floor(x + 0.5)
+
+
+def reduce_blocks(gray: Sequence[float], width: int, height: int, k: int) -> tuple[list[float], int, int]:
+    """Average k x k blocks; partial blocks at the right and bottom edges average what they cover.
+    Order of additions: the k rows of a block row are added element-wise first (row 0 + row 1 + ...),
+    then the k columns of each block (column 0 + column 1 + ...), then divided by the pixel count."""
+    out_w, out_h = -(-width // k), -(-height // k)
+    pad = [0.0] * (out_w * k - width)  # adding 0.0 leaves the partial block's sum unchanged
+    out: list[float] = []
+    last_cols = width - (out_w - 1) * k
+    for by in range(out_h):
+        y0, y1 = by * k, min(height, (by + 1) * k)
+        acc = list(gray[y0 * width:(y0 + 1) * width])
+        for y in range(y0 + 1, y1):
+            acc = list(map(add, acc, gray[y * width:(y + 1) * width]))
+        acc += pad
+        sums = acc[0::k]
+        for j in range(1, k):
+            sums = list(map(add, sums, acc[j::k]))
+        n_rows = y1 - y0
+        full = n_rows * k
+        row = [s / full for s in sums]
+        row[-1] = sums[-1] / (n_rows * last_cols)
+        out += row
+    return out, out_w, out_h
+
+
+def median_sorted(values: Sequence[float]) -> float:
+    """Median of an already sorted, non-empty sequence (mean of the middle two for even length)."""
+    n = len(values)
+    return values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
+
+
+def border_ring(img: Sequence[float], w: int, h: int) -> list[float]:
+    """The pixels of the border ring, width max(1, min(w, h) // 16), row by row."""
+    ring = max(1, min(w, h) // 16)
+    values: list[float] = []
+    for y in range(h):
+        row = img[y * w:(y + 1) * w]
+        if y < ring or y >= h - ring:
+            values.extend(row)
+        else:
+            values.extend(row[:ring])
+            values.extend(row[w - ring:])
+    return values
+
+
+def border_median(img: Sequence[float], w: int, h: int) -> float:
+    values = border_ring(img, w, h)
+    values.sort()
+    return median_sorted(values)
+
+
+def crop(img: Sequence[float], w: int, x0: int, y0: int, x1: int, y1: int) -> list[float]:
+    out: list[float] = []
+    for y in range(y0, y1):
+        out += img[y * w + x0:y * w + x1]
+    return out
+
+
+def scale_box(box: Sequence[int], k: int, width: int, height: int) -> list[int]:
+    """A box [x, y, w, h] in pixels of an image reduced by k x k blocks -> pixels of the width x height
+    original. Block i covers source pixels [i*k, min((i+1)*k, size)), so the far edges are clipped."""
+    x, y, w, h = box
+    x0, y0 = x * k, y * k
+    x1, y1 = min(width, (x + w) * k), min(height, (y + h) * k)
+    return [x0, y0, x1 - x0, y1 - y0]

@@ -1,0 +1,149 @@
+"""A big filled rectangle that holds the digit: the colour-mapped area of a plot screenshot (dark purple with
+a yellow digit, inside axes with tick labels, on a white page), a dark drawing canvas inside a light app
+window, a sheet of paper on a dark desk. Read inside it, with its own paper and polarity.
+
+1. On the cell grid of ink.py, a cell is far when its first or third quartile differs from the border
+   median by at least FILL_CONTRAST (a quarter of the cell is enough: the digit inside may cover the rest). The largest 4-connected group of far cells is the candidate when it has at least
+   FILL_MIN_CELLS of the cells, fills at least FILL_RATIO of its bounding box of cells, and its box is at
+   least FILL_MIN_SIDE of the grid in both directions (a fat 1 or a thick 0 is not a filled rectangle).
+2. Exact edges: inside the candidate's cell box grown by one cell, a pixel is far when it lies beyond the
+   midpoint between the border level and the group's level. The rectangle is the unbroken run of columns
+   (rows) around the middle of the group where at least a quarter of the pixels in the group's rows
+   (columns) are far: the digit inside covers at most three quarters, a colour bar beside the plot is a
+   separate run. A rectangle within MARGIN px of the image
+   edge is not a region (a shadow or a dark corner runs off the image; a framed area does not), nor is
+   one whose rim (its outer two pixels all round) is less than RIM far (the box of a bold digit). It then
+   shrinks by INSET of its size (at least one pixel), which drops the axis lines drawn on its edge.
+3. It holds a digit only when something inside differs from its level: at least FILL_MIN_INSIDE of its
+   pixels lie beyond the same midpoint back towards the border level. A uniform block (a smudge, a solid
+   shape) is not a region.
+"""
+from __future__ import annotations
+
+from operator import add
+from typing import Sequence
+
+from pymodel.ink import CellGrid
+from pymodel.raster import border_median, median_sorted
+
+FILL_CONTRAST = 0.3
+FILL_MIN_CELLS = 0.12
+FILL_RATIO = 0.8
+FILL_MIN_SIDE = 0.3
+INSET = 0.03
+FILL_MIN_INSIDE = 0.005
+MARGIN = 2
+RIM = 0.6
+
+PARAMETERS = {
+    "fill_contrast": FILL_CONTRAST,
+    "fill_min_cells": FILL_MIN_CELLS,
+    "fill_ratio": FILL_RATIO,
+    "fill_min_side": FILL_MIN_SIDE,
+    "inset": INSET,
+    "fill_min_inside": FILL_MIN_INSIDE,
+    "margin": MARGIN,
+    "rim": RIM,
+}
+
+
+def _largest_group(far: list[bool], cols: int, rows: int) -> list[int]:
+    seen = [False] * len(far)
+    best: list[int] = []
+    for start in range(len(far)):
+        if not far[start] or seen[start]:
+            continue
+        seen[start] = True
+        stack, group = [start], []
+        while stack:
+            i = stack.pop()
+            group.append(i)
+            r, c = divmod(i, cols)
+            for rr, cc in ((r - 1, c), (r + 1, c), (r, c - 1), (r, c + 1)):
+                j = rr * cols + cc
+                if 0 <= rr < rows and 0 <= cc < cols and far[j] and not seen[j]:
+                    seen[j] = True
+                    stack.append(j)
+        if len(group) > len(best):
+            best = group
+    return best
+
+
+def _run_around(flags: list[bool], centre: int) -> tuple[int, int] | None:
+    """The run of True around index centre, as (start, end exclusive); None when centre is False."""
+    centre = min(max(centre, 0), len(flags) - 1)
+    if not flags[centre]:
+        return None
+    a = b = centre
+    while a > 0 and flags[a - 1]:
+        a -= 1
+    while b + 1 < len(flags) and flags[b + 1]:
+        b += 1
+    return a, b + 1
+
+
+def filled_region(img: Sequence[float], w: int, h: int, grid: CellGrid) -> tuple[int, int, int, int] | None:
+    """(x0, y0, x1, y1) of the filled rectangle to read inside, or None."""
+    if grid.cols < 3 or grid.rows < 3:
+        return None
+    paper = border_median(img, w, h)
+    medians = [s[2] for s in grid.stats]
+    # A quarter of the cell is enough: the digit inside the area may cover the rest.
+    far = [max(abs(s[1] - paper), abs(s[3] - paper)) >= FILL_CONTRAST for s in grid.stats]
+    group = _largest_group(far, grid.cols, grid.rows)
+    n_cells = grid.cols * grid.rows
+    if len(group) < FILL_MIN_CELLS * n_cells:
+        return None
+    rs = [i // grid.cols for i in group]
+    cs = [i % grid.cols for i in group]
+    r0, r1, c0, c1 = min(rs), max(rs) + 1, min(cs), max(cs) + 1
+    if len(group) < FILL_RATIO * (r1 - r0) * (c1 - c0):
+        return None
+    if r1 - r0 < FILL_MIN_SIDE * grid.rows or c1 - c0 < FILL_MIN_SIDE * grid.cols:
+        return None
+    level = median_sorted(sorted(medians[i] for i in group))
+    if abs(level - paper) < FILL_CONTRAST:
+        return None
+    mid = (paper + level) / 2
+    darker = level < paper
+    is_far = mid.__gt__ if darker else mid.__lt__
+
+    s = grid.size
+    bx0, by0 = max(0, (c0 - 1) * s), max(0, (r0 - 1) * s)
+    bx1, by1 = min(w, (c1 + 1) * s), min(h, (r1 + 1) * s)
+    rows = [bytes(map(is_far, img[y * w + bx0:y * w + bx1])) for y in range(by0, by1)]
+    # Rows are judged over the group's columns, columns over its rows: the digit inside covers at most
+    # three quarters of either, the gap to a colour bar none of it.
+    gx0, gx1 = c0 * s - bx0, min(w, c1 * s) - bx0
+    gy0, gy1 = r0 * s - by0, min(h, r1 * s) - by0
+    row_flags = [4 * r[gx0:gx1].count(1) >= gx1 - gx0 for r in rows]
+    col_far = [0] * (bx1 - bx0)
+    for r in rows[gy0:gy1]:
+        col_far = list(map(add, col_far, r))
+    col_flags = [4 * n >= gy1 - gy0 for n in col_far]
+    y_span = _run_around(row_flags, (gy0 + gy1) // 2)
+    x_span = _run_around(col_flags, (gx0 + gx1) // 2)
+    if x_span is None or y_span is None:
+        return None
+    x0, x1, y0, y1 = bx0 + x_span[0], bx0 + x_span[1], by0 + y_span[0], by0 + y_span[1]
+    if x0 < MARGIN or y0 < MARGIN or x1 > w - MARGIN or y1 > h - MARGIN:
+        return None  # a shadow or a dark corner running off the image, not a framed area
+    rim = 0
+    for y in (y0, y0 + 1, y1 - 2, y1 - 1):
+        rim += bytes(map(is_far, img[y * w + x0:y * w + x1])).count(1)
+    for y in range(y0 + 2, y1 - 2):
+        rim += bytes(map(is_far, (img[y * w + x0], img[y * w + x0 + 1], img[y * w + x1 - 2],
+                                  img[y * w + x1 - 1]))).count(1)
+    if rim < RIM * 4 * (x1 - x0 + y1 - y0 - 4):
+        return None  # its edge is not filled: the box of a bold digit or a blob, not a framed area
+    inset_x = max(1, int(INSET * (x1 - x0) + 0.5))
+    inset_y = max(1, int(INSET * (y1 - y0) + 0.5))
+    x0, x1, y0, y1 = x0 + inset_x, x1 - inset_x, y0 + inset_y, y1 - inset_y
+    if x1 - x0 < 8 or y1 - y0 < 8:
+        return None
+    inside = 0
+    for y in range(y0, y1):
+        inside += bytes(map(is_far, img[y * w + x0:y * w + x1])).count(0)
+    if inside < FILL_MIN_INSIDE * (x1 - x0) * (y1 - y0):
+        return None
+    return x0, y0, x1, y1
