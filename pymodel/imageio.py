@@ -145,6 +145,11 @@ def load_gray(path: str | Path) -> GrayImage:
         raise ImageFileError(f"the image has more than {MAX_PIXELS / 1e6:.0f} megapixels") from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise ImageFileError(f"the image data is corrupt or truncated ({exc})") from None
+    return gray_image(img)
+
+
+def gray_image(img: Image.Image) -> GrayImage:
+    """A decoded image -> its ink-separating grey, reduced by block averaging to at most MAX_SIDE a side."""
     gray = rgba_to_gray_array(_to_rgba_float(img))
     h, w = gray.shape
     k = -(-max(w, h) // MAX_SIDE)

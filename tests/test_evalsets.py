@@ -81,8 +81,8 @@ def test_numbers_are_scored_through_model_read(monkeypatch):
     labels = iter(r["label"] for r in items)
     current = {}
     monkeypatch.setattr(er, "load", lambda name, eval_dir=None: {"items": items})
-    monkeypatch.setattr(pymodel.imageio, "load_gray",
-                        lambda path: current.update(label=next(labels)) or np.ones((4, 4)))
+    blank = pymodel.imageio.GrayImage(np.ones((4, 4)), 1, 4, 4)
+    monkeypatch.setattr(pymodel.imageio, "load_gray", lambda path: current.update(label=next(labels)) or blank)
 
     class Reader:  # right on every number that starts with an odd digit
         def read(self, gray, w, h):

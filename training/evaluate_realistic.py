@@ -47,15 +47,13 @@ def status_from_probs(probs, unsure: float, reject: float | None) -> tuple[int |
     return digit, ("unsure" if probs[digit] < unsure else "ok")
 
 
-def recognize_file(model, path: Path, limits: dict, size: list[int]) -> tuple[int | None, str, list[float] | None]:
-    """(digit, status, region read in the file's pixels or None) for one image file of `size` [w, h]."""
+def recognize_file(model, path: Path, limits: dict) -> tuple[int | None, str, list[float] | None]:
+    """(digit, status, region read in the file's pixels or None) for one image file."""
     from pymodel.imageio import load_gray
-    gray = load_gray(path)
-    h, w = gray.shape
-    p = model.recognize_gray(gray.ravel().tolist(), w, h)
-    box = getattr(p, "box", None)
-    if box:  # load_gray may have reduced the image: back to the file's pixels
-        box = [v * size[0] / w if i % 2 == 0 else v * size[1] / h for i, v in enumerate(box)]
+    img = load_gray(path)
+    h, w = img.gray.shape
+    p = model.recognize_gray(img.gray.ravel().tolist(), w, h)
+    box = img.source_box(p.box)  # load_gray may have reduced the image: back to the file's pixels
     status = getattr(p, "status", None)
     if status is not None:  # the recognizer decides (pymodel.model's status logic)
         return p.digit, status, box
@@ -77,7 +75,7 @@ def evaluate_realistic(model, limits: dict, eval_dir: Path = EVAL_DIR, stride: i
     per_tag: dict[str, dict[str, int]] = defaultdict(lambda: {"n": 0, "correct": 0, "flagged": 0, "region_found": 0})
     non_per_source: dict[str, dict[str, int]] = defaultdict(lambda: {"n": 0, "flagged": 0})
     for item in doc["items"]:
-        digit, status, box = recognize_file(model, eval_dir / "realistic" / item["file"], limits, item["size"])
+        digit, status, box = recognize_file(model, eval_dir / "realistic" / item["file"], limits)
         flagged = status in FLAGGED
         if item["kind"] == "digit":
             correct = digit is not None and str(digit) == item["label"]
@@ -138,9 +136,9 @@ def evaluate_numbers(model, eval_dir: Path = EVAL_DIR, stride: int = 1) -> dict:
     doc["items"] = doc["items"][::stride]
     groups: dict[str, dict[str, int]] = defaultdict(lambda: {"n": 0, "exact": 0})
     for item in doc["items"]:
-        gray = load_gray(eval_dir / "numbers" / item["file"])
-        h, w = gray.shape
-        exact = str(model.read(gray.ravel().tolist(), w, h).number) == item["label"]
+        img = load_gray(eval_dir / "numbers" / item["file"])
+        h, w = img.gray.shape
+        exact = str(model.read(img.gray.ravel().tolist(), w, h).number) == item["label"]
         touching = "touching" if any(d["touching"] for d in item["digits"]) else "separated"
         for key in ("all", f"length_{len(item['label'])}", touching, f"style_{item['style']}"):
             groups[key]["n"] += 1

@@ -71,19 +71,14 @@ def region_found(read_box, true_box) -> bool | None:
 def scene_to_28(scene) -> tuple[np.ndarray | None, list[float] | None]:
     """The run-time path from an image to the model's input: (28x28 or None when preprocessing finds the
     image empty, the region read in the scene's pixels when the preprocessing reports one)."""
-    from pymodel.imageio import _to_rgba_float, reduce_blocks_array, rgba_to_gray_array
-    from pymodel.preprocess import MAX_SIDE, preprocess
-    gray = rgba_to_gray_array(_to_rgba_float(scene.pixels()))
-    k = 1
-    if max(gray.shape) > MAX_SIDE:
-        k = -(-max(gray.shape) // MAX_SIDE)
-        gray = reduce_blocks_array(gray, k)
-    h, w = gray.shape
-    pre = preprocess(gray.ravel().tolist(), w, h)
+    from pymodel.imageio import gray_image
+    from pymodel.preprocess import preprocess
+    img = gray_image(scene.pixels())
+    h, w = img.gray.shape
+    pre = preprocess(img.gray.ravel().tolist(), w, h)
     if pre.empty:
         return None, None
-    box = getattr(pre, "box", None)
-    return np.asarray(pre.image28, np.float32).reshape(28, 28), [v * k for v in box] if box else None
+    return np.asarray(pre.image28, np.float32).reshape(28, 28), img.source_box(pre.box)
 
 
 def _make_chunk(args: tuple[str, str, int, int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
