@@ -1,0 +1,131 @@
+// Port of pymodel/imageio.py's rgba_to_gray_array and ink_channel: colour to the grey that best separates
+// ink from paper (the steps are in that module's docstring). Every value is computed with the same double
+// operations as NumPy's element-wise ones, so the grey is bit-identical.
+
+export const LUMA = Object.freeze([0.299, 0.587, 0.114]);
+export const GRAY_SAMPLE = 65536;
+export const PAPER_CHROMA = 0.15;
+export const INK_CHROMA = 0.15;
+export const INK_MIN_PIXELS = 8;
+export const INK_MIN_FRACTION = 0.001;
+export const INK_MAX_FRACTION = 0.25;
+export const GRAY_MARGIN = 1.2;
+
+// composite[256 * alpha + value]: a channel value (0..255) flattened onto white, NumPy's
+// c / 255 * a + (1 - a) with a = alpha / 255. A table, because a photo has a million pixels.
+let compositeTable = null;
+
+function composite() {
+  if (compositeTable === null) {
+    compositeTable = new Float64Array(256 * 256);
+    for (let alpha = 0; alpha < 256; alpha++) {
+      const a = alpha / 255;
+      for (let c = 0; c < 256; c++) compositeTable[256 * alpha + c] = (c / 255) * a + (1.0 - a);
+    }
+  }
+  return compositeTable;
+}
+
+/** The element at index k of the values sorted ascending (values is reordered). */
+function select(values, k) {
+  let lo = 0;
+  let hi = values.length - 1;
+  while (hi > lo) {
+    // Hoare partition around the median of three; the k-th value is the same whatever the pivots.
+    const a = values[lo];
+    const b = values[(lo + hi) >> 1];
+    const c = values[hi];
+    const pivot = a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (values[i] < pivot) i += 1;
+      while (values[j] > pivot) j -= 1;
+      if (i <= j) {
+        const t = values[i];
+        values[i] = values[j];
+        values[j] = t;
+        i += 1;
+        j -= 1;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return values[k];
+  }
+  return values[k];
+}
+
+/** Python's _median: the upper median, sorted[len // 2]. */
+function median(values) {
+  return select(values, values.length >> 1);
+}
+
+/**
+ * -1 for luma, else the channel (0 R, 1 G, 2 B) that separates coloured ink from paper best.
+ * rgba: 8-bit RGBA values, n pixels.
+ */
+export function inkChannel(rgba, n) {
+  const table = composite();
+  const step = Math.max(1, Math.floor(n / GRAY_SAMPLE));
+  const m = Math.ceil(n / step);
+  const sample = [new Float64Array(m), new Float64Array(m), new Float64Array(m)];
+  for (let s = 0, i = 0; s < m; s++, i += step) {
+    const alpha = 256 * rgba[4 * i + 3];
+    for (let c = 0; c < 3; c++) sample[c][s] = table[alpha + rgba[4 * i + c]];
+  }
+  // Medians reorder their input: the chroma below is computed from the channels before that.
+  const chroma = new Float64Array(m);
+  for (let s = 0; s < m; s++) {
+    const r = sample[0][s];
+    const g = sample[1][s];
+    const b = sample[2][s];
+    chroma[s] = Math.max(r, g, b) - Math.min(r, g, b);
+  }
+  const paper = sample.map((ch) => median(Float64Array.from(ch)));
+  const paperChroma = Math.max(...paper) - Math.min(...paper);
+  if (paperChroma > PAPER_CHROMA) return -1; // not paper: a colour map, a photo of something else
+  const limit = paperChroma + INK_CHROMA;
+  let count = 0;
+  for (let s = 0; s < m; s++) if (chroma[s] >= limit) count += 1;
+  if (!(Math.max(INK_MIN_PIXELS, INK_MIN_FRACTION * m) <= count && count <= INK_MAX_FRACTION * m)) return -1;
+  const ink = sample.map((ch) => {
+    const inky = new Float64Array(count);
+    let k = 0;
+    for (let s = 0; s < m; s++) if (chroma[s] >= limit) inky[k++] = ch[s];
+    return median(inky);
+  });
+  const diff = [0, 1, 2].map((c) => Math.abs(paper[c] - ink[c]));
+  const luma = Math.abs(LUMA[0] * (paper[0] - ink[0]) + LUMA[1] * (paper[1] - ink[1]) + LUMA[2] * (paper[2] - ink[2]));
+  let best = 0;
+  for (let c = 1; c < 3; c++) if (diff[c] > diff[best]) best = c; // the first of equals, as Python's max()
+  return diff[best] >= GRAY_MARGIN * luma ? best : -1;
+}
+
+/**
+ * 8-bit RGBA (canvas ImageData.data), width x height -> Float64Array grey in [0, 1] (0 black): flattened
+ * onto white (a transparent canvas or PNG is paper), then the ink-separating channel or luma.
+ */
+export function rgbaToGray(rgba, width, height) {
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+    throw new Error(`image size ${width}x${height} is not a positive pair of integers`);
+  }
+  if (!rgba || rgba.length !== 4 * width * height) {
+    const got = rgba ? rgba.length : 0;
+    throw new Error(`got ${got} RGBA values for a ${width}x${height} image (expected ${4 * width * height})`);
+  }
+  const n = width * height;
+  const table = composite();
+  const channel = inkChannel(rgba, n);
+  const out = new Float64Array(n);
+  if (channel >= 0) {
+    for (let i = 0, j = 0; i < n; i++, j += 4) out[i] = table[256 * rgba[j + 3] + rgba[j + channel]];
+  } else {
+    const [wr, wg, wb] = LUMA;
+    for (let i = 0, j = 0; i < n; i++, j += 4) {
+      const alpha = 256 * rgba[j + 3];
+      out[i] = table[alpha + rgba[j]] * wr + table[alpha + rgba[j + 1]] * wg + table[alpha + rgba[j + 2]] * wb;
+    }
+  }
+  return out;
+}

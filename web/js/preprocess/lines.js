@@ -1,0 +1,238 @@
+// Port of pymodel/lines.py: long, straight, thin structures (ruled and margin lines, box borders,
+// underlines, plot axes, canvas frames), found from the thin runs that cross them. The method is in that
+// module's docstring.
+import { rowRuns } from "./components.js";
+
+export const SLOPE_MAX = 0.11;
+export const SLOPE_STEP = 1 / 64;
+export const THIN_FRACTION = 1 / 40;
+export const THIN_MIN = 3;
+export const LINE_MIN_FRACTION = 0.3;
+export const LINE_MIN_PIXELS = 16;
+export const COVERAGE = 0.6;
+export const BAND = 1.5;
+export const EDGE_FRACTION = 0.05;
+export const SPAN_FRACTION = 0.7;
+
+export const PARAMETERS = Object.freeze({
+  slope_max: SLOPE_MAX,
+  slope_step: SLOPE_STEP,
+  thin_fraction: THIN_FRACTION,
+  thin_min: THIN_MIN,
+  line_min_fraction: LINE_MIN_FRACTION,
+  line_min_pixels: LINE_MIN_PIXELS,
+  coverage: COVERAGE,
+  band: BAND,
+  edge_fraction: EDGE_FRACTION,
+  span_fraction: SPAN_FRACTION,
+});
+
+export class Line {
+  constructor(horizontal, offset, slope, start, end, covered, spans) {
+    this.horizontal = horizontal;
+    this.offset = offset; // centre across the line at the middle of the image's axis
+    this.slope = slope; // change across per pixel along
+    this.start = start; // first position along the line (inclusive)
+    this.end = end; // last position along the line (inclusive)
+    this.covered = covered; // positions along the line that have a thin run on it
+    this.spans = spans;
+    this.pixels = []; // flat indices of the runs it removes
+    this.x0 = 0;
+    this.y0 = 0;
+    this.x1 = 0; // exclusive
+    this.y1 = 0; // exclusive
+  }
+
+  get length() {
+    return this.end - this.start + 1;
+  }
+}
+
+/** Two finds of one line (from different masks): same direction, position within BAND, slope within two steps. */
+export function sameLine(a, b) {
+  return a.horizontal === b.horizontal && Math.abs(a.offset - b.offset) <= BAND
+    && Math.abs(a.slope - b.slope) <= 2 * SLOPE_STEP;
+}
+
+export function thinLimit(w, h) {
+  return Math.max(THIN_MIN, Math.floor(Math.min(w, h) * THIN_FRACTION + 0.5));
+}
+
+/**
+ * The thin runs as points, in lane order: t (position along), c (2 x centre across = a + b - 1), and the
+ * run a..b. Python: _points -> a list of (t, c, a, b).
+ */
+function points(runs, thin) {
+  const t = [];
+  const c = [];
+  const a = [];
+  const b = [];
+  for (let lane = 0; lane < runs.lanes; lane++) {
+    for (let i = runs.start[lane]; i < runs.start[lane + 1]; i++) {
+      const x0 = runs.x0[i];
+      const x1 = runs.x1[i];
+      if (x1 - x0 <= thin) {
+        t.push(lane);
+        c.push(x0 + x1 - 1);
+        a.push(x0);
+        b.push(x1);
+      }
+    }
+  }
+  return { n: t.length, t: Int32Array.from(t), c: Int32Array.from(c), a: Int32Array.from(a), b: Int32Array.from(b) };
+}
+
+/**
+ * The lines among the points, as {members (point indices), offset, slope, first, last, covered}.
+ * n = image side along the lines; lanes[t * laneLen + c] is the mask at position t along, c across.
+ *
+ * Python keeps one Counter of bin keys per (slope, shift). Here the counts live in an Int32Array per table;
+ * Python's `max(counts, key=counts.get)` picks the first key, in the order keys first appear among the
+ * points, whose count is the largest, so the same key is found by scanning the points in order.
+ */
+function search(pts, n, lanes, laneLen) {
+  const minLen = Math.max(LINE_MIN_PIXELS, LINE_MIN_FRACTION * n);
+  const count = pts.n;
+  if (count < minLen) return [];
+  const centre = n / 2;
+  const steps = Math.floor(SLOPE_MAX / SLOPE_STEP + 1e-9);
+  const tables = []; // {s, shift, keys, counts (indexed by key - lo)}
+  for (let i = -steps; i <= steps; i++) {
+    const s = i * SLOPE_STEP;
+    const across = new Float64Array(count);
+    for (let p = 0; p < count; p++) across[p] = pts.c[p] / 2 - s * (pts.t[p] - centre);
+    for (const shift of [0, 1]) {
+      const keys = new Int32Array(count);
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (let p = 0; p < count; p++) {
+        const k = Math.floor((across[p] + shift) / 2);
+        keys[p] = k;
+        if (k < lo) lo = k;
+        if (k > hi) hi = k;
+      }
+      const counts = new Int32Array(hi - lo + 1);
+      for (let p = 0; p < count; p++) counts[keys[p] - lo] += 1;
+      tables.push({ s, shift, keys, lo, counts });
+    }
+  }
+  const alive = new Uint8Array(count).fill(1);
+  const found = [];
+  for (;;) {
+    let best = 0;
+    let bestTable = null;
+    for (const table of tables) {
+      let top = -Infinity;
+      const counts = table.counts;
+      for (let k = 0; k < counts.length; k++) if (counts[k] > top) top = counts[k];
+      if (top > best) {
+        best = top;
+        bestTable = table;
+      }
+    }
+    if (best < minLen || bestTable === null) break;
+    const { s, shift, keys, lo, counts } = bestTable;
+    let key = 0;
+    for (let p = 0; p < count; p++) {
+      if (counts[keys[p] - lo] === best) {
+        key = keys[p];
+        break;
+      }
+    }
+    const mid = 2 * key + 1 - shift;
+    const near = [];
+    for (let p = 0; p < count; p++) {
+      if (alive[p] && Math.abs(pts.c[p] / 2 - s * (pts.t[p] - centre) - mid) <= BAND) near.push(p);
+    }
+    // Least squares across = offset + slope * (along - centre) over the near points.
+    const m = near.length;
+    let st = 0.0;
+    let sc = 0.0;
+    let stt = 0.0;
+    let stc = 0.0;
+    for (const p of near) {
+      const t = pts.t[p] - centre;
+      const c = pts.c[p] / 2;
+      st += t;
+      sc += c;
+      stt += t * t;
+      stc += t * c;
+    }
+    const den = m * stt - st * st;
+    let slope = den > 1e-9 ? (m * stc - st * sc) / den : s;
+    if (Math.abs(slope) > SLOPE_MAX + SLOPE_STEP) slope = s;
+    const offset = (sc - slope * st) / m;
+    let members = [];
+    for (let p = 0; p < count; p++) {
+      if (alive[p] && Math.abs(pts.c[p] / 2 - offset - slope * (pts.t[p] - centre)) <= BAND) members.push(p);
+    }
+    if (members.length === 0) members = near;
+    // Points come in lane order, so distinct positions along are the changes of t.
+    let thinCount = 0;
+    let first = Infinity;
+    let last = -Infinity;
+    let prev = -1;
+    for (const p of members) {
+      const t = pts.t[p];
+      if (t !== prev) thinCount += 1;
+      prev = t;
+      if (t < first) first = t;
+      if (t > last) last = t;
+    }
+    // Where a stroke crosses the line its run is thick, but the line is still there: count ink.
+    let covered = 0;
+    for (let t = first; t <= last; t++) {
+      const c = Math.floor(offset + slope * (t - centre) + 0.5);
+      if (c >= 0 && c < laneLen && lanes[t * laneLen + c]) covered += 1;
+    }
+    if (thinCount >= minLen && covered >= COVERAGE * (last - first + 1)) {
+      found.push({ members, offset, slope, first, last, covered });
+    }
+    for (const p of members) {
+      alive[p] = 0;
+      for (const table of tables) table.counts[table.keys[p] - table.lo] -= 1;
+    }
+  }
+  return found;
+}
+
+function transpose(mask, w, h) {
+  const out = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const base = y * w;
+    for (let x = 0; x < w; x++) out[x * h + y] = mask[base + x];
+  }
+  return out;
+}
+
+/** Horizontal and vertical lines in a flat w x h mask (non-zero = ink); horizontal ones first. */
+export function findLines(mask, w, h) {
+  const thin = thinLimit(w, h);
+  const lines = [];
+  const columns = transpose(mask, w, h);
+  // Horizontal lines are crossed by the columns (lanes of length h), vertical ones by the rows.
+  for (const [horizontal, lanes, n, laneLen] of [[true, columns, w, h], [false, mask, h, w]]) {
+    const edge = Math.max(2.0, EDGE_FRACTION * n);
+    const pts = points(rowRuns(lanes, laneLen, n), thin);
+    for (const { members, offset, slope, first, last, covered } of search(pts, n, lanes, laneLen)) {
+      const spans = (first <= edge && last >= n - 1 - edge) || last - first + 1 >= SPAN_FRACTION * n;
+      const line = new Line(horizontal, offset, slope, first, last, covered, spans);
+      let lo = Infinity;
+      let hi = -Infinity;
+      const pixels = line.pixels;
+      for (const p of members) {
+        const t = pts.t[p];
+        const a = pts.a[p];
+        const b = pts.b[p];
+        if (a < lo) lo = a;
+        if (b > hi) hi = b;
+        if (horizontal) for (let y = a; y < b; y++) pixels.push(y * w + t);
+        else for (let x = a; x < b; x++) pixels.push(t * w + x);
+      }
+      if (horizontal) [line.x0, line.x1, line.y0, line.y1] = [first, last + 1, lo, hi];
+      else [line.x0, line.x1, line.y0, line.y1] = [lo, hi, first, last + 1];
+      lines.push(line);
+    }
+  }
+  return lines;
+}

@@ -1,0 +1,103 @@
+// Port of pymodel/raster.py (small raster helpers: rounding, block reduction, medians, boxes).
+// Images are flat row-major Float64Arrays. The order of every addition is Python's, so sums are
+// bit-identical.
+
+/** floor(x + 0.5): the spec's rounding (Math.round differs at 0.49999999999999994 and is not used). */
+export function roundHalfUp(x) {
+  return Math.floor(x + 0.5);
+}
+
+/** Python's -(-a // b) for non-negative integers a and positive b. */
+export function ceilDiv(a, b) {
+  return Math.floor((a + b - 1) / b);
+}
+
+/** Python's math.isqrt for a non-negative integer. */
+export function isqrt(n) {
+  let r = Math.floor(Math.sqrt(n));
+  while (r * r > n) r -= 1;
+  while ((r + 1) * (r + 1) <= n) r += 1;
+  return r;
+}
+
+/**
+ * Average k x k blocks -> {gray, width, height}; partial blocks at the right and bottom edges average
+ * what they cover. Additions in Python's order: the block's rows element-wise (row 0 + row 1 + ...),
+ * then its columns (column 0 + column 1 + ...), then one division.
+ */
+export function reduceBlocks(gray, width, height, k) {
+  const outW = ceilDiv(width, k);
+  const outH = ceilDiv(height, k);
+  const lastCols = width - (outW - 1) * k;
+  const acc = new Float64Array(outW * k); // the zeros past `width` are Python's padding
+  const out = new Float64Array(outW * outH);
+  for (let by = 0; by < outH; by++) {
+    const y0 = by * k;
+    const y1 = Math.min(height, y0 + k);
+    let base = y0 * width;
+    for (let x = 0; x < width; x++) acc[x] = gray[base + x];
+    for (let y = y0 + 1; y < y1; y++) {
+      base = y * width;
+      for (let x = 0; x < width; x++) acc[x] = acc[x] + gray[base + x];
+    }
+    const nRows = y1 - y0;
+    const full = nRows * k;
+    const row = by * outW;
+    for (let bx = 0; bx < outW; bx++) {
+      const start = bx * k;
+      let s = acc[start];
+      for (let j = 1; j < k; j++) s = s + acc[start + j];
+      out[row + bx] = bx === outW - 1 ? s / (nRows * lastCols) : s / full;
+    }
+  }
+  return { gray: out, width: outW, height: outH };
+}
+
+/** Median of an already sorted, non-empty array (mean of the middle two for even length). */
+export function medianSorted(values) {
+  const n = values.length;
+  const m = n >> 1;
+  return n % 2 ? values[m] : (values[m - 1] + values[m]) / 2;
+}
+
+/** The pixels of the border ring, width max(1, min(w, h) // 16), row by row. */
+export function borderRing(img, w, h) {
+  const ring = Math.max(1, Math.floor(Math.min(w, h) / 16));
+  const out = new Float64Array(2 * ring * w + 2 * ring * h);
+  let n = 0;
+  for (let y = 0; y < h; y++) {
+    const base = y * w;
+    if (y < ring || y >= h - ring) {
+      for (let x = 0; x < w; x++) out[n++] = img[base + x];
+    } else {
+      // Both ends, like Python's row[:ring] + row[w - ring:] (one pixel twice when w == 1).
+      for (let x = 0; x < ring; x++) out[n++] = img[base + x];
+      for (let x = w - ring; x < w; x++) out[n++] = img[base + x];
+    }
+  }
+  return out.subarray(0, n);
+}
+
+export function borderMedian(img, w, h) {
+  return medianSorted(borderRing(img, w, h).sort()); // a typed array sorts numerically
+}
+
+export function crop(img, w, x0, y0, x1, y1) {
+  const cw = x1 - x0;
+  const out = new Float64Array(cw * (y1 - y0));
+  for (let y = y0; y < y1; y++) out.set(img.subarray(y * w + x0, y * w + x1), (y - y0) * cw);
+  return out;
+}
+
+/**
+ * A box [x, y, w, h] in pixels of an image reduced by k x k blocks -> pixels of the width x height
+ * original; block i covers source pixels [i*k, min((i+1)*k, size)), so the far edges are clipped.
+ */
+export function scaleBox(box, k, width, height) {
+  const [x, y, w, h] = box;
+  const x0 = x * k;
+  const y0 = y * k;
+  const x1 = Math.min(width, (x + w) * k);
+  const y1 = Math.min(height, (y + h) * k);
+  return [x0, y0, x1 - x0, y1 - y0];
+}
