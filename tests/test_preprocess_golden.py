@@ -98,6 +98,23 @@ def test_javascript_matches_python(path, js_results):
         assert max_abs_diff(js["image28"], py.image28) <= JS_TOLERANCE
 
 
+def test_pyodide_python_matches_fixtures():
+    """The page's Python engine runs pymodel under Pyodide (Python 3.14, whose sum() of floats is
+    compensated, unlike 3.11's); the spec must give it exactly the stored results too."""
+    node = _node()
+    runner = ROOT / "tests" / "js" / "run_pyodide_preprocess.mjs"
+    proc = subprocess.run([node, str(runner), str(GOLDEN)], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    got = json.loads(proc.stdout)
+    assert got["version"].startswith("3.14"), got["version"]
+    assert sorted(got["fixtures"]) == NAMES
+    for path in FIXTURES:
+        fx, r = load(path), got["fixtures"][path.name]
+        assert (r["empty"], r["inverted"], r["box"]) == (fx["expected"] is None, fx["inverted"], fx["box"]), path.name
+        if fx["expected"] is not None:
+            assert r["image28"] == fx["expected"], path.name
+
+
 def _rgba_images() -> dict[str, np.ndarray]:
     """Coloured images [H, W, 4] uint8 for the grey conversion: every path of imageio.ink_channel."""
     rng = np.random.default_rng(7)
