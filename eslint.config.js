@@ -24,7 +24,7 @@ export default [
     languageOptions: { sourceType: "script", globals: { ...globals.serviceworker, VERSION: "readonly", PRECACHE: "readonly" } },
   },
   {
-    files: ["tests/js/**/*.mjs", "eslint.config.js"],
+    files: ["tests/js/**/*.mjs", "devtools/**/*.mjs", "eslint.config.js"],
     languageOptions: { sourceType: "module", globals: { ...globals.node } },
   },
   {

@@ -248,6 +248,43 @@ def test_javascript_constants_and_errors_match_python():
     assert max_abs_diff(got["page"]["image28"], fx["expected"]) <= 1e-7
 
 
+def test_javascript_selection_matches_sorting():
+    """Where Python sorts and reads a few places (cell quantiles, medians, residual tails), the port selects
+    them in linear time: the numbers must be those of a full sort, duplicates and signed zeros included."""
+    url = (ROOT / "web" / "js" / "preprocess" / "raster.js").as_uri()
+    got = _node_eval(
+        f"""
+        const {{ select, selectAll }} = await import({json.dumps(url)});
+        let seed = 1;
+        const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+        const patterns = [
+          (n) => rand(), (n) => Math.floor(rand() * 4) / 4, (n) => 0.5, (n, i) => i / n, (n, i) => 1 - i / n,
+          (n, i) => (i % 2 ? -0 : 0), (n, i) => Math.abs(i - n / 2) / n, (n, i) => (i % 7) / 7 + (i > n / 2 ? 1 : 0),
+        ];
+        let checked = 0;
+        const wrong = [];
+        for (const n of [1, 2, 3, 4, 5, 8, 9, 31, 64, 1000, 4096]) {{
+          for (const [p, f] of patterns.entries()) {{
+            const values = Float64Array.from({{ length: n }}, (_, i) => f(n, i));
+            const sorted = Float64Array.from(values).sort();
+            const places = [...new Set([0, Math.min(1, n - 1), n >> 2, n >> 1, Math.floor(3 * n / 4),
+              Math.max(0, n - 2), n - 1])].sort((a, b) => a - b);
+            const many = Float64Array.from(values);
+            selectAll(many, places);
+            for (const k of places) {{
+              const one = select(Float64Array.from(values), k);
+              checked += 1;
+              if (one !== sorted[k] || many[k] !== sorted[k]) wrong.push([n, p, k]);
+            }}
+          }}
+        }}
+        console.log(JSON.stringify({{ checked, wrong }}));
+        """
+    )
+    assert got["checked"] > 300
+    assert got["wrong"] == []
+
+
 def _random_image(rng, w: int, h: int) -> list[float]:
     """Paper of a random level and noise, with a few random strokes of random polarity and width."""
     paper = rng.random()

@@ -1,6 +1,7 @@
 // Port of pymodel/imageio.py's rgba_to_gray_array and ink_channel: colour to the grey that best separates
 // ink from paper (the steps are in that module's docstring). Every value is computed with the same double
 // operations as NumPy's element-wise ones, so the grey is bit-identical.
+import { select } from "./raster.js";
 
 export const LUMA = Object.freeze([0.299, 0.587, 0.114]);
 export const GRAY_SAMPLE = 65536;
@@ -26,39 +27,26 @@ function composite() {
   return compositeTable;
 }
 
-/** The element at index k of the values sorted ascending (values is reordered). */
-function select(values, k) {
-  let lo = 0;
-  let hi = values.length - 1;
-  while (hi > lo) {
-    // Hoare partition around the median of three; the k-th value is the same whatever the pivots.
-    const a = values[lo];
-    const b = values[(lo + hi) >> 1];
-    const c = values[hi];
-    const pivot = a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (values[i] < pivot) i += 1;
-      while (values[j] > pivot) j -= 1;
-      if (i <= j) {
-        const t = values[i];
-        values[i] = values[j];
-        values[j] = t;
-        i += 1;
-        j -= 1;
-      }
+/**
+ * Python's _median (the upper median, sorted[len // 2]) of the composites of `count` channel values,
+ * given as table keys 256 * alpha + value. When every alpha is 255 the composite grows with the value,
+ * so a histogram of the 256 values finds it; otherwise the composites are selected.
+ */
+function median(keys, count, opaque) {
+  const table = composite();
+  const k = count >> 1;
+  if (opaque) {
+    const hist = new Int32Array(256);
+    for (let i = 0; i < count; i++) hist[keys[i] & 255] += 1;
+    let seen = 0;
+    for (let v = 0; v < 256; v++) {
+      seen += hist[v];
+      if (seen > k) return table[256 * 255 + v];
     }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return values[k];
   }
-  return values[k];
-}
-
-/** Python's _median: the upper median, sorted[len // 2]. */
-function median(values) {
-  return select(values, values.length >> 1);
+  const values = new Float64Array(count);
+  for (let i = 0; i < count; i++) values[i] = table[keys[i]];
+  return select(values, k);
 }
 
 /**
@@ -69,31 +57,35 @@ export function inkChannel(rgba, n) {
   const table = composite();
   const step = Math.max(1, Math.floor(n / GRAY_SAMPLE));
   const m = Math.ceil(n / step);
-  const sample = [new Float64Array(m), new Float64Array(m), new Float64Array(m)];
-  for (let s = 0, i = 0; s < m; s++, i += step) {
-    const alpha = 256 * rgba[4 * i + 3];
-    for (let c = 0; c < 3; c++) sample[c][s] = table[alpha + rgba[4 * i + c]];
-  }
-  // Medians reorder their input: the chroma below is computed from the channels before that.
+  const keys = [new Uint16Array(m), new Uint16Array(m), new Uint16Array(m)];
   const chroma = new Float64Array(m);
-  for (let s = 0; s < m; s++) {
-    const r = sample[0][s];
-    const g = sample[1][s];
-    const b = sample[2][s];
+  let opaque = true;
+  for (let s = 0, j = 0; s < m; s++, j += 4 * step) {
+    const alpha = rgba[j + 3];
+    if (alpha !== 255) opaque = false;
+    const kr = 256 * alpha + rgba[j];
+    const kg = 256 * alpha + rgba[j + 1];
+    const kb = 256 * alpha + rgba[j + 2];
+    keys[0][s] = kr;
+    keys[1][s] = kg;
+    keys[2][s] = kb;
+    const r = table[kr];
+    const g = table[kg];
+    const b = table[kb];
     chroma[s] = Math.max(r, g, b) - Math.min(r, g, b);
   }
-  const paper = sample.map((ch) => median(Float64Array.from(ch)));
+  const paper = keys.map((ch) => median(ch, m, opaque));
   const paperChroma = Math.max(...paper) - Math.min(...paper);
   if (paperChroma > PAPER_CHROMA) return -1; // not paper: a colour map, a photo of something else
   const limit = paperChroma + INK_CHROMA;
   let count = 0;
   for (let s = 0; s < m; s++) if (chroma[s] >= limit) count += 1;
   if (!(Math.max(INK_MIN_PIXELS, INK_MIN_FRACTION * m) <= count && count <= INK_MAX_FRACTION * m)) return -1;
-  const ink = sample.map((ch) => {
-    const inky = new Float64Array(count);
+  const ink = keys.map((ch) => {
+    const inky = new Uint16Array(count);
     let k = 0;
     for (let s = 0; s < m; s++) if (chroma[s] >= limit) inky[k++] = ch[s];
-    return median(inky);
+    return median(inky, count, opaque);
   });
   const diff = [0, 1, 2].map((c) => Math.abs(paper[c] - ink[c]));
   const luma = Math.abs(LUMA[0] * (paper[0] - ink[0]) + LUMA[1] * (paper[1] - ink[1]) + LUMA[2] * (paper[2] - ink[2]));

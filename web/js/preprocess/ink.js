@@ -1,6 +1,6 @@
 // Port of pymodel/ink.py: the ink map, how far each pixel is from the paper around it. The algorithm and
 // the reasons for each step are in that module's docstring.
-import { borderMedian, ceilDiv, isqrt, reduceBlocks, roundHalfUp } from "./raster.js";
+import { borderMedian, ceilDiv, isqrt, reduceBlocks, roundHalfUp, selectAll } from "./raster.js";
 
 export const CELLS = 8;
 export const CELL_MIN = 8;
@@ -74,13 +74,12 @@ export function cellGrid(img, w, h) {
         const base = y * w;
         for (let x = x0; x < x1; x++) buf[n++] = img[base + x];
       }
-      const vals = buf.subarray(0, n).sort();
+      // Python sorts the cell; only these five places of the sorted cell are used.
+      const places = [Math.min(1, n - 1), n >> 2, n >> 1, Math.floor((3 * n) / 4), Math.max(0, n - 2)];
+      const vals = buf.subarray(0, n);
+      selectAll(vals, [...new Set(places)].sort((a, b) => a - b));
       const at = STATS * (r * cols + c);
-      stats[at] = vals[Math.min(1, n - 1)];
-      stats[at + 1] = vals[n >> 2];
-      stats[at + 2] = vals[n >> 1];
-      stats[at + 3] = vals[Math.floor((3 * n) / 4)];
-      stats[at + 4] = vals[Math.max(0, n - 2)];
+      for (let j = 0; j < STATS; j++) stats[at + j] = vals[places[j]];
     }
   }
   return { width: w, height: h, size, cols, rows, stats };
@@ -318,8 +317,9 @@ export function polarity(img, w, h, grid) {
       residuals[n++] = img[base + x] - (p + (row[wx.c1[x]] - p) * wx.t[x]);
     }
   }
-  residuals.sort();
+  // Python sorts them; only the two tails' places are used.
   const k = Math.floor(TAIL_END * (n - 1));
+  selectAll(residuals, k === n - 1 - k ? [k] : [k, n - 1 - k]);
   const dark = -residuals[k];
   const light = residuals[n - 1 - k];
   if (dark >= TAIL_MIN && dark > TAIL_RATIO * light) return true;

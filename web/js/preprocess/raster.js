@@ -53,6 +53,55 @@ export function reduceBlocks(gray, width, height, k) {
   return { gray: out, width: outW, height: outH };
 }
 
+/**
+ * The element at index k of values[lo..hi] sorted ascending, found by quickselect: values is reordered so
+ * that values[lo..k-1] <= values[k] <= values[k+1..hi]. The same number a full sort would put at k, in
+ * linear time; Python sorts, which only costs more.
+ */
+export function select(values, k, lo = 0, hi = values.length - 1) {
+  let rounds = 64; // median-of-three pivots are quadratic on rare orders: then sort what is left
+  while (hi > lo) {
+    if (--rounds < 0) {
+      values.subarray(lo, hi + 1).sort();
+      return values[k];
+    }
+    const a = values[lo];
+    const b = values[(lo + hi) >> 1];
+    const c = values[hi];
+    const pivot = a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (values[i] < pivot) i += 1;
+      while (values[j] > pivot) j -= 1;
+      if (i <= j) {
+        const t = values[i];
+        values[i] = values[j];
+        values[j] = t;
+        i += 1;
+        j -= 1;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return values[k];
+  }
+  return values[k];
+}
+
+/**
+ * Several order statistics at once: after it, values[k] is the sorted array's element k for every k in
+ * ks (ascending, within values), as if values had been sorted.
+ */
+export function selectAll(values, ks, lo = 0, hi = values.length - 1, first = 0, last = ks.length - 1) {
+  if (first > last) return;
+  const m = (first + last) >> 1;
+  const k = ks[m];
+  select(values, k, lo, hi);
+  selectAll(values, ks, lo, k - 1, first, m - 1);
+  selectAll(values, ks, k + 1, hi, m + 1, last);
+}
+
 /** Median of an already sorted, non-empty array (mean of the middle two for even length). */
 export function medianSorted(values) {
   const n = values.length;
@@ -78,8 +127,14 @@ export function borderRing(img, w, h) {
   return out.subarray(0, n);
 }
 
+/** Python's median_sorted(sorted(border_ring(...))), by selection. */
 export function borderMedian(img, w, h) {
-  return medianSorted(borderRing(img, w, h).sort()); // a typed array sorts numerically
+  const values = borderRing(img, w, h);
+  const n = values.length;
+  const m = n >> 1;
+  if (n % 2) return select(values, m);
+  selectAll(values, [m - 1, m]);
+  return (values[m - 1] + values[m]) / 2;
 }
 
 export function crop(img, w, x0, y0, x1, y1) {
