@@ -52,6 +52,49 @@ def test_both_engines_preprocess_identically(page, mnist):
         assert a["digit"] == b["digit"] == int(labels[i])
 
 
+@pytest.mark.parametrize("kind,seed", [("ruled", 3), ("margin", 11), ("plot", 18)])
+def test_both_engines_find_the_same_digit_in_an_uploaded_photo(page, kind, seed):
+    """A photo of a digit on paper (coloured ink, lines) uploaded to the page: TF.js (rgbaToGray and the JS
+    port) and Python read the same region and the same 28x28, and it is the region pymodel reads from the
+    same pixels (imageio's grey, reduced as the page reduces)."""
+    import io
+    import json
+
+    from PIL import Image
+
+    from pymodel.imageio import rgba_to_gray_array
+    from pymodel.preprocess import MAX_SIDE, preprocess, reduce_blocks
+    from tests.scenes import DigitSource, make_scene
+
+    scene = make_scene(DigitSource(), np.random.default_rng(seed), kind, label=seed % 10)
+    rgb = scene.decoded()
+    h, w = rgb.shape[:2]
+    assert max(w, h) <= 1024  # the page decodes it at full size, pixel for pixel
+    png = io.BytesIO()
+    Image.fromarray(rgb).save(png, "PNG")
+    rgba = np.concatenate([rgb, np.full((h, w, 1), 255, np.uint8)], axis=-1).astype(np.float64) / 255.0
+    gray, gw, gh = rgba_to_gray_array(rgba).ravel().tolist(), w, h
+    if max(w, h) > MAX_SIDE:
+        gray, gw, gh = reduce_blocks(gray, w, h, -(-max(w, h) // MAX_SIDE))
+    expected = preprocess(gray, gw, gh)
+    assert expected.box is not None
+
+    seen = {}
+    for engine in ("tfjs", "python"):
+        page.set_engine(engine)
+        page.clear()
+        page.upload_bytes(f"{kind}.png", "image/png", png.getvalue())
+        page.result(engine)
+        seen[engine] = json.loads(page.page.evaluate(
+            "() => { const r = window.__digits.lastResult;"
+            " return JSON.stringify({box: r.box, digit: r.digit, image28: Array.from(r.image28)}); }"))
+    page.set_engine("tfjs")
+    assert seen["tfjs"]["box"] == seen["python"]["box"] == expected.box
+    assert seen["tfjs"]["digit"] == seen["python"]["digit"]
+    assert np.max(np.abs(np.array(seen["tfjs"]["image28"]) - np.array(expected.image28))) < 1e-6
+    assert np.max(np.abs(np.array(seen["python"]["image28"]) - np.array(expected.image28))) < 1e-9
+
+
 def test_500_recognitions_do_not_grow_tensor_count(page):
     page.set_engine("tfjs")
     page.clear()
