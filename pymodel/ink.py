@@ -1,7 +1,7 @@
 """The ink map: how far each pixel is from the paper around it, robust to shadows, gradients and faint pens.
 
 1. Cells: the image is cut into square cells (CELLS across the longer side, at least CELL_MIN px). Each
-   cell is sorted once; its quantiles serve the paper level and the noise estimate.
+   cell is sorted once; its quantiles serve the paper level and the polarity test.
 2. Polarity: ink lies on one side of the paper around it, while shadow edges and texture lie on both.
    The cell medians, smoothed by a 3x3 median and interpolated bilinearly, are a paper surface that
    knows no polarity. On a grid of sample pixels (every s-th row and column, s = max(1,
@@ -24,7 +24,8 @@
    interpolated back bilinearly. The envelope is taken where it lies nearer the ink side than the cells'
    surface, weighted by the stepping cells interpolated the same way.
 5. Ink strength d = distance from the local paper towards the ink side (negative on the paper side).
-6. Scale: noise = median over cells of the cell's interquartile range / 1.349 (a Gaussian's sigma);
+6. Scale: noise = median absolute difference of horizontal neighbours (on every s-th row, about
+   NOISE_SAMPLE pairs) / 0.954, a Gaussian's sigma that neither lighting nor ink inflates;
    contrast = the K-th largest d, K = max(MIN_INK_PIXELS, MIN_INK_FRACTION * area), so a few hot
    pixels do not count. Below MIN_CONTRAST the image is empty.
 7. Thresholds: a pixel is weak ink above `weak`, strong ink above `strong`; both are the larger of a
@@ -45,6 +46,7 @@ from pymodel.raster import border_median, reduce_blocks, round_half_up
 CELLS = 8
 CELL_MIN = 8
 POLARITY_SAMPLE = 16384
+NOISE_SAMPLE = 16384
 TAIL_END = 0.005
 TAIL_RATIO = 1.5
 TAIL_MIN = 0.05
@@ -66,6 +68,7 @@ PARAMETERS = {
     "cells": CELLS,
     "cell_min": CELL_MIN,
     "polarity_sample": POLARITY_SAMPLE,
+    "noise_sample": NOISE_SAMPLE,
     "tail_end": TAIL_END,
     "tail_ratio": TAIL_RATIO,
     "tail_min": TAIL_MIN,
@@ -241,6 +244,21 @@ def paper_surface(img: Sequence[float], grid: CellGrid, noise: float, inverted: 
     return [s + g * (e - s) if e > s else s for s, e, g in zip(surface, envelope, weight)]
 
 
+def noise_level(img: Sequence[float], w: int, h: int) -> float:
+    """Step 6's noise: median absolute difference of horizontal neighbours on every s-th row (enough
+    rows for about NOISE_SAMPLE pairs) / 0.954, a Gaussian's sigma. Lighting changes slowly and strokes
+    have few edges, so neither counts."""
+    if w < 2:
+        return 0.0
+    step = max(1, h // max(1, NOISE_SAMPLE // (w - 1)))
+    diffs: list[float] = []
+    for y in range(0, h, step):
+        row = img[y * w:(y + 1) * w]
+        diffs += map(abs, map(sub, row[1:], row[:-1]))
+    diffs.sort()
+    return diffs[len(diffs) // 2] / 0.954
+
+
 def polarity(img: Sequence[float], w: int, h: int, grid: CellGrid) -> bool:
     """Step 2: True when the ink is darker than the paper."""
     levels = _median3x3([s[2] for s in grid.stats], grid.cols, grid.rows)
@@ -273,8 +291,7 @@ def ink_map(img: Sequence[float], w: int, h: int, grid: CellGrid | None = None, 
     level is the border median, however much of it a bold digit covers."""
     grid = grid or cell_grid(img, w, h)
     inverted = polarity(img, w, h, grid)
-    spreads = sorted(s[3] - s[1] for s in grid.stats)
-    noise = spreads[len(spreads) // 2] / 1.349
+    noise = noise_level(img, w, h)
 
     surface = border_median(img, w, h) if flat else paper_surface(img, grid, noise, inverted)
     if isinstance(surface, float):

@@ -51,6 +51,7 @@ from pymodel import lines as lines_module
 from pymodel import locate as locate_module
 from pymodel import normalize as normalize_module
 from pymodel import region as region_module
+from pymodel import segment as segment_module
 from pymodel.components import Component, label, measure, row_runs
 from pymodel.ink import MIN_CONTRAST, MIN_INK_FRACTION, MIN_INK_PIXELS, InkMap, cell_grid, ink_map, top_ink
 from pymodel.lines import Line, find_lines, same_line, thin_limit
@@ -70,11 +71,12 @@ PARAMETERS = {
     **region_module.PARAMETERS,
     **lines_module.PARAMETERS,
     **locate_module.PARAMETERS,
+    **segment_module.PARAMETERS,
 }
 
 __all__ = [
     "FIT", "MAX_SIDE", "MIN_CONTRAST", "PARAMETERS", "SIZE", "ImageError", "Preprocessed", "Page", "analyse",
-    "preprocess", "reduce_blocks",
+    "locate", "normalize", "preprocess", "reduce_blocks", "single",
 ]
 
 
@@ -221,7 +223,11 @@ def normalize(page: Page, digit: Digit) -> list[float] | None:
 
 def preprocess(gray: Sequence[float], width: int, height: int) -> Preprocessed:
     """Apply the documented algorithm; see the module docstring."""
-    page = analyse(gray, width, height)
+    return single(analyse(gray, width, height))
+
+
+def single(page: Page) -> Preprocessed:
+    """Steps 6-7 on an analysed page: the one digit it holds."""
     if page.empty:
         return Preprocessed(None, True, page.ink.inverted)
     digit = locate(page)

@@ -378,6 +378,66 @@ def canvas_scene(src: DigitSource, rng: np.random.Generator, dark: bool, label: 
     return Scene(image, [lab], [_bbox(digit)], "dark_canvas" if dark else "canvas_frame")
 
 
+def number_scene(src: DigitSource, rng: np.random.Generator, n: int, touching: bool, photo: bool,
+                 source: str | None = None) -> Scene:
+    """A number of n digits written in a row: realistic spacing, size variation, a slanted or wavy baseline;
+    with touching=True one or two neighbours touch or overlap slightly. A clean drawing, or a photo of
+    paper (ruled lines, shadow, coloured ink, noise, JPEG)."""
+    dh = int(rng.integers(60, 110))
+    masks, labels = [], []
+    for _ in range(n):
+        m, lab = src.mask(rng, int(dh * rng.uniform(0.85, 1.15)), int(rng.integers(10)), source=source)
+        masks.append(m)
+        labels.append(lab)
+    gaps = [dh * rng.uniform(0.12, 0.45) for _ in range(n - 1)]
+    if touching and n > 1:
+        for k in rng.choice(n - 1, size=min(n - 1, int(rng.integers(1, 3))), replace=False):
+            gaps[k] = -dh * rng.uniform(0.0, 0.1)  # touching, or overlapping a little
+    width = sum(m.shape[1] for m in masks) + sum(gaps)
+    W = int(width + dh * rng.uniform(0.6, 1.4))
+    H = int(dh * rng.uniform(1.8, 2.6))
+    slope = rng.uniform(-0.12, 0.12)
+    wave = dh * rng.uniform(0.0, 0.08)
+    phase = rng.uniform(0, 2 * np.pi)
+    pad = int(0.06 * max(W, H)) if photo else 0
+    Wp, Hp = W + 2 * pad, H + 2 * pad
+    layers = []
+    x = pad + (W - width) / 2
+    for m, g in zip(masks, gaps + [0.0]):
+        cx = x + m.shape[1] / 2
+        base = Hp / 2 + slope * (cx - Wp / 2) + wave * np.sin(phase + cx / dh * 2.0)
+        layer = np.zeros((Hp, Wp))
+        _paste(layer, m, int(x), int(base - m.shape[0] / 2))
+        layers.append(layer)
+        x += m.shape[1] + g
+    ink = np.max(layers, axis=0)
+    if not photo:
+        dark = rng.random() < 0.3
+        rgb = np.ones((Hp, Wp, 3)) * (0.0 if dark else 1.0)
+        _ink(rgb, ink, (1.0, 1.0, 1.0) if dark else (0.0, 0.0, 0.0))
+        image = (rgb * 255).astype(np.uint8)
+        return Scene(image, labels, [_bbox(layer) for layer in layers], "drawing", notes={"touching": touching})
+    paper_rgb = np.clip(rng.uniform(0.84, 0.97) + np.array([0.02, 0.01, -0.02]) * rng.uniform(0, 2), 0, 1)
+    rgb = np.ones((Hp, Wp, 3)) * paper_rgb
+    if rng.random() < 0.6:
+        gap = dh * rng.uniform(0.6, 0.9)
+        rules = np.zeros((Hp, Wp))
+        for ly in np.arange(Hp / 2 + dh * rng.uniform(0.4, 0.6), -gap, -gap):
+            rules = np.maximum(rules, _line_mask((Wp, Hp), [(0, ly), (Wp, ly)], int(rng.integers(1, 3))))
+        for ly in np.arange(Hp / 2 + dh * rng.uniform(0.4, 0.6), Hp, gap):
+            rules = np.maximum(rules, _line_mask((Wp, Hp), [(0, ly), (Wp, ly)], int(rng.integers(1, 3))))
+        _ink(rgb, rules, (rng.uniform(0.45, 0.7), rng.uniform(0.6, 0.8), rng.uniform(0.8, 0.95)), rng.uniform(0.6, 1))
+    ink_name = str(rng.choice(["black", "blue", "blue", "red", "pencil"]))
+    _ink(rgb, ink, INKS[ink_name], rng.uniform(0.6, 1.0))
+    rgb *= _light(rng, Hp, Wp, shadow=rng.random() < 0.4)[..., None]
+    tilt = rng.uniform(-2, 2) if rng.random() < 0.5 else 0.0
+    image, layers = _finish(rng, rgb, layers, tilt, rng.uniform(0.0, 1.0), rng.uniform(0.005, 0.025))
+    image = image[pad:pad + H, pad:pad + W]
+    boxes = [_bbox(layer[pad:pad + H, pad:pad + W]) for layer in layers]
+    return Scene(image, labels, boxes, "photo", fmt="jpg" if rng.random() < 0.6 else "png",
+                 notes={"quality": int(rng.integers(65, 95)), "ink": ink_name, "touching": touching})
+
+
 def make_scene(src: DigitSource, rng: np.random.Generator, kind: str, label: int | None = None) -> Scene:
     if kind == "plot":
         return plot_scene(src, rng, label)
