@@ -8,8 +8,8 @@ The same page analysis as a single digit (lines removed, specks and fragments dr
    least ROW_MIN_HEIGHT of the row's height tall) whose gap to the row's end digit is at most ROW_GAP of
    the row height and whose rows overlap that digit's by at least ROW_OVERLAP of the shorter: so the row
    follows a slanted or wavy baseline. Smaller components in the row's band (a 5's flag, a broken
-   stroke) join as pieces of their own. Components cut by a border the row does not touch stay out. Lines that are a digit's stroke (the bar of a 7) are
-   given back to it (locate.belongs).
+   stroke) join as pieces of their own. Components cut by a border the row does not touch stay out.
+   Lines that are a digit's stroke (the bar of a 7) are given back to it (locate.belongs).
 2. Atoms: digits of the row whose columns overlap by at least STACK of the narrower are one atom (the
    flag of a 5 above its body, a 7's bar drawn apart).
 3. Cuts: an atom may be several touching digits when it is wider than CUT_WIDE times the row height,
@@ -30,7 +30,8 @@ The same page analysis as a single digit (lines removed, specks and fragments dr
      -GAP_COST * gaps bridged / height,
      -CUT_COST * (strokes its seam severs - 1)     (a seam through the middle of a 0 severs two),
      -JOIN_COST per pair of separate whole-looking components it joins,
-   so the classifier's confidence chooses between cutting and merging. (With an 11-class model the
+   so the classifier's confidence chooses between cutting and merging. A piece too low to be a digit
+   that no run takes (a fleck beside the number) is left out at SKIP_COST. (With an 11-class model the
    digit probabilities of a fragment or a merged pair are low, which makes the choice sharper.)
 
 A page whose reading is one digit is read exactly as a single digit (preprocess.locate), so a single
@@ -71,6 +72,7 @@ WIDE_COST = 2.0
 GAP_COST = 8.0
 CUT_COST = 0.5
 JOIN_COST = 1.5
+SKIP_COST = 1.0
 
 PARAMETERS = {
     "row_line_min": ROW_LINE_MIN,
@@ -97,6 +99,7 @@ PARAMETERS = {
     "gap_cost": GAP_COST,
     "cut_cost": CUT_COST,
     "join_cost": JOIN_COST,
+    "skip_cost": SKIP_COST,
 }
 
 Scorer = Callable[[list[list[float]]], Sequence[Sequence[float]]]
@@ -341,9 +344,9 @@ class Span:
                 - CUT_COST * max(0, self.severs - 1) - JOIN_COST * self.joins)
 
 
-def candidates(page, normalize) -> tuple[int, list[Span]]:
-    """Steps 1-3 and the plausible runs of step 4: (number of pieces, runs). No runs when the page holds
-    at most one piece."""
+def candidates(page, normalize) -> tuple[list[bool], list[Span]]:
+    """Steps 1-3 and the plausible runs of step 4: (for each piece, whether it may be left out; runs).
+    No runs when the page holds at most one piece."""
     w = page.ink.width
     row = build_row(page)
     if not row:
@@ -369,21 +372,22 @@ def candidates(page, normalize) -> tuple[int, list[Span]]:
         origin += [n] * len(cut)
         severs += [0] + severed[:len(cut) - 1]
     if len(parts) < 2:
-        return len(parts), []
+        return [False] * len(parts), []
     spans = []
     for i in range(len(parts)):
         # Any run up to MAX_SPAN pieces, and always the whole of an atom that was cut.
         whole = i + origin.count(origin[i]) - 1 if i == 0 or origin[i - 1] != origin[i] else i
+        blocked = False
         for j in sorted(set(range(i, min(len(parts), i + MAX_SPAN))) | {whole}):
-            group = parts[i:j + 1]
             a, b = parts[j - 1], parts[j]
-            digit = group[0] if i == j else _merge(group, w)
+            digit = parts[i] if i == j else _merge(parts[i:j + 1], w)
             width = digit.x1 - digit.x0
             gap = max(0, b.x0 - a.x1) if j > i else 0
-            if j > i and (width > 1.5 * height or (origin[j - 1] != origin[j] and (
+            if j > i and j != whole and (blocked or width > 1.5 * height or (origin[j - 1] != origin[j] and (
                     gap > MERGE_GAP * height or (gap > NEAR * height and all(
                         d.x1 - d.x0 >= WHOLE * height and d.y1 - d.y0 >= WHOLE_HIGH * height for d in (a, b)))))):
-                break  # too wide, too far apart, or two whole-looking digits apart: not one digit
+                blocked = True  # too wide, too far apart, or two whole-looking digits apart: not one digit
+                continue
             if digit.y1 - digit.y0 < SLIVER * height:
                 continue  # a flag, a bar, a fleck: only part of a digit
             gaps = 0
@@ -397,37 +401,49 @@ def candidates(page, normalize) -> tuple[int, list[Span]]:
             image = normalize(page, digit)
             if image is not None:
                 spans.append(Span(i, j, digit, image, width / height, gaps / height, severs[i], joins))
-    return len(parts), spans
+    skippable = [d.y1 - d.y0 < SLIVER * height for d in parts]
+    return skippable, spans
 
 
-def decide(n_parts: int, spans: Sequence[Span], probs) -> list[int]:
-    """Step 4's best reading: indices into spans, left to right ([] when no reading covers all)."""
+def decide(skippable: Sequence[bool], spans: Sequence[Span], probs) -> list[int]:
+    """Step 4's best reading: indices into spans, left to right ([] when no reading covers the pieces).
+    A piece too low to be a digit that no run takes is left out at SKIP_COST."""
+    n_parts = len(skippable)
     best = [0.0] + [-math.inf] * n_parts
     back: list[tuple[int, int] | None] = [None] * (n_parts + 1)
+    starting: list[list[int]] = [[] for _ in range(n_parts)]
     for k, span in enumerate(spans):
-        i, j = span.first, span.last
-        p = [float(v) for v in probs[k][:10]]
-        digit = max(range(10), key=p.__getitem__)
-        value = best[i] + math.log(p[digit] + 1e-12) + span.prior(digit) - DIGIT_COST
-        if value > best[j + 1]:
-            best[j + 1], back[j + 1] = value, (i, k)
+        starting[span.first].append(k)
+    for i in range(n_parts):
+        if best[i] == -math.inf:
+            continue
+        if skippable[i] and best[i] - SKIP_COST > best[i + 1]:
+            best[i + 1], back[i + 1] = best[i] - SKIP_COST, (i, -1)
+        for k in starting[i]:
+            span = spans[k]
+            p = [float(v) for v in probs[k][:10]]
+            digit = max(range(10), key=p.__getitem__)
+            value = best[i] + math.log(p[digit] + 1e-12) + span.prior(digit) - DIGIT_COST
+            if value > best[span.last + 1]:
+                best[span.last + 1], back[span.last + 1] = value, (i, k)
     chosen: list[int] = []
     end = n_parts
     while end > 0:
         if back[end] is None:
             return []
         end, k = back[end]
-        chosen.append(k)
+        if k >= 0:
+            chosen.append(k)
     return chosen[::-1]
 
 
 def segment(page, score: Scorer, normalize) -> list[Found] | None:
     """Steps 1-4. None when the page holds at most one digit (read it as a single digit instead)."""
-    n_parts, spans = candidates(page, normalize)
+    skippable, spans = candidates(page, normalize)
     if not spans:
         return None
     probs = score([s.image28 for s in spans])
-    chosen = decide(n_parts, spans, probs)
+    chosen = decide(skippable, spans, probs)
     if len(chosen) < 2:
         return None
     return [Found(spans[k].digit, spans[k].image28, [float(v) for v in probs[k]]) for k in chosen]

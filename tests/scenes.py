@@ -5,10 +5,13 @@ the image's own pixels, so tests can check both the answer and where it was foun
 Digits come from the MNIST *test* set (never seen in training) and from Debian handwriting fonts.
 
     python3 tests/scenes.py [--n 300] [--seed 1] [--kinds ruled,plot] [--save DIR]
+    python3 tests/scenes.py --numbers 20 [--seed 1]
 
-renders n single-digit scenes, reads each through the command line's path (image file -> imageio ->
-model.recognize_gray) and prints accuracy per kind. Put another checkout first on PYTHONPATH to measure
-that checkout's pymodel on the same images.
+The first renders n single-digit scenes, reads each through the command line's path (image file ->
+imageio -> model.recognize_gray) and prints accuracy per kind. Put another checkout first on PYTHONPATH
+to measure that checkout's pymodel on the same images. The second renders, for every length 2..6, N
+numbers of each sort (separated or touching, drawn or photographed), reads them with model.read and
+prints the exact-number accuracy per length and sort.
 """
 from __future__ import annotations
 
@@ -465,6 +468,35 @@ def iou(a, b) -> float:
     return inter / union if union else 0.0
 
 
+def measure_numbers(model, load_gray, n: int, seed: int) -> int:
+    src = DigitSource()
+    rng = np.random.default_rng(seed)
+    results: dict[tuple[int, bool, bool], list[bool]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for length in range(2, 7):
+            for touching in (False, True):
+                for photo in (False, True):
+                    for _ in range(n):
+                        sc = number_scene(src, rng, length, touching, photo)
+                        path = Path(tmp) / f"number.{sc.fmt}"
+                        path.write_bytes(sc.encoded())
+                        image = load_gray(path)
+                        h, w = image.gray.shape
+                        reading = model.read(image.gray.ravel().tolist(), w, h)
+                        results.setdefault((length, touching, photo), []).append(
+                            reading.number == "".join(map(str, sc.labels)))
+    print(f"exact-number accuracy, {n} numbers per cell, seed {seed} (MNIST test + handwriting-font digits)")
+    print("| digits | separated, drawn | separated, photo | touching, drawn | touching, photo |")
+    print("|---|---|---|---|---|")
+    for length in range(2, 7):
+        cells = [results[(length, t, p)] for t in (False, True) for p in (False, True)]
+        print(f"| {length} | " + " | ".join(f"{sum(c) / len(c):.0%}" for c in cells) + " |")
+    for touching in (False, True):
+        all_ = [v for (ln, t, p), vs in results.items() if t == touching for v in vs]
+        print(f"{'touching' if touching else 'separated'}: {sum(all_)}/{len(all_)} = {sum(all_) / len(all_):.1%}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=300)
@@ -472,6 +504,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kinds", default="", help="comma-separated subset of: " + ",".join(KINDS))
     parser.add_argument("--save", type=Path, help="also keep the image files here")
     parser.add_argument("--backend", default="numpy")
+    parser.add_argument("--numbers", type=int, default=0, help="measure number reading: N per length and sort")
     args = parser.parse_args(argv)
     if str(ROOT) not in sys.path:
         sys.path.append(str(ROOT))  # appended: a checkout put first on PYTHONPATH is the one measured
@@ -480,6 +513,8 @@ def main(argv: list[str] | None = None) -> int:
     from pymodel.imageio import load_gray
 
     model = load_model(backend=args.backend)
+    if args.numbers:
+        return measure_numbers(model, load_gray, args.numbers, args.seed)
     kinds = [k for k in args.kinds.split(",") if k] or None
     per_kind: dict[str, list[int]] = {}
     located: dict[str, list[int]] = {}
