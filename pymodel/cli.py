@@ -1,4 +1,4 @@
-"""python -m pymodel predict [--json] IMAGE...  |  python -m pymodel evaluate --images IDX --labels IDX"""
+"""python -m pymodel predict [--json] IMAGE...  |  read [--json] IMAGE...  |  evaluate --images IDX --labels IDX"""
 from __future__ import annotations
 
 import argparse
@@ -40,6 +40,34 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def cmd_read(args: argparse.Namespace) -> int:
+    """The number in each image file: every digit, left to right, each with its own answer and box."""
+    from pymodel.imageio import ImageFileError, load_gray
+
+    model = load_model(args.weights, args.backend)
+    failures = 0
+    for name in args.images:
+        try:
+            image = load_gray(name)
+        except ImageFileError as exc:
+            print(f"error: {name}: {exc}", file=sys.stderr)
+            failures += 1
+            continue
+        h, w = image.gray.shape
+        reading = model.read(image.gray.ravel().tolist(), w, h)
+        digits = [{"digit": d.digit, "confidence": round(d.confidence, 6), "status": d.status,
+                   "box": image.source_box(d.box), "probs": [round(p, 6) for p in d.probs]} for d in reading.digits]
+        if args.json:
+            print(json.dumps({"file": name, "number": reading.number, "digits": digits}))
+        elif not reading.digits:
+            print(f"{name}: no digits found (the image looks empty)")
+        else:
+            notes = [f"{i + 1}: {d['status'].replace('_', ' ')}" for i, d in enumerate(digits) if d["status"] != "ok"]
+            note = f" ({'; '.join(notes)})" if notes else ""
+            print(f"{name}: {reading.number or '-'}{note}")
+    return 1 if failures else 0
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     import numpy as np
     from pymodel.idx import IdxError, read_idx
@@ -70,8 +98,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     import statistics
     import time
 
+    from pymodel.bench import timings
     from pymodel.model import numpy_available
-    from pymodel.preprocess import preprocess
 
     model_images = [[((x * 7 + y * 13 + i) % 17) / 16.0 for y in range(28) for x in range(28)] for i in range(args.n)]
     rows = []
@@ -85,18 +113,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
             times.append((time.perf_counter() - t) * 1000)
         times.sort()
         rows.append((backend, statistics.median(times), times[int(0.95 * (len(times) - 1))]))
-    canvas = [0.0] * (256 * 256)
-    for y in range(60, 200):
-        for x in range(120, 136):
-            canvas[y * 256 + x] = 1.0
-    t = time.perf_counter()
-    preprocess(canvas, 256, 256)
-    pre_ms = (time.perf_counter() - t) * 1000
+    models = {backend: load_model(args.weights, backend) for backend, _, _ in rows}
     print(f"Python {platform.python_version()} on {platform.machine()}, {args.n} digits per backend")
     print("| backend | median ms/digit | p95 ms/digit |\n|---|---|---|")
     for backend, median, p95 in rows:
         print(f"| {backend} | {median:.2f} | {p95:.2f} |")
-    print(f"preprocess of a 256x256 drawing: {pre_ms:.1f} ms")
+    print("\n| pure-Python preprocessing and whole recognition | median ms | p95 ms |\n|---|---|---|")
+    for what, median, p95 in timings(models, args.repeats):
+        print(f"| {what} | {median:.1f} | {p95:.1f} |")
     return 0
 
 
@@ -109,13 +133,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.add_argument("images", nargs="+", metavar="IMAGE")
     p.set_defaults(func=cmd_predict)
+    p = sub.add_parser("read", help="read the number (one or more digits) in each image file")
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p.add_argument("images", nargs="+", metavar="IMAGE")
+    p.set_defaults(func=cmd_read)
     p = sub.add_parser("evaluate", help="accuracy on MNIST-format IDX files")
     p.add_argument("--images", required=True, type=Path)
     p.add_argument("--labels", required=True, type=Path)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_evaluate)
-    p = sub.add_parser("bench", help="per-digit latency of each backend on this Python")
+    p = sub.add_parser("bench", help="latency of each backend and of preprocessing on this Python")
     p.add_argument("-n", type=int, default=50, help="digits per backend")
+    p.add_argument("--repeats", type=int, default=7, help="runs of each preprocessing and recognition timing")
     p.set_defaults(func=cmd_bench)
     args = parser.parse_args(argv)
     try:

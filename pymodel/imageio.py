@@ -10,10 +10,10 @@ as the page's rgbaToGray in web/js/preprocess.js, equality tested):
 2. Every s-th pixel in row-major order takes part, s = max(1, n // GRAY_SAMPLE). The paper colour is the
    per-channel median of the sample (upper median, sorted[m // 2]).
 3. Coloured ink: only on paper of nearly neutral colour (chroma, max - min of R, G, B, at most
-   PAPER_CHROMA), the sampled pixels whose chroma exceeds the paper's by at least INK_CHROMA. Shadows and light gradients scale the colour, so they add no chroma and cannot pose as
-   ink. When there are at least max(INK_MIN_PIXELS, INK_MIN_FRACTION * m) of them and at most
-   INK_MAX_FRACTION * m (more is a colour map or a coloured area, not ink), the ink colour is their
-   per-channel median.
+   PAPER_CHROMA), the sampled pixels whose chroma exceeds the paper's by at least INK_CHROMA. Shadows
+   and light gradients scale the colour, so they add no chroma and cannot pose as ink. When there are
+   at least max(INK_MIN_PIXELS, INK_MIN_FRACTION * m) of them and at most INK_MAX_FRACTION * m (more is
+   a colour map or a coloured area, not ink), the ink colour is their per-channel median.
 4. The channel where ink and paper differ most (R before G before B on ties) is the grey when it beats
    luma's difference (0.299 R + 0.587 G + 0.114 B, ITU-R 601, of the same two colours) by GRAY_MARGIN:
    red ink is darkest in green, so its faint strokes gain contrast. Otherwise the grey is luma, so black

@@ -1,7 +1,8 @@
 """The ink map: how far each pixel is from the paper around it, robust to shadows, gradients and faint pens.
 
-1. Cells: the image is cut into square cells (CELLS across the longer side, at least CELL_MIN px). Each
-   cell is sorted once; its quantiles serve the paper level and the noise estimate.
+1. Cells: the image is cut into square cells (CELLS across the shorter side, at least CELL_MIN px; a
+   number written across a wide image gets cells small enough for the light changing down its height). Each
+   cell is sorted once; its quantiles serve the paper level and the polarity test.
 2. Polarity: ink lies on one side of the paper around it, while shadow edges and texture lie on both.
    The cell medians, smoothed by a 3x3 median and interpolated bilinearly, are a paper surface that
    knows no polarity. On a grid of sample pixels (every s-th row and column, s = max(1,
@@ -17,14 +18,16 @@
    (one level, the median cell's, when all lie within FLAT). Shadows and light gradients are part of the
    paper, so they are not ink.
 4. Shadow edges: cells blur a sharp shadow edge, which would leave a band of false ink along it. Where
-   the levels of a cell's 3x3 neighbourhood differ by more than max(STEP_MIN, STEP_NOISE * noise), the
-   surface may follow the paper's envelope instead: the image block-reduced to at most ENVELOPE_SIDE
-   px, closed (dark ink: max then min filter) or opened (light ink) with a square of radius
-   ENVELOPE_FRACTION of its longer side, which erases strokes but keeps the edges of large areas, and
-   interpolated back bilinearly. The envelope is taken where it lies nearer the ink side than the cells'
-   surface, weighted by the stepping cells interpolated the same way.
+   the levels of a cell's 3x3 neighbourhood differ by more than max(STEP_MIN, STEP_NOISE * noise), or
+   the paper half of the cell itself spreads that much (q75 - median for dark ink), the surface may
+   follow the paper's envelope instead: the image block-reduced to at most ENVELOPE_SIDE px (keeping
+   ENVELOPE_SHORT on the shorter side), closed (dark ink: max then min filter) or opened (light ink)
+   with a square of radius ENVELOPE_FRACTION of its shorter side, which erases strokes but keeps the
+   edges of large areas, and interpolated back bilinearly. The envelope is taken where it lies nearer
+   the ink side than the cells' surface, weighted by the stepping cells interpolated the same way.
 5. Ink strength d = distance from the local paper towards the ink side (negative on the paper side).
-6. Scale: noise = median over cells of the cell's interquartile range / 1.349 (a Gaussian's sigma);
+6. Scale: noise = median absolute difference of horizontal neighbours (on every s-th row, about
+   NOISE_SAMPLE pairs) / 0.954, a Gaussian's sigma that neither lighting nor ink inflates;
    contrast = the K-th largest d, K = max(MIN_INK_PIXELS, MIN_INK_FRACTION * area), so a few hot
    pixels do not count. Below MIN_CONTRAST the image is empty.
 7. Thresholds: a pixel is weak ink above `weak`, strong ink above `strong`; both are the larger of a
@@ -45,6 +48,7 @@ from pymodel.raster import border_median, reduce_blocks, round_half_up
 CELLS = 8
 CELL_MIN = 8
 POLARITY_SAMPLE = 16384
+NOISE_SAMPLE = 16384
 TAIL_END = 0.005
 TAIL_RATIO = 1.5
 TAIL_MIN = 0.05
@@ -52,6 +56,7 @@ FLAT = 0.01
 STEP_MIN = 0.05
 STEP_NOISE = 4.0
 ENVELOPE_SIDE = 64
+ENVELOPE_SHORT = 24
 ENVELOPE_FRACTION = 1 / 12
 PAPER_QUANTILE = 0.25
 MIN_CONTRAST = 0.12
@@ -66,6 +71,7 @@ PARAMETERS = {
     "cells": CELLS,
     "cell_min": CELL_MIN,
     "polarity_sample": POLARITY_SAMPLE,
+    "noise_sample": NOISE_SAMPLE,
     "tail_end": TAIL_END,
     "tail_ratio": TAIL_RATIO,
     "tail_min": TAIL_MIN,
@@ -73,6 +79,7 @@ PARAMETERS = {
     "step_min": STEP_MIN,
     "step_noise": STEP_NOISE,
     "envelope_side": ENVELOPE_SIDE,
+    "envelope_short": ENVELOPE_SHORT,
     "envelope_fraction": ENVELOPE_FRACTION,
     "paper_quantile": PAPER_QUANTILE,
     "min_contrast": MIN_CONTRAST,
@@ -82,7 +89,7 @@ PARAMETERS = {
     "strong_of_contrast": STRONG_OF_CONTRAST,
     "weak_noise": WEAK_NOISE,
     "strong_noise": STRONG_NOISE,
-    "polarity": "one-sided residual tail from the median paper surface; else the extreme farther from the border median",
+    "polarity": "one-sided residual tail from the median paper surface, else the extreme farther from the border",
 }
 
 
@@ -97,8 +104,13 @@ class CellGrid:
     stats: list[tuple[float, float, float, float, float]]
 
 
-def cell_grid(img: Sequence[float], w: int, h: int) -> CellGrid:
-    size = max(CELL_MIN, -(-max(w, h) // CELLS))
+def cell_grid_size(w: int, h: int, side: int | None = None) -> int:
+    """Cell side in px: side / CELLS rounded up, at least CELL_MIN (side: the image's shorter side)."""
+    return max(CELL_MIN, -(-(min(w, h) if side is None else side) // CELLS))
+
+
+def cell_grid(img: Sequence[float], w: int, h: int, side: int | None = None) -> CellGrid:
+    size = cell_grid_size(w, h, side)
     cols, rows = -(-w // size), -(-h // size)
     stats = []
     for r in range(rows):
@@ -207,9 +219,9 @@ def _extreme_filter(img: list[float], w: int, h: int, r: int, pick) -> list[floa
 
 def _envelope(img: Sequence[float], w: int, h: int, inverted: bool) -> tuple[list[float], int, int, int]:
     """The paper's envelope at a coarse scale (step 4): (levels, cols, rows, block size)."""
-    f = max(1, -(-max(w, h) // ENVELOPE_SIDE))
+    f = max(1, min(-(-max(w, h) // ENVELOPE_SIDE), min(w, h) // ENVELOPE_SHORT))
     small, sw, sh = reduce_blocks(img, w, h, f) if f > 1 else (list(img), w, h)
-    r = max(1, round_half_up(ENVELOPE_FRACTION * max(sw, sh)))
+    r = max(1, round_half_up(ENVELOPE_FRACTION * min(sw, sh)))
     first, second = (max, min) if inverted else (min, max)
     env = _extreme_filter(_extreme_filter(small, sw, sh, r, first), sw, sh, r, second)
     return env, sw, sh, f
@@ -230,7 +242,10 @@ def paper_surface(img: Sequence[float], grid: CellGrid, noise: float, inverted: 
         for c in range(cols):
             near = [levels[rr * cols + cc] for rr in range(max(0, r - 1), min(rows, r + 2))
                     for cc in range(max(0, c - 1), min(cols, c + 2))]
-            gate.append(1.0 if max(near) - min(near) > step else 0.0)
+            q = grid.stats[r * cols + c]
+            # The paper half of the cell spreads too when a shadow edge crosses it.
+            half = (q[3] - q[2]) if inverted else (q[2] - q[1])
+            gate.append(1.0 if max(near) - min(near) > step or half > step else 0.0)
     if max(gate) == 0.0:
         return surface
     env, sw, sh, f = _envelope(img, w, h, inverted)
@@ -239,6 +254,21 @@ def paper_surface(img: Sequence[float], grid: CellGrid, noise: float, inverted: 
     if inverted:  # dark ink: a shadow lowers the paper, so the envelope is taken where it is lower
         return [s - g * (s - e) if e < s else s for s, e, g in zip(surface, envelope, weight)]
     return [s + g * (e - s) if e > s else s for s, e, g in zip(surface, envelope, weight)]
+
+
+def noise_level(img: Sequence[float], w: int, h: int) -> float:
+    """Step 6's noise: median absolute difference of horizontal neighbours on every s-th row (enough
+    rows for about NOISE_SAMPLE pairs) / 0.954, a Gaussian's sigma. Lighting changes slowly and strokes
+    have few edges, so neither counts."""
+    if w < 2:
+        return 0.0
+    step = max(1, h // max(1, NOISE_SAMPLE // (w - 1)))
+    diffs: list[float] = []
+    for y in range(0, h, step):
+        row = img[y * w:(y + 1) * w]
+        diffs += map(abs, map(sub, row[1:], row[:-1]))
+    diffs.sort()
+    return diffs[len(diffs) // 2] / 0.954
 
 
 def polarity(img: Sequence[float], w: int, h: int, grid: CellGrid) -> bool:
@@ -273,8 +303,7 @@ def ink_map(img: Sequence[float], w: int, h: int, grid: CellGrid | None = None, 
     level is the border median, however much of it a bold digit covers."""
     grid = grid or cell_grid(img, w, h)
     inverted = polarity(img, w, h, grid)
-    spreads = sorted(s[3] - s[1] for s in grid.stats)
-    noise = spreads[len(spreads) // 2] / 1.349
+    noise = noise_level(img, w, h)
 
     surface = border_median(img, w, h) if flat else paper_surface(img, grid, noise, inverted)
     if isinstance(surface, float):

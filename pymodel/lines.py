@@ -12,7 +12,8 @@ counted in 2-pixel bins across the line, twice with the bins shifted by one pixe
 candidate: the points within BAND of it are fitted by least squares, the points within BAND of the fitted
 line are its members. It is a line when its members cover at least LINE_MIN_FRACTION of the image side
 (and LINE_MIN_PIXELS) and the mask has ink on the fitted line (rounded) at COVERAGE of the positions
-from its first member to its last (dashed lines pass; a thick stroke crossing it still counts as ink). Its points leave every count, and the search repeats until no bin is full enough.
+from its first member to its last (dashed lines pass; a thick stroke crossing it still counts as ink).
+Its points leave every count, and the search repeats until no bin is full enough.
 
 Whether a line is ink of the digit (the stem of a 1, the bar of a 7) is decided later, by locate.py, from
 how it relates to the digit; here a line only records whether it spans the image: it reaches within
@@ -89,7 +90,10 @@ def _points(runs_by_line: Sequence[Sequence[tuple[int, int]]], thin: int) -> lis
     return [(t, a + b - 1, a, b) for t, runs in enumerate(runs_by_line) for a, b in runs if b - a <= thin]
 
 
-def _search(points: list[Point], n: int, lanes: Sequence[bytes]) -> list[tuple[list[Point], float, float, int, int, int]]:
+Found = tuple[list[Point], float, float, int, int, int]  # members, offset, slope, first, last, covered
+
+
+def _search(points: list[Point], n: int, lanes: Sequence[bytes]) -> list[Found]:
     """The lines among the points, as (members, offset, slope, first, last, covered). n = image side
     along the lines; lanes[t][c] is the mask at position t along, c across."""
     min_len = max(LINE_MIN_PIXELS, LINE_MIN_FRACTION * n)

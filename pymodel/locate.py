@@ -15,8 +15,8 @@
    it (within max(2, TOUCH * size) px), overhangs it at both ends by OVERHANG of the digit's extent (an
    underline, the side of a box) or is longer than LINE_LONGER times that extent stays removed, and so
    does a line with an end within CORNER times its thickness of an end of a perpendicular line (two
-   sides of a box or frame meeting) and one that reaches an image edge the digit does not reach. Any other line is the digit's own stroke (the stem of a 1, the bar
-   of a 7 or a 4) and is given back to it.
+   sides of a box or frame meeting) and one that reaches an image edge the digit does not reach. Any
+   other line is the digit's own stroke (the stem of a 1, the bar of a 7 or a 4) and is given back.
 """
 from __future__ import annotations
 

@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from pymodel.preprocess import preprocess
+from pymodel.preprocess import analyse, normalize, preprocess, single
+from pymodel.segment import segment
 from pymodel.weights import DEFAULT_DIR, Weights, load_weights
 
 BACKENDS = ("auto", "numpy", "python")
@@ -40,6 +41,16 @@ class Prediction:
             "unsure": self.unsure,
             "image28": self.image28,
         }
+
+
+@dataclass
+class Reading:
+    """A number read from one image: its digits left to right (each a Prediction with its own box)."""
+    number: str  # the digits read, unsure ones included with their best guess; "" when none
+    digits: list[Prediction]
+
+    def as_dict(self) -> dict:
+        return {"number": self.number, "digits": [d.as_dict() for d in self.digits]}
 
 
 def numpy_available() -> bool:
@@ -98,10 +109,28 @@ class Model:
 
     def recognize_gray(self, gray: Sequence[float], width: int, height: int) -> Prediction:
         """Find the digit in a grey image (flat, row-major, 0 black .. 1 white) and classify it."""
-        pre = preprocess(gray, width, height)
+        return self._classify(preprocess(gray, width, height))
+
+    def _classify(self, pre) -> Prediction:
         if pre.empty:
             return Prediction(None, 0.0, [0.0] * 10, None, "empty", None)
         return self.judge(self.predict28(pre.image28), pre.image28, pre.box)
+
+    def read(self, gray: Sequence[float], width: int, height: int) -> Reading:
+        """Read every digit of a number (or the one digit) in a grey image. All the candidate digits of a
+        number go through the classifier in one batched forward pass; a lone digit is read exactly as
+        recognize_gray reads it."""
+        page = analyse(gray, width, height)
+        found = None if page.empty else segment(page, self.predict_batch, normalize)
+        if found is None:
+            p = self._classify(single(page))
+            return Reading(_number([p]), [] if p.empty else [p])
+        digits = [self.judge(f.probs, f.image28, page.source_box(f.digit.box)) for f in found]
+        return Reading(_number(digits), digits)
+
+
+def _number(digits: Sequence[Prediction]) -> str:
+    return "".join(str(d.digit) for d in digits if d.digit is not None)
 
 
 def load_model(weights_dir: str | Path = DEFAULT_DIR, backend: str = "auto") -> Model:

@@ -51,8 +51,10 @@ from pymodel import lines as lines_module
 from pymodel import locate as locate_module
 from pymodel import normalize as normalize_module
 from pymodel import region as region_module
+from pymodel import segment as segment_module
 from pymodel.components import Component, label, measure, row_runs
-from pymodel.ink import MIN_CONTRAST, MIN_INK_FRACTION, MIN_INK_PIXELS, InkMap, cell_grid, ink_map, top_ink
+from pymodel.ink import (MIN_CONTRAST, MIN_INK_FRACTION, MIN_INK_PIXELS, InkMap, cell_grid, cell_grid_size,
+                         ink_map, top_ink)
 from pymodel.lines import Line, find_lines, same_line, thin_limit
 from pymodel.locate import Digit, choose, give_back, inside
 from pymodel.normalize import FIT, SIZE, digit_values, to_mnist
@@ -70,11 +72,12 @@ PARAMETERS = {
     **region_module.PARAMETERS,
     **lines_module.PARAMETERS,
     **locate_module.PARAMETERS,
+    **segment_module.PARAMETERS,
 }
 
 __all__ = [
     "FIT", "MAX_SIDE", "MIN_CONTRAST", "PARAMETERS", "SIZE", "ImageError", "Preprocessed", "Page", "analyse",
-    "preprocess", "reduce_blocks",
+    "locate", "normalize", "preprocess", "reduce_blocks", "single",
 ]
 
 
@@ -167,12 +170,12 @@ def analyse(gray: Sequence[float], width: int, height: int) -> Page:
         img, w, h = reduce_blocks(img, w, h, k)
     # 2. Filled region.
     x_off = y_off = 0
-    grid = cell_grid(img, w, h)
-    rect = filled_region(img, w, h, grid)
+    coarse = cell_grid(img, w, h, max(w, h))  # a filled area is big: cells across the longer side
+    rect = filled_region(img, w, h, coarse)
     if rect is not None:
         x0, y0, x1, y1 = rect
         img, w, h, x_off, y_off = crop(img, w, x0, y0, x1, y1), x1 - x0, y1 - y0, x0, y0
-        grid = cell_grid(img, w, h)
+    grid = coarse if rect is None and coarse.size == cell_grid_size(w, h) else cell_grid(img, w, h)
     # 3. Ink map.
     ink = ink_map(img, w, h, grid, flat=rect is not None)
     page = Page(width, height, k, x_off, y_off, ink)
@@ -221,7 +224,11 @@ def normalize(page: Page, digit: Digit) -> list[float] | None:
 
 def preprocess(gray: Sequence[float], width: int, height: int) -> Preprocessed:
     """Apply the documented algorithm; see the module docstring."""
-    page = analyse(gray, width, height)
+    return single(analyse(gray, width, height))
+
+
+def single(page: Page) -> Preprocessed:
+    """Steps 6-7 on an analysed page: the one digit it holds."""
     if page.empty:
         return Preprocessed(None, True, page.ink.inverted)
     digit = locate(page)

@@ -1,19 +1,20 @@
 """A big filled rectangle that holds the digit: the colour-mapped area of a plot screenshot (dark purple with
-a yellow digit, inside axes with tick labels, on a white page), a dark drawing canvas inside a light app
-window, a sheet of paper on a dark desk. Read inside it, with its own paper and polarity.
+a yellow digit, inside axes with tick labels, on a white page), or a dark drawing canvas inside a light
+app window. Read inside it, with its own paper and polarity.
 
-1. On the cell grid of ink.py, a cell is far when its first or third quartile differs from the border
-   median by at least FILL_CONTRAST (a quarter of the cell is enough: the digit inside may cover the rest). The largest 4-connected group of far cells is the candidate when it has at least
-   FILL_MIN_CELLS of the cells, fills at least FILL_RATIO of its bounding box of cells, and its box is at
-   least FILL_MIN_SIDE of the grid in both directions (a fat 1 or a thick 0 is not a filled rectangle).
+1. On a grid of ink.py's cells (CELLS across the image's longer side), a cell is far when its first or
+   third quartile differs from the border median by at least FILL_CONTRAST (a quarter of the cell is
+   enough: the digit inside may cover the rest). The largest 4-connected group of far cells is the
+   candidate when it has at least FILL_MIN_CELLS of the cells, fills at least FILL_RATIO of its bounding
+   box of cells, and that box is at least FILL_MIN_SIDE of the grid both ways (a fat 1 is no rectangle).
 2. Exact edges: inside the candidate's cell box grown by one cell, a pixel is far when it lies beyond the
-   midpoint between the border level and the group's level. The rectangle is the unbroken run of columns
-   (rows) around the middle of the group where at least a quarter of the pixels in the group's rows
-   (columns) are far: the digit inside covers at most three quarters, a colour bar beside the plot is a
-   separate run. A rectangle within MARGIN px of the image
-   edge is not a region (a shadow or a dark corner runs off the image; a framed area does not), nor is
-   one whose rim (its outer two pixels all round) is less than RIM far (the box of a bold digit). It then
-   shrinks by INSET of its size (at least one pixel), which drops the axis lines drawn on its edge.
+   midpoint between the border level and the group's level. The rectangle is the longest unbroken run of
+   columns (rows) where at least a quarter of the pixels in the group's rows (columns) are far: the
+   digit inside covers at most three quarters, a colour bar beside the plot is a separate, shorter run.
+   A rectangle within MARGIN px of the image edge is not a region (a shadow or a dark corner runs off
+   the image; a framed area does not), nor is one whose rim (its outer two pixels all round) is less
+   than RIM far (the box of a bold digit). It then shrinks by INSET of its size (at least one pixel),
+   which drops the axis lines drawn on its edge.
 3. It holds a digit only when something inside differs from its level: at least FILL_MIN_INSIDE of its
    pixels lie beyond the same midpoint back towards the border level. A uniform block (a smudge, a solid
    shape) is not a region.
@@ -69,17 +70,18 @@ def _largest_group(far: list[bool], cols: int, rows: int) -> list[int]:
     return best
 
 
-def _run_around(flags: list[bool], centre: int) -> tuple[int, int] | None:
-    """The run of True around index centre, as (start, end exclusive); None when centre is False."""
-    centre = min(max(centre, 0), len(flags) - 1)
-    if not flags[centre]:
-        return None
-    a = b = centre
-    while a > 0 and flags[a - 1]:
-        a -= 1
-    while b + 1 < len(flags) and flags[b + 1]:
-        b += 1
-    return a, b + 1
+def _longest_run(flags: list[bool]) -> tuple[int, int] | None:
+    """The longest run of True, as (start, end exclusive), the first of equals; None when all False."""
+    best = None
+    start = None
+    for i, f in enumerate(flags + [False]):
+        if f and start is None:
+            start = i
+        elif not f and start is not None:
+            if best is None or i - start > best[1] - best[0]:
+                best = (start, i)
+            start = None
+    return best
 
 
 def filled_region(img: Sequence[float], w: int, h: int, grid: CellGrid) -> tuple[int, int, int, int] | None:
@@ -121,8 +123,8 @@ def filled_region(img: Sequence[float], w: int, h: int, grid: CellGrid) -> tuple
     for r in rows[gy0:gy1]:
         col_far = list(map(add, col_far, r))
     col_flags = [4 * n >= gy1 - gy0 for n in col_far]
-    y_span = _run_around(row_flags, (gy0 + gy1) // 2)
-    x_span = _run_around(col_flags, (gx0 + gx1) // 2)
+    y_span = _longest_run(row_flags)
+    x_span = _longest_run(col_flags)
     if x_span is None or y_span is None:
         return None
     x0, x1, y0, y1 = bx0 + x_span[0], bx0 + x_span[1], by0 + y_span[0], by0 + y_span[1]

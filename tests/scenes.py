@@ -5,10 +5,13 @@ the image's own pixels, so tests can check both the answer and where it was foun
 Digits come from the MNIST *test* set (never seen in training) and from Debian handwriting fonts.
 
     python3 tests/scenes.py [--n 300] [--seed 1] [--kinds ruled,plot] [--save DIR]
+    python3 tests/scenes.py --numbers 20 [--seed 1]
 
-renders n single-digit scenes, reads each through the command line's path (image file -> imageio ->
-model.recognize_gray) and prints accuracy per kind. Put another checkout first on PYTHONPATH to measure
-that checkout's pymodel on the same images.
+The first renders n single-digit scenes, reads each through the command line's path (image file ->
+imageio -> model.recognize_gray) and prints accuracy per kind. Put another checkout first on PYTHONPATH
+to measure that checkout's pymodel on the same images. The second renders, for every length 2..6, N
+numbers of each sort (separated or touching, drawn or photographed), reads them with model.read and
+prints the exact-number accuracy per length and sort.
 """
 from __future__ import annotations
 
@@ -378,6 +381,66 @@ def canvas_scene(src: DigitSource, rng: np.random.Generator, dark: bool, label: 
     return Scene(image, [lab], [_bbox(digit)], "dark_canvas" if dark else "canvas_frame")
 
 
+def number_scene(src: DigitSource, rng: np.random.Generator, n: int, touching: bool, photo: bool,
+                 source: str | None = None) -> Scene:
+    """A number of n digits written in a row: realistic spacing, size variation, a slanted or wavy baseline;
+    with touching=True one or two neighbours touch or overlap slightly. A clean drawing, or a photo of
+    paper (ruled lines, shadow, coloured ink, noise, JPEG)."""
+    dh = int(rng.integers(60, 110))
+    masks, labels = [], []
+    for _ in range(n):
+        m, lab = src.mask(rng, int(dh * rng.uniform(0.85, 1.15)), int(rng.integers(10)), source=source)
+        masks.append(m)
+        labels.append(lab)
+    gaps = [dh * rng.uniform(0.12, 0.45) for _ in range(n - 1)]
+    if touching and n > 1:
+        for k in rng.choice(n - 1, size=min(n - 1, int(rng.integers(1, 3))), replace=False):
+            gaps[k] = -dh * rng.uniform(0.0, 0.1)  # touching, or overlapping a little
+    width = sum(m.shape[1] for m in masks) + sum(gaps)
+    W = int(width + dh * rng.uniform(0.6, 1.4))
+    H = int(dh * rng.uniform(1.8, 2.6))
+    slope = rng.uniform(-0.12, 0.12)
+    wave = dh * rng.uniform(0.0, 0.08)
+    phase = rng.uniform(0, 2 * np.pi)
+    pad = int(0.06 * max(W, H)) if photo else 0
+    Wp, Hp = W + 2 * pad, H + 2 * pad
+    layers = []
+    x = pad + (W - width) / 2
+    for m, g in zip(masks, gaps + [0.0]):
+        cx = x + m.shape[1] / 2
+        base = Hp / 2 + slope * (cx - Wp / 2) + wave * np.sin(phase + cx / dh * 2.0)
+        layer = np.zeros((Hp, Wp))
+        _paste(layer, m, int(x), int(base - m.shape[0] / 2))
+        layers.append(layer)
+        x += m.shape[1] + g
+    ink = np.max(layers, axis=0)
+    if not photo:
+        dark = rng.random() < 0.3
+        rgb = np.ones((Hp, Wp, 3)) * (0.0 if dark else 1.0)
+        _ink(rgb, ink, (1.0, 1.0, 1.0) if dark else (0.0, 0.0, 0.0))
+        image = (rgb * 255).astype(np.uint8)
+        return Scene(image, labels, [_bbox(layer) for layer in layers], "drawing", notes={"touching": touching})
+    paper_rgb = np.clip(rng.uniform(0.84, 0.97) + np.array([0.02, 0.01, -0.02]) * rng.uniform(0, 2), 0, 1)
+    rgb = np.ones((Hp, Wp, 3)) * paper_rgb
+    if rng.random() < 0.6:
+        gap = dh * rng.uniform(0.6, 0.9)
+        rules = np.zeros((Hp, Wp))
+        for ly in np.arange(Hp / 2 + dh * rng.uniform(0.4, 0.6), -gap, -gap):
+            rules = np.maximum(rules, _line_mask((Wp, Hp), [(0, ly), (Wp, ly)], int(rng.integers(1, 3))))
+        for ly in np.arange(Hp / 2 + dh * rng.uniform(0.4, 0.6), Hp, gap):
+            rules = np.maximum(rules, _line_mask((Wp, Hp), [(0, ly), (Wp, ly)], int(rng.integers(1, 3))))
+        _ink(rgb, rules, (rng.uniform(0.45, 0.7), rng.uniform(0.6, 0.8), rng.uniform(0.8, 0.95)), rng.uniform(0.6, 1))
+    ink_name = str(rng.choice(["black", "blue", "blue", "red", "pencil"]))
+    _ink(rgb, ink, INKS[ink_name], rng.uniform(0.6, 1.0))
+    rgb *= _light(rng, Hp, Wp, shadow=rng.random() < 0.4)[..., None]
+    tilt = rng.uniform(-2, 2) if rng.random() < 0.5 else 0.0
+    image, layers = _finish(rng, rgb, layers, tilt, rng.uniform(0.0, 1.0), rng.uniform(0.005, 0.025))
+    image = image[pad:pad + H, pad:pad + W]
+    boxes = [_bbox(layer[pad:pad + H, pad:pad + W]) for layer in layers]
+    return Scene(image, labels, boxes, "photo", fmt="jpg" if rng.random() < 0.6 else "png",
+                 notes={"quality": int(rng.integers(65, 95)), "ink": ink_name, "touching": touching})
+
+
 def make_scene(src: DigitSource, rng: np.random.Generator, kind: str, label: int | None = None) -> Scene:
     if kind == "plot":
         return plot_scene(src, rng, label)
@@ -405,6 +468,35 @@ def iou(a, b) -> float:
     return inter / union if union else 0.0
 
 
+def measure_numbers(model, load_gray, n: int, seed: int) -> int:
+    src = DigitSource()
+    rng = np.random.default_rng(seed)
+    results: dict[tuple[int, bool, bool], list[bool]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for length in range(2, 7):
+            for touching in (False, True):
+                for photo in (False, True):
+                    for _ in range(n):
+                        sc = number_scene(src, rng, length, touching, photo)
+                        path = Path(tmp) / f"number.{sc.fmt}"
+                        path.write_bytes(sc.encoded())
+                        image = load_gray(path)
+                        h, w = image.gray.shape
+                        reading = model.read(image.gray.ravel().tolist(), w, h)
+                        results.setdefault((length, touching, photo), []).append(
+                            reading.number == "".join(map(str, sc.labels)))
+    print(f"exact-number accuracy, {n} numbers per cell, seed {seed} (MNIST test + handwriting-font digits)")
+    print("| digits | separated, drawn | separated, photo | touching, drawn | touching, photo |")
+    print("|---|---|---|---|---|")
+    for length in range(2, 7):
+        cells = [results[(length, t, p)] for t in (False, True) for p in (False, True)]
+        print(f"| {length} | " + " | ".join(f"{sum(c) / len(c):.0%}" for c in cells) + " |")
+    for touching in (False, True):
+        all_ = [v for (ln, t, p), vs in results.items() if t == touching for v in vs]
+        print(f"{'touching' if touching else 'separated'}: {sum(all_)}/{len(all_)} = {sum(all_) / len(all_):.1%}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=300)
@@ -412,6 +504,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kinds", default="", help="comma-separated subset of: " + ",".join(KINDS))
     parser.add_argument("--save", type=Path, help="also keep the image files here")
     parser.add_argument("--backend", default="numpy")
+    parser.add_argument("--numbers", type=int, default=0, help="measure number reading: N per length and sort")
     args = parser.parse_args(argv)
     if str(ROOT) not in sys.path:
         sys.path.append(str(ROOT))  # appended: a checkout put first on PYTHONPATH is the one measured
@@ -420,6 +513,8 @@ def main(argv: list[str] | None = None) -> int:
     from pymodel.imageio import load_gray
 
     model = load_model(backend=args.backend)
+    if args.numbers:
+        return measure_numbers(model, load_gray, args.numbers, args.seed)
     kinds = [k for k in args.kinds.split(",") if k] or None
     per_kind: dict[str, list[int]] = {}
     located: dict[str, list[int]] = {}

@@ -1,0 +1,449 @@
+"""Read a whole number: group the ink of a page (preprocess.analyse) into digits, left to right.
+
+The same page analysis as a single digit (lines removed, specks and fragments dropped), then:
+
+1. Row: the seed is the digit locate.choose would read (lines that do not span the image and stand
+   upright, between ROW_LINE_MIN and ROW_LINE_MAX of its height, are put back first: a straight 1). The
+   row grows left and right, one neighbour at a time, with the nearest component (not a speck, at
+   least ROW_MIN_HEIGHT of the row's height tall) whose gap to the row's end digit is at most ROW_GAP of
+   the row height and whose rows overlap that digit's by at least ROW_OVERLAP of the shorter: so the row
+   follows a slanted or wavy baseline. Smaller components in the row's band (a 5's flag, a broken
+   stroke) join as pieces of their own. Components cut by a border the row does not touch stay out.
+   Lines that are a digit's stroke (the bar of a 7) are given back to it (locate.belongs).
+2. Atoms: digits of the row whose columns overlap by at least STACK of the narrower are one atom (the
+   flag of a 5 above its body, a 7's bar drawn apart).
+3. Cuts: an atom may be several touching digits when it is wider than CUT_WIDE times the row height,
+   or (in a row of three or more) wider than CUT_TYPICAL times the row's median width. Candidate cuts
+   are seams (seams()): paths from the atom's top row to its bottom row, moving at most one column per
+   row, through the least ink; where digits overlap a seam bends round their strokes. At most MAX_CUTS,
+   at least CUT_APART of the row height apart, none within MIN_PIECE of the atom's sides. Cutting splits
+   the atom's pixels along each seam.
+4. Choice: a digit is a run of at most MAX_SPAN consecutive pieces, or all the pieces of one atom
+   (merging the parts of a broken digit, or not cutting); a run lower than SLIVER of the row height is
+   no digit on its own. A run never grows wider than 1.5 times the row height, and never joins two
+   separate components across a gap wider than MERGE_GAP of the height, or wider than NEAR of it when
+   both look whole (at least WHOLE of the height wide and WHOLE_HIGH of it high); pieces cut from one
+   component may always join again. Every plausible run is normalised to 28x28 and all are scored in ONE
+   call of the classifier. The reading maximises the sum over its digits of log(top digit probability)
+   + prior - DIGIT_COST, the prior being
+     -WIDE_COST * (width / height - WIDE[digit])   for a run wider than its digit usually is,
+     -GAP_COST * gaps bridged / height,
+     -CUT_COST * (strokes its seam severs - 1)     (a seam through the middle of a 0 severs two),
+     -JOIN_COST per pair of separate whole-looking components it joins,
+   so the classifier's confidence chooses between cutting and merging. A piece too low to be a digit
+   that no run takes (a fleck beside the number) is left out at SKIP_COST. (With an 11-class model the
+   digit probabilities of a fragment or a merged pair are low, which makes the choice sharper.)
+
+A page whose reading is one digit is read exactly as a single digit (preprocess.locate), so a single
+digit keeps its behaviour.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from operator import add
+from typing import Callable, Sequence
+
+from pymodel.components import Component
+from pymodel.locate import SPECK_FRACTION, Digit, belongs, choose, corners
+
+ROW_LINE_MIN = 0.5
+ROW_LINE_MAX = 1.6
+ROW_MIN_HEIGHT = 0.35
+ROW_GAP = 1.0
+ROW_OVERLAP = 0.3
+STACK = 0.5
+# Width / height above which a digit of each class is unusually wide (90th percentile in MNIST training).
+WIDE = (1.11, 0.7, 1.25, 1.0, 1.0, 1.25, 0.95, 1.0, 1.0, 0.9)
+CUT_WIDE = 0.8
+CUT_TYPICAL = 1.5
+SLIVER = 0.5
+MERGE_GAP = 0.25
+WHOLE = 0.45
+WHOLE_HIGH = 0.7
+NEAR = 0.06
+DIGIT_COST = 0.0
+MIN_PIECE = 0.15
+MAX_CUTS = 3
+CUT_APART = 0.3
+STEP = 0.05
+MAX_SPAN = 3
+WIDE_COST = 2.0
+GAP_COST = 8.0
+CUT_COST = 0.5
+JOIN_COST = 1.5
+SKIP_COST = 1.0
+
+PARAMETERS = {
+    "row_line_min": ROW_LINE_MIN,
+    "row_line_max": ROW_LINE_MAX,
+    "row_min_height": ROW_MIN_HEIGHT,
+    "row_gap": ROW_GAP,
+    "row_overlap": ROW_OVERLAP,
+    "stack": STACK,
+    "wide": WIDE,
+    "cut_wide": CUT_WIDE,
+    "cut_typical": CUT_TYPICAL,
+    "sliver": SLIVER,
+    "merge_gap": MERGE_GAP,
+    "whole": WHOLE,
+    "whole_high": WHOLE_HIGH,
+    "near": NEAR,
+    "digit_cost": DIGIT_COST,
+    "min_piece": MIN_PIECE,
+    "max_cuts": MAX_CUTS,
+    "cut_apart": CUT_APART,
+    "step": STEP,
+    "max_span": MAX_SPAN,
+    "wide_cost": WIDE_COST,
+    "gap_cost": GAP_COST,
+    "cut_cost": CUT_COST,
+    "join_cost": JOIN_COST,
+    "skip_cost": SKIP_COST,
+}
+
+Scorer = Callable[[list[list[float]]], Sequence[Sequence[float]]]
+
+
+@dataclass
+class Found:
+    """One digit of a number: its pixels (a locate.Digit), its 28x28 and the classifier's output."""
+    digit: Digit
+    image28: list[float]
+    probs: list[float]
+
+
+def _overlap(a0: int, a1: int, b0: int, b1: int) -> int:
+    return min(a1, b1) - max(a0, b0)
+
+
+def _as_digit(parts: Sequence[Component], extra: Sequence[int], w: int) -> Digit:
+    x0 = min(c.x0 for c in parts)
+    y0 = min(c.y0 for c in parts)
+    x1 = max(c.x1 for c in parts)
+    y1 = max(c.y1 for c in parts)
+    digit = Digit(list(parts), x0, y0, x1, y1, sum(c.mass for c in parts), False, list(extra))
+    for i in extra:
+        y, x = divmod(i, w)
+        digit.x0, digit.y0 = min(digit.x0, x), min(digit.y0, y)
+        digit.x1, digit.y1 = max(digit.x1, x + 1), max(digit.y1, y + 1)
+    return digit
+
+
+def _merge(digits: Sequence[Digit], w: int) -> Digit:
+    return _as_digit([c for d in digits for c in d.parts], [i for d in digits for i in d.extra], w)
+
+
+def build_row(page) -> list[Digit]:
+    """Step 1: the digits of the main row, left to right (maybe one, maybe none)."""
+    w, h = page.ink.width, page.ink.height
+    first = choose(page.components, w, h)
+    if first is None and not page.lines:
+        return []
+    height = (first.y1 - first.y0) if first is not None else h
+    framed = corners(page.lines, w, h)
+    upright = [ln for ln in page.lines if not ln.spans and not ln.horizontal and all(ln is not f for f in framed)
+               and ROW_LINE_MIN * height <= ln.length <= ROW_LINE_MAX * height]
+    comps = page.components_with(upright) if upright else page.components
+    chosen = choose(comps, w, h)
+    if chosen is None:
+        return []
+    # Only the seed component: locate.grow would take a thin neighbour (a 1) for a part of it.
+    first = chosen.parts[0]
+    seed = _as_digit([first], [], w)
+    heaviest = max(c.mass for c in comps)
+    used = {id(first)}
+    row = [seed]
+    row_h = seed.y1 - seed.y0
+    while True:
+        added = False
+        for side in (-1, 1):
+            end = min(row, key=lambda d: d.x0) if side < 0 else max(row, key=lambda d: d.x1)
+            best, best_gap = None, None
+            for c in comps:
+                if id(c) in used or c.mass < SPECK_FRACTION * heaviest or c.height < ROW_MIN_HEIGHT * row_h:
+                    continue
+                gap = end.x0 - c.x1 if side < 0 else c.x0 - end.x1
+                if gap > ROW_GAP * row_h or gap < -0.5 * min(c.width, end.x1 - end.x0):
+                    continue
+                if (c.x0 + c.x1) * side <= (end.x0 + end.x1) * side:
+                    continue  # not beyond the end of the row on this side
+                if _overlap(c.y0, c.y1, end.y0, end.y1) < ROW_OVERLAP * min(c.height, end.y1 - end.y0):
+                    continue
+                if ((c.x0 == 0 and end.x0 > 0) or (c.x1 == w and end.x1 < w) or (c.y0 == 0 and end.y0 > 0)
+                        or (c.y1 == h and end.y1 < h)):
+                    continue  # a fragment cut by the crop
+                if best is None or gap < best_gap:
+                    best, best_gap = c, gap
+            if best is not None:
+                used.add(id(best))
+                row.append(_as_digit([best], [], w))
+                row_h = sorted(d.y1 - d.y0 for d in row)[len(row) // 2]
+                added = True
+        if not added:
+            break
+    # Smaller pieces in the row's band (the flag of a 5, a broken stroke) join as pieces; the choice of
+    # step 4 merges them with a neighbour, since on their own they are no digit.
+    top = min(d.y0 for d in row)
+    bottom = max(d.y1 for d in row)
+    x0 = min(d.x0 for d in row)
+    x1 = max(d.x1 for d in row)
+    for c in comps:
+        if (id(c) not in used and c.mass >= SPECK_FRACTION * heaviest and c.x1 > x0 - ROW_GAP * row_h
+                and c.x0 < x1 + ROW_GAP * row_h and _overlap(c.y0, c.y1, top, bottom) >= 0.5 * c.height
+                and not ((c.x0 == 0 < x0) or (c.x1 == w > x1) or (c.y0 == 0 < top) or (c.y1 == h > bottom))):
+            row.append(_as_digit([c], [], w))
+    row.sort(key=lambda d: (d.x0 + d.x1, d.y0))
+    horizontal = [ln for ln in page.lines if ln.horizontal and not ln.spans]
+    for digit in row:
+        for line in horizontal:
+            if belongs(line, digit, w, h, framed):
+                digit.extra += line.pixels
+                digit.x0, digit.y0 = min(digit.x0, line.x0), min(digit.y0, line.y0)
+                digit.x1, digit.y1 = max(digit.x1, line.x1), max(digit.y1, line.y1)
+    return row
+
+
+def atoms(row: Sequence[Digit], w: int) -> list[Digit]:
+    """Step 2: digits of the row stacked in the same columns become one."""
+    out: list[Digit] = []
+    for digit in row:
+        if out:
+            last = out[-1]
+            narrower = min(last.x1 - last.x0, digit.x1 - digit.x0)
+            if _overlap(last.x0, last.x1, digit.x0, digit.x1) >= STACK * narrower:
+                out[-1] = _merge([last, digit], w)
+                continue
+        out.append(digit)
+    return out
+
+
+def _cut_component(c: Component, path: Sequence[int], top: int) -> tuple[Component | None, Component | None]:
+    """The parts of a component left of a cut path and on or right of it; path[y - top] is the first
+    column on the right in row y."""
+    left = Component()
+    right = Component()
+    for y, x0, x1 in c.runs:
+        x = path[y - top]
+        if x0 < x:
+            left.runs.append((y, x0, min(x, x1)))
+        if x1 > x:
+            right.runs.append((y, max(x, x0), x1))
+    out = []
+    for part in (left, right):
+        if not part.runs:
+            out.append(None)
+            continue
+        part.area = sum(b - a for _, a, b in part.runs)
+        part.x0 = min(a for _, a, _ in part.runs)
+        part.x1 = max(b for _, _, b in part.runs)
+        part.y0 = part.runs[0][0]
+        part.y1 = part.runs[-1][0] + 1
+        part.mass = c.mass * part.area / c.area  # only compared, never summed into pixel values
+        out.append(part)
+    return out[0], out[1]
+
+
+def seams(atom: Digit, height: int) -> list[tuple[list[int], int]]:
+    """Step 3: candidate cuts of a wide atom, left to right, as (path, strokes severed); path[r] is the
+    first column right of the cut in row atom.y0 + r.
+
+    Seam carving over the atom's columns at least MIN_PIECE of the row height from its sides: cost(row,
+    column) = ink there + the cheapest of the three cells above it (a diagonal step costs STEP more). The
+    cheapest ends of the bottom row, at least CUT_APART of the height apart, are traced back up."""
+    margin = max(1, math.floor(MIN_PIECE * height + 0.5))
+    lo, hi = atom.x0 + margin, atom.x1 - margin
+    n = hi - lo
+    if n < 1:
+        return []
+    rows = atom.y1 - atom.y0
+    ink = [bytearray(n) for _ in range(rows)]
+    for y, a, b in atom.runs:
+        a, b = max(a, lo), min(b, hi)
+        if a < b:
+            ink[y - atom.y0][a - lo:b - lo] = bytes([1]) * (b - a)
+    far = float(rows + 1)
+    costs = [[float(v) for v in ink[0]]]
+    for r in range(1, rows):
+        prev = costs[-1]
+        left = [far] + [v + STEP for v in prev[:-1]]
+        right = [v + STEP for v in prev[1:]] + [far]
+        costs.append(list(map(add, map(min, left, prev, right), ink[r])))
+    apart = max(1, math.floor(CUT_APART * height + 0.5))
+    bottom = costs[-1]
+    ends: list[int] = []
+    for k in sorted(range(n), key=lambda k: (bottom[k], abs(2 * k - n))):
+        if all(abs(k - e) >= apart for e in ends):
+            ends.append(k)
+            if len(ends) == MAX_CUTS:
+                break
+    out = []
+    for k in sorted(ends):
+        path = [k]
+        for r in range(rows - 1, 0, -1):
+            prev = costs[r - 1]
+            best = k
+            if k > 0 and prev[k - 1] + STEP < prev[best]:
+                best = k - 1
+            if k + 1 < n and prev[k + 1] + STEP < prev[best]:
+                best = k + 1
+            k = best
+            path.append(k)
+        path.reverse()
+        on = [ink[r][k] for r, k in enumerate(path)]
+        severed = sum(1 for r in range(rows) if on[r] and (r == 0 or not on[r - 1]))
+        out.append(([lo + k for k in path], severed))
+    return out
+
+
+def pieces(atom: Digit, paths: Sequence[list[int]], w: int) -> list[Digit]:
+    """The atom split along the given cut paths, left to right (its extra pixels follow the paths)."""
+    out = []
+    rest = list(atom.parts)
+    extra = list(atom.extra)
+    top = atom.y0
+    for path in list(paths) + [None]:
+        if path is None:
+            left, rest_parts, left_extra, extra_rest = rest, [], extra, []
+        else:
+            left, rest_parts = [], []
+            for c in rest:
+                a, b = _cut_component(c, path, top)
+                if a is not None:
+                    left.append(a)
+                if b is not None:
+                    rest_parts.append(b)
+            left_extra = [i for i in extra if i % w < path[i // w - top]]
+            extra_rest = [i for i in extra if i % w >= path[i // w - top]]
+        if left or left_extra:
+            out.append(_as_digit(left, left_extra, w) if left else _extra_digit(left_extra, w))
+        rest, extra = rest_parts, extra_rest
+    return out
+
+
+def _extra_digit(extra: Sequence[int], w: int) -> Digit:
+    xs = [i % w for i in extra]
+    ys = [i // w for i in extra]
+    return Digit([], min(xs), min(ys), max(xs) + 1, max(ys) + 1, 0.0, False, list(extra))
+
+
+@dataclass
+class Span:
+    """A run of pieces first..last that may be one digit."""
+    first: int
+    last: int
+    digit: Digit
+    image28: list[float]
+    wide: float  # width / row height
+    gaps: float  # gaps bridged / row height
+    severs: int  # strokes cut on its left (0 when it starts at a gap)
+    joins: int  # pairs of separate, whole-looking components it joins
+
+    def prior(self, digit: int) -> float:
+        return (-WIDE_COST * max(0.0, self.wide - WIDE[digit]) - GAP_COST * self.gaps
+                - CUT_COST * max(0, self.severs - 1) - JOIN_COST * self.joins)
+
+
+def candidates(page, normalize) -> tuple[list[bool], list[Span]]:
+    """Steps 1-3 and the plausible runs of step 4: (for each piece, whether it may be left out; runs).
+    No runs when the page holds at most one piece."""
+    w = page.ink.width
+    row = build_row(page)
+    if not row:
+        return 0, []
+    units = atoms(row, w)
+    height = sorted(d.y1 - d.y0 for d in units)[len(units) // 2]
+    widths = sorted(d.x1 - d.x0 for d in units)
+    typical = widths[len(widths) // 2]
+    parts: list[Digit] = []
+    origin: list[int] = []  # the atom each piece was cut from
+    severs: list[int] = []  # strokes severed by the cut on the left of each piece (0: no cut there)
+    for n, atom in enumerate(units):
+        width = atom.x1 - atom.x0
+        wide = width > CUT_WIDE * height or (len(units) > 2 and width > CUT_TYPICAL * typical)
+        paths, severed = [], []
+        for path, cut_ink in (seams(atom, height) if wide else []):
+            if paths:  # cuts never cross: each keeps right of the one before
+                path = [max(p, q + 1) for p, q in zip(path, paths[-1])]
+            paths.append(path)
+            severed.append(cut_ink)
+        cut = pieces(atom, paths, w)
+        parts += cut
+        origin += [n] * len(cut)
+        severs += [0] + severed[:len(cut) - 1]
+    if len(parts) < 2:
+        return [False] * len(parts), []
+    spans = []
+    for i in range(len(parts)):
+        # Any run up to MAX_SPAN pieces, and always the whole of an atom that was cut.
+        whole = i + origin.count(origin[i]) - 1 if i == 0 or origin[i - 1] != origin[i] else i
+        blocked = False
+        for j in sorted(set(range(i, min(len(parts), i + MAX_SPAN))) | {whole}):
+            a, b = parts[j - 1], parts[j]
+            digit = parts[i] if i == j else _merge(parts[i:j + 1], w)
+            width = digit.x1 - digit.x0
+            gap = max(0, b.x0 - a.x1) if j > i else 0
+            if j > i and j != whole and (blocked or width > 1.5 * height or (origin[j - 1] != origin[j] and (
+                    gap > MERGE_GAP * height or (gap > NEAR * height and all(
+                        d.x1 - d.x0 >= WHOLE * height and d.y1 - d.y0 >= WHOLE_HIGH * height for d in (a, b)))))):
+                blocked = True  # too wide, too far apart, or two whole-looking digits apart: not one digit
+                continue
+            if digit.y1 - digit.y0 < SLIVER * height:
+                continue  # a flag, a bar, a fleck: only part of a digit
+            gaps = 0
+            joins = 0
+            for k in range(i, j):
+                p, q = parts[k], parts[k + 1]
+                gaps += max(0, q.x0 - p.x1)
+                if origin[k] != origin[k + 1] and all(
+                        d.x1 - d.x0 >= WHOLE * height and d.y1 - d.y0 >= WHOLE_HIGH * height for d in (p, q)):
+                    joins += 1
+            image = normalize(page, digit)
+            if image is not None:
+                spans.append(Span(i, j, digit, image, width / height, gaps / height, severs[i], joins))
+    skippable = [d.y1 - d.y0 < SLIVER * height for d in parts]
+    return skippable, spans
+
+
+def decide(skippable: Sequence[bool], spans: Sequence[Span], probs) -> list[int]:
+    """Step 4's best reading: indices into spans, left to right ([] when no reading covers the pieces).
+    A piece too low to be a digit that no run takes is left out at SKIP_COST."""
+    n_parts = len(skippable)
+    best = [0.0] + [-math.inf] * n_parts
+    back: list[tuple[int, int] | None] = [None] * (n_parts + 1)
+    starting: list[list[int]] = [[] for _ in range(n_parts)]
+    for k, span in enumerate(spans):
+        starting[span.first].append(k)
+    for i in range(n_parts):
+        if best[i] == -math.inf:
+            continue
+        if skippable[i] and best[i] - SKIP_COST > best[i + 1]:
+            best[i + 1], back[i + 1] = best[i] - SKIP_COST, (i, -1)
+        for k in starting[i]:
+            span = spans[k]
+            p = [float(v) for v in probs[k][:10]]
+            digit = max(range(10), key=p.__getitem__)
+            value = best[i] + math.log(p[digit] + 1e-12) + span.prior(digit) - DIGIT_COST
+            if value > best[span.last + 1]:
+                best[span.last + 1], back[span.last + 1] = value, (i, k)
+    chosen: list[int] = []
+    end = n_parts
+    while end > 0:
+        if back[end] is None:
+            return []
+        end, k = back[end]
+        if k >= 0:
+            chosen.append(k)
+    return chosen[::-1]
+
+
+def segment(page, score: Scorer, normalize) -> list[Found] | None:
+    """Steps 1-4. None when the page holds at most one digit (read it as a single digit instead)."""
+    skippable, spans = candidates(page, normalize)
+    if not spans:
+        return None
+    probs = score([s.image28 for s in spans])
+    chosen = decide(skippable, spans, probs)
+    if len(chosen) < 2:
+        return None
+    return [Found(spans[k].digit, spans[k].image28, [float(v) for v in probs[k]]) for k in chosen]

@@ -1,0 +1,153 @@
+"""Reading whole numbers (issue 8 §1, §3): segmentation, order, one batched forward pass, the read command."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from pymodel import load_model
+from pymodel.bench import STROKES
+from tests.scenes import DigitSource, iou, make_scene, number_scene, KINDS
+from tests.test_cli import run_cli
+from tests.test_finding import gray_of
+
+
+@pytest.fixture(scope="module")
+def source() -> DigitSource:
+    return DigitSource()
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_model(backend="numpy")
+
+
+def read(model, rgb_uint8: np.ndarray):
+    g = gray_of(rgb_uint8.astype(np.float64) / 255.0)
+    return model.read(g.ravel().tolist(), g.shape[1], g.shape[0])
+
+
+def accuracy(model, source, seed: int, n: int, touching: bool, photo: bool) -> tuple[float, list[str]]:
+    rng = np.random.default_rng(seed)
+    results = []
+    for k in range(n):
+        sc = number_scene(source, rng, 2 + k % 5, touching, photo)
+        truth = "".join(map(str, sc.labels))
+        results.append((read(model, sc.decoded()).number, truth))
+    return sum(a == b for a, b in results) / n, [f"{b}->{a}" for a, b in results if a != b]
+
+
+def test_separated_numbers_drawn_and_photographed(model, source):
+    drawn, misses = accuracy(model, source, 101, 20, touching=False, photo=False)
+    assert drawn >= 0.9, misses
+    photos, misses = accuracy(model, source, 102, 20, touching=False, photo=True)
+    assert photos >= 0.8, misses
+
+
+def test_touching_digits_are_often_split(model, source):
+    rate, misses = accuracy(model, source, 103, 20, touching=True, photo=False)
+    print(f"touching: {rate:.0%}, misses {misses}")
+    assert rate >= 0.5, misses
+
+
+def strokes_image(digits, boxes, size, pen=12):
+    img = Image.new("RGB", size, (250, 250, 250))
+    d = ImageDraw.Draw(img)
+    for digit, (x, y, w, h) in zip(digits, boxes):
+        for stroke in STROKES[digit]:
+            d.line([(x + px * w, y + py * h) for px, py in stroke], fill=(20, 20, 20), width=pen, joint="curve")
+    return np.asarray(img)
+
+
+def test_digits_are_ordered_along_a_slanted_baseline(model):
+    digits = [3, 1, 4, 1, 5]
+    # Each digit 45 px higher than the one before: a steep, wavy line of writing.
+    boxes = [(30 + 95 * k, 260 - 45 * k + (12 if k % 2 else 0), 60, 100) for k in range(5)]
+    reading = read(model, strokes_image(digits, boxes, (540, 400)))
+    assert reading.number == "31415"
+    xs = [d.box[0] for d in reading.digits]
+    assert xs == sorted(xs)
+    for d, (x, y, w, h) in zip(reading.digits, boxes):  # each box lies on its own digit
+        bx, by, bw, bh = d.box
+        assert x - 10 <= bx and bx + bw <= x + w + 10 and y - 10 <= by and by + bh <= y + h + 10, (d.box, (x, y, w, h))
+        assert bh >= 0.8 * h
+
+
+def test_touching_pair_is_cut_where_they_touch(model):
+    boxes = [(40, 40, 80, 140), (112, 40, 80, 140)]  # the 0 of "70" touches the end of the 7's bar
+    reading = read(model, strokes_image([7, 0], boxes, (240, 220)))
+    assert reading.number == "70"
+    assert reading.digits[0].box[0] < 60 and reading.digits[1].box[0] + reading.digits[1].box[2] > 180
+
+
+def test_a_number_is_classified_in_one_batched_forward_pass(model, monkeypatch):
+    calls = {"batch": 0, "single": 0}
+    batch, single = model.predict_batch, model.predict28
+
+    def counted_batch(images):
+        calls["batch"] += 1
+        return batch(images)
+
+    def counted_single(image):
+        calls["single"] += 1
+        return single(image)
+
+    monkeypatch.setattr(model, "predict_batch", counted_batch)
+    monkeypatch.setattr(model, "predict28", counted_single)
+    boxes = [(30 + 95 * k, 50, 60, 100) for k in range(6)]
+    reading = read(model, strokes_image([2, 0, 2, 6, 0, 7], boxes, (620, 200)))
+    assert reading.number == "202607"
+    assert calls == {"batch": 1, "single": 0}
+
+
+def test_a_single_digit_is_read_as_predict_reads_it(model, source):
+    rng = np.random.default_rng(104)
+    for k in range(14):
+        sc = make_scene(source, rng, KINDS[k % len(KINDS)], label=k % 10)
+        g = gray_of(sc.decoded().astype(np.float64) / 255.0)
+        flat, w, h = g.ravel().tolist(), g.shape[1], g.shape[0]
+        p, r = model.recognize_gray(flat, w, h), model.read(flat, w, h)
+        assert len(r.digits) == 1 and r.digits[0] == p, sc.kind
+        assert r.number == str(p.digit)
+
+
+def test_empty_image_reads_no_number(model):
+    r = model.read([1.0] * 1200, 40, 30)
+    assert r.number == "" and r.digits == []
+    assert r.as_dict() == {"number": "", "digits": []}
+
+
+def test_unsure_digit_still_counts_with_its_status(model):
+    probs = [0.0] * 10
+    probs[4], probs[9] = 0.5, 0.5
+    p = model.judge(probs, None, [0, 0, 1, 1])
+    assert p.status == "unsure" and p.digit == 4
+
+
+# --- command line -----------------------------------------------------------------------------------
+
+
+def test_read_command_json_and_text(tmp_path, model):
+    boxes = [(30 + 95 * k, 50, 60, 100) for k in range(4)]
+    Image.fromarray(strokes_image([2, 0, 2, 6], boxes, (420, 200))).save(tmp_path / "year.png")
+    Image.fromarray(strokes_image([7], [(60, 40, 80, 120)], (200, 200))).save(tmp_path / "seven.jpg")
+    Image.new("L", (100, 80), 255).save(tmp_path / "blank.png")
+    (tmp_path / "broken.png").write_text("not an image")
+    files = [str(tmp_path / f) for f in ("year.png", "seven.jpg", "blank.png", "broken.png")]
+    out = run_cli("read", "--json", *files)
+    assert out.returncode == 1
+    assert out.stderr.strip() == f"error: {files[3]}: not an image Pillow can read (use PNG, JPEG, GIF, BMP or WebP)"
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [r["file"] for r in rows] == files[:3]
+    assert [r["number"] for r in rows] == ["2026", "7", ""]
+    year = rows[0]["digits"]
+    assert [set(d) for d in year] == [{"digit", "confidence", "status", "box", "probs"}] * 4
+    assert [d["digit"] for d in year] == [2, 0, 2, 6] and all(d["status"] == "ok" for d in year)
+    for d, (x, y, w, h) in zip(year, boxes):
+        assert iou(d["box"], (x - 6, y - 6, w + 12, h + 12)) >= 0.5
+    assert rows[2]["digits"] == []
+    text = run_cli("read", *files[:3])
+    assert text.stdout.splitlines() == [f"{files[0]}: 2026", f"{files[1]}: 7",
+                                        f"{files[2]}: no digits found (the image looks empty)"]
