@@ -174,6 +174,12 @@ export class SyncController {
     this._connect();
   }
 
+  /** The local database was reopened (HistoryStore.onReopen): go on syncing with the new one. */
+  async useDatabase(db) {
+    this.db = db;
+    if (this._settings) await this.start(this._settings);
+  }
+
   /** Stop syncing (state "off"). Local history is untouched. */
   async stop() {
     this._generation++;
