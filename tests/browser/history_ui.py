@@ -8,10 +8,12 @@ from typing import Any
 from tests.browser.pages import PageHandle
 
 ENTRY = "[data-testid=history] > li"
-HISTORY = "(async () => { const h = await window.__digits.history; if (!h) throw new Error('history is off'); return h; })()"
+HISTORY = ("(async () => { const h = await window.__digits.history;"
+           " if (!h) throw new Error('history is off'); return h; })()")
 # A reading as the recognizer gives it, for writing many entries through the page's own store quickly.
 READING = """(digit) => ({prediction: {digit, confidence: 0.9, status: 'ok', box: [0, 0, 9, 9],
-  image28: new Array(784).fill(digit / 9)}, engine: 'tfjs', model_sha256: 'e'.repeat(64), source: 'pad', thumbnail: null})"""
+  image28: new Array(784).fill(digit / 9)}, engine: 'tfjs', model_sha256: 'e'.repeat(64), source: 'pad',
+  thumbnail: null})"""
 
 
 def wait_js(h: PageHandle, expression: str, arg: Any = None, timeout: float = 20, what: str = "") -> Any:
@@ -54,13 +56,6 @@ def settle(h: PageHandle) -> None:
     h.page.evaluate(f"async () => {{ await (await {HISTORY}).recorder.queue; }}")
 
 
-def add_entries(h: PageHandle, n: int, pause_ms: int = 0) -> list[str]:
-    """n entries through the page's store (as the recorder would save them); returns their ids."""
-    return h.page.evaluate(f"""async ([n, pause]) => {{ const reading = {READING}; const store = (await {HISTORY}).store;
-        const ids = []; for (let i = 0; i < n; i++) {{ ids.push((await store.add(reading(i % 10)))._id);
-        if (pause) await new Promise(r => setTimeout(r, pause)); }} return ids; }}""", [n, pause_ms])
-
-
 def record_sync_states(h: PageHandle) -> None:
     h.page.evaluate(f"""async () => {{ window.__syncStates = [];
         (await {HISTORY}).sync.subscribe(s => window.__syncStates.push(s.state + ':' + s.reason)); }}""")
@@ -75,7 +70,8 @@ def open_sync_panel(h: PageHandle) -> None:
         h.page.click("[data-testid=sync-panel] > summary")
 
 
-def turn_sync_on(h: PageHandle, url: str, username: str | None = None, password: str | None = None, auth: str = "basic") -> None:
+def turn_sync_on(h: PageHandle, url: str, username: str | None = None, password: str | None = None,
+                 auth: str = "basic") -> None:
     """Fill the sync form as a user would and press "Turn sync on"."""
     open_sync_panel(h)
     page = h.page

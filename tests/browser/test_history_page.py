@@ -41,11 +41,15 @@ def hist(page):
     settle(page)
     page.page.evaluate(f"async () => {{ await (await {HISTORY}).store.clear(); }}")
     wait_listed(page, 0)
-    page.page.evaluate("() => { for (const id of ['history-message', 'message']) document.getElementById(id).hidden = true; }")
+    page.page.evaluate("() => ['history-message', 'message'].forEach(id => document.getElementById(id).hidden = true)")
     page.errors.clear()
     yield page
     assert page.errors == [], page.errors
     assert page.page.evaluate("window.__csp") == []
+
+
+ONE_ENTRY_AT_REV = (f"async (rev) => (await {HISTORY}).store.listAll()"
+                    ".then(a => a.length === 1 && a[0]._rev.startsWith(rev))")
 
 
 def upload_mnist(h: PageHandle, image: np.ndarray, name: str = "digit.png") -> None:
@@ -66,17 +70,18 @@ def test_history_drawing_saved_once_after_the_pause_later_strokes_update_it_clea
     assert doc["_id"] == entry["id"] and doc["source"] == "pad" and doc["engine"] == "tfjs"
     assert len(doc["model_sha256"]) == 64 and doc["thumbnail"].startswith("data:image/png;base64,")
     assert len(doc["digits"]) == 1 and doc["digits"][0]["image28"], "the 28x28 the model saw is kept"
-    assert entry["thumb"] and entry["answer"] == doc["answer"] == page.get_attribute("[data-testid=prediction]", "data-digit")
+    assert entry["thumb"]
+    assert entry["answer"] == doc["answer"] == page.get_attribute("[data-testid=prediction]", "data-digit")
     # A later stroke on the same drawing updates that entry.
     hist.draw_mouse([_line((0.45, 0.55), (0.6, 0.55))])
     hist.result()
-    wait_js(hist, f"async () => (await {HISTORY}).store.listAll().then(a => a.length === 1 && a[0]._rev.startsWith('2-'))")
+    wait_js(hist, ONE_ENTRY_AT_REV, "2-")
     assert [e["id"] for e in listed(hist)] == [entry["id"]]
     # Clear ends the drawing: it is saved at once (even before the pause), and the next drawing is a new entry.
     hist.draw_mouse([_line((0.3, 0.7), (0.7, 0.7))])
     hist.result()
     hist.clear()
-    wait_js(hist, f"async () => (await {HISTORY}).store.listAll().then(a => a.length === 1 && a[0]._rev.startsWith('3-'))")
+    wait_js(hist, ONE_ENTRY_AT_REV, "3-")
     hist.draw_mouse(DIGIT_STROKES["0"])
     hist.result()
     newest, older = wait_listed(hist, 2)
@@ -143,7 +148,8 @@ def test_history_delete_one_and_delete_all_after_confirmation(hist):
     dialog = page.locator("[data-testid=history-confirm]")
     dialog.wait_for(state="visible")
     assert "All 2 entries" in dialog.inner_text()
-    assert page.evaluate("document.activeElement.dataset.testid") == "history-confirm-cancel", "the safe choice has the focus"
+    focused = page.evaluate("document.activeElement.dataset.testid")
+    assert focused == "history-confirm-cancel", "the safe choice has the focus"
     page.click("[data-testid=history-confirm-cancel]")
     assert not dialog.is_visible()
     page.wait_for_timeout(200)
@@ -212,7 +218,8 @@ def _wait_controlled(h: PageHandle) -> None:
     h.page.wait_for_function("!!navigator.serviceWorker.controller", timeout=30_000)
 
 
-def test_history_survives_reload_offline_reload_and_a_new_service_worker(chromium_browser, site_dir, tmp_path, serve, mnist):
+def test_history_survives_reload_offline_reload_and_a_new_service_worker(chromium_browser, site_dir, tmp_path, serve,
+                                                                        mnist):
     """Entries live in IndexedDB, apart from the service worker's caches: a new version of the site (new
     cache, old one deleted) keeps them, and so does a reload with the network cut."""
     images, _ = mnist
@@ -266,7 +273,8 @@ def test_history_unavailable_is_explained_and_recognition_goes_on(chromium_brows
     h = PageHandle(chromium_browser, site_url)
     try:
         if broken == "no_indexeddb":  # private modes and blocked site data
-            h.page.add_init_script("Object.defineProperty(window, 'indexedDB', {get() { throw new DOMException('blocked', 'SecurityError'); }});")
+            h.page.add_init_script("Object.defineProperty(window, 'indexedDB',"
+                                   " {get() { throw new DOMException('blocked', 'SecurityError'); }});")
         else:
             h.context.route("**/pouchdb.min.js", lambda route: route.abort())
         h.open("?nosw", python=False)
@@ -296,7 +304,7 @@ def test_history_full_storage_is_explained_and_recognition_goes_on(chromium_brow
         # Fill the storage through the page's store until it refuses.
         filled = h.page.evaluate(f"""async () => {{ const store = (await {HISTORY}).store; const reading = {READING};
             const big = () => {{ const b = new Uint8Array(45000); crypto.getRandomValues(b); let s = '';
-                                 for (const x of b) s += String.fromCharCode(x); return 'data:image/png;base64,' + btoa(s); }};
+                for (const x of b) s += String.fromCharCode(x); return 'data:image/png;base64,' + btoa(s); }};
             for (let i = 0; i < 60; i++) {{ try {{ await store.add({{...reading(1), thumbnail: big()}}); }}
                                           catch (e) {{ return [e.kind, i]; }} }} return ['never full', 60]; }}""")
         assert filled[0] == "quota"
@@ -344,11 +352,13 @@ def test_history_on_a_phone_in_dark_mode_by_touch(chromium_browser, site_url, mn
         # Nothing wider than the screen; every button of the history big enough to tap.
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
         small = page.evaluate("""() => [...document.querySelectorAll('#history-card button, #history-card summary')]
-            .filter(b => b.offsetParent).map(b => b.getBoundingClientRect()).filter(r => r.height < 40 || r.width < 40).length""")
+            .filter(b => b.offsetParent).map(b => b.getBoundingClientRect())
+            .filter(r => r.height < 40 || r.width < 40).length""")
         assert small == 0
         # Dark theme: the card follows the page's colours.
-        assert page.evaluate("getComputedStyle(document.getElementById('history-card')).backgroundColor") == \
-            page.evaluate("getComputedStyle(document.querySelector('.result-card')).backgroundColor") != "rgb(255, 255, 255)"
+        background = "sel => getComputedStyle(document.querySelector(sel)).backgroundColor"
+        card = page.evaluate(background, "#history-card")
+        assert card == page.evaluate(background, ".result-card") != "rgb(255, 255, 255)"
         assert h.errors == []
     finally:
         h.close()
