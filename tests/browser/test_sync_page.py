@@ -35,7 +35,7 @@ from tests.browser.history_ui import (
 )
 from tests.browser.pages import DIGIT_STROKES, PageHandle, mnist_file
 from tests.helpers import ROOT
-from tests.sync_server import ADMIN, CouchServer, wait_until
+from tests.sync_server import ADMIN, CouchServer, FakeIam, wait_until
 
 _names = itertools.count(1)
 
@@ -281,6 +281,18 @@ def test_sync_page_bad_settings_and_failures_are_explained(open_history, couch):
     state = wait_sync(h, "error", "unreachable")
     assert f"Cannot reach 127.0.0.1:{port}" in state["text"] and "Retrying in" in state["text"]
     assert page.locator("[data-testid=sync-retry]").is_visible()
+    # IBM Cloud IAM's token endpoint sends no CORS headers: the page says so and names the way round it.
+    iam = FakeIam("key-1").start()
+    try:
+        page.select_option("[data-testid=sync-auth]", "iam")
+        page.fill("[data-testid=sync-url]", url)
+        page.fill("[data-testid=sync-apikey]", "key-1")
+        page.fill("[data-testid=sync-token-url]", iam.token_url)
+        page.click("[data-testid=sync-on]")
+        state = wait_sync(h, "error", "iam_unreachable")
+        assert "no CORS headers" in state["text"] and "token proxy" in state["text"]
+    finally:
+        iam.close()
     page.click("[data-testid=sync-off]")
     wait_sync(h, "off")
     no_page_errors(h)

@@ -153,7 +153,7 @@ export class SyncPanel {
     for (const name of ["password", "apiKey"]) {
       const input = this.field(name);
       input.value = "";
-      input.placeholder = s[name] ? "Saved on this device (leave empty to keep it)" : "";
+      input.placeholder = s[name] ? "Saved on this device: leave empty to keep" : "";
     }
     this._showAuthFields();
   }
