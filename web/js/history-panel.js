@@ -324,6 +324,7 @@ export class HistoryPanel {
       `All ${n} entr${n === 1 ? "y" : "ies"}, corrections included, will be deleted from this device` +
       (this.syncOn() ? " and from the synced database." : ". This cannot be undone.") +
       " Export the corrections first if you want to keep them.";
+    if (this.el.confirm.open) return; // a second click while the question is up
     this.el.confirm.returnValue = "";
     this.el.confirm.showModal();
   }
