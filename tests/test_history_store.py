@@ -166,3 +166,21 @@ def test_history_change_listener_sees_adds_updates_and_deletes(node):
       return [e._id, events];""")
     entry_id, seen = events
     assert seen == [[entry_id, False], [entry_id, False], [entry_id, True]], "and nothing after unsubscribing"
+
+
+def test_history_store_reopens_a_database_whose_connection_was_closed(node):
+    # What PouchDB's IndexedDB adapter does after the browser aborts a write (a full disk): it closes the
+    # connection, and every later call fails. The store reopens it and carries on, with its change feeds.
+    first = node.run("return (await ctx.vars.store.add(ctx.vars.reading(3)))._id")
+    node.run("""ctx.vars.changes = []; ctx.vars.reopened = 0;
+      ctx.vars.store.onChange((c) => ctx.vars.changes.push(c.id));
+      ctx.vars.store.onReopen(() => ctx.vars.reopened++);
+      ctx.vars.oldDb = ctx.vars.store.db;
+      await ctx.vars.store.db.close();""")
+    second = node.run("return (await ctx.vars.store.add(ctx.vars.reading(4)))._id")
+    assert node.run("return ctx.vars.reopened") == 1
+    assert node.run("return ctx.vars.store.db !== ctx.vars.oldDb")
+    assert [e["_id"] for e in node.run("return await ctx.vars.store.listAll()")] == [second, first], "nothing was lost"
+    third = node.run("return (await ctx.vars.store.add(ctx.vars.reading(5)))._id")
+    node.run("await ctx.waitFor(() => ctx.vars.changes.includes(args.id))", id=third)
+    assert None in node.run("return ctx.vars.changes"), "listeners are told to look again after the reopen"

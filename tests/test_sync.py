@@ -529,3 +529,29 @@ def test_sync_iam_token_proxy_serves_only_named_origins():
         proxy.shutdown()
         proxy.server_close()
         iam.close()
+
+
+def test_sync_server_dropping_between_batches_leaves_no_unhandled_rejection(history_node, couch_server):
+    # PouchDB's replicator asks the remote for progress figures after each batch without handling a failure;
+    # in a page that was an unhandled "Failed to fetch" whenever the server dropped at that moment.
+    url = couch_server.create_db(DB)
+    history_node.run("""
+      ctx.vars.unhandled = [];
+      process.on('unhandledRejection', (r) => ctx.vars.unhandled.push(String(r && r.message)));
+      ctx.vars.store = await ctx.store.HistoryStore.open({PouchDB: ctx.PouchDB, name: 'drops', adapter: 'memory'});
+      ctx.vars.dropInfo = false;
+      // The database's own URL answers info(); make exactly those requests fail, as a dropped connection would.
+      const isInfo = (u, o) => (o.method || 'GET') === 'GET' && String(u).replace(/\\/?(\\?.*)?$/, '') === args.url;
+      ctx.vars.sync = new ctx.sync.SyncController({PouchDB: ctx.PouchDB, db: ctx.vars.store.db, events: new EventTarget(),
+        backoff: {initialMs: 200, maxMs: 1000}, isOnline: () => true,
+        fetch: (u, o = {}) => ctx.vars.dropInfo && isInfo(u, o) ? Promise.reject(new TypeError('Failed to fetch')) : fetch(u, o)});
+      await ctx.vars.sync.start({url: args.url, auth: 'basic', username: args.user, password: args.password});
+    """, url=url, user=ADMIN[0], password=ADMIN[1])
+    wait_state(history_node, "up_to_date")
+    history_node.run("ctx.vars.dropInfo = true")
+    ids = [f"entry:2030-01-0{i}T00:00:00.000Z:dddd000{i}" for i in range(1, 4)]
+    for doc_id in ids:
+        couch_server.put(DB, server_entry(doc_id, "1", doc_id[6:30]))
+    history_node.run("await ctx.waitFor(async () => (await ctx.vars.store.count()) === 3, 15000, 'pulled entries')")
+    time.sleep(0.5)
+    assert history_node.run("return ctx.vars.unhandled") == []

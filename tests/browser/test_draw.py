@@ -132,8 +132,8 @@ def test_page_has_accessible_labels_and_live_result(mouse_page):
 def test_keyboard_focus_is_visible(mouse_page):
     """Tabbing reaches every control, and each shows a focus outline (on the label for the hidden file input)."""
     page = mouse_page.page
-    page.locator("body").focus()
-    page.evaluate("document.activeElement && document.activeElement.blur()")
+    # Start at the top (the skip link): below the controls, the history adds a button or two per entry.
+    page.focus("a.skip")
     seen = {}
     for _ in range(12):
         page.keyboard.press("Tab")

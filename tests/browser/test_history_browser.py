@@ -164,7 +164,7 @@ def test_sync_browser_both_ways_across_origins(harness, couch):
     wait_until(lambda: set(ids) <= set(server.docs("digits")), what="entries from the browser on the server")
     server.put("digits", {"_id": "entry:2040-01-01T00:00:00.000Z:c0ffee00", "type": "digits-entry", "answer": "6",
                           "created": "2040-01-01T00:00:00.000Z", "updated": "2040-01-01T00:00:00.000Z"})
-    h.page.wait_for_function("async () => (await window.store.count()) === 4")
+    wait_until(lambda: h.page.evaluate("window.store.count()") == 4, what="the server's entry in the browser")
     _wait_sync(h, "up_to_date")
     assert h.page.evaluate("() => window.__csp") == [], "the widened connect-src is enough for sync"
     assert h.errors == []

@@ -24,14 +24,18 @@ def test_every_request_stays_on_the_site_and_csp_holds(chromium_browser, site_ur
         assert any(u.endswith("pyodide.asm.wasm") for u in h.requests)
         assert any(u.endswith("/pymodel/model.py") for u in h.requests)
         assert any(u.endswith("digits.npz") for u in h.requests)
-        # The policy: only this origin; PyScript's two needs ('unsafe-eval', blob: workers) and nothing else.
+        # The policy: only this origin, plus PyScript's two needs ('unsafe-eval', blob: workers), upload previews
+        # and sync's connect-src; nothing else.
         csp = _directives(h.page.get_attribute('meta[http-equiv="Content-Security-Policy"]', "content"))
         assert csp.pop("script-src") == "'self' 'unsafe-eval' 'wasm-unsafe-eval'"
         assert csp.pop("worker-src") == "'self' blob:"
         assert csp.pop("img-src") == "'self' blob:"  # previews of uploaded images
+        # Optional sync with the user's own database (off by default; tests/browser/test_sync_page.py):
+        # any https: host, or a CouchDB on this computer. Nothing else may be fetched from elsewhere.
+        assert csp.pop("connect-src") == "'self' https: http://127.0.0.1:* http://localhost:*"
         assert csp.pop("object-src") == "'none'" and csp.pop("form-action") == "'none'"
         assert set(csp.values()) == {"'self'"}, csp
-        assert "default-src" in csp and "connect-src" in csp and "style-src" in csp
+        assert "default-src" in csp and "style-src" in csp
         assert h.page.evaluate("window.__csp") == []
         assert not h.errors, h.errors
     finally:

@@ -1,4 +1,4 @@
-// Runs web/js/history/* in Node for the Python tests (tests/history_driver.py drives it).
+// Runs web/js/history/* (and web/js/history-recorder.js) in Node for the Python tests (tests/history_driver.py drives it).
 //
 // Protocol: one JSON object per line on stdin, {"id", "code", "args"}; `code` is the body of an async
 // function (ctx, args) and its return value comes back as one JSON line on stdout,
@@ -30,6 +30,8 @@ const modules = {};
 for (const name of ["entry", "errors", "store", "npz", "export", "conflicts", "settings", "auth", "ratelimit", "sync"]) {
   modules[name] = await import(pathToFileURL(resolve(here, `../../web/js/history/${name}.js`)).href);
 }
+// The page's module that decides when an answer becomes an entry (it needs no DOM).
+modules.recorder = await import(pathToFileURL(resolve(here, "../../web/js/history-recorder.js")).href);
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 

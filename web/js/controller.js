@@ -18,6 +18,12 @@ export class Controller {
     this.seq = 0; // increments per recognition; stale answers are dropped
     this.lastResult = null;
     this.waitingNotice = false;
+    this.resultListeners = [];
+  }
+
+  /** listener(result, input) after every answer the page shows (input null: the pad was cleared). */
+  onResult(listener) {
+    this.resultListeners.push(listener);
   }
 
   ready(name) {
@@ -46,6 +52,7 @@ export class Controller {
     const engine = this.engines[r.engine];
     const detail = r.status === "empty" && !this.ready(r.engine) ? "" : engine.detail;
     this.view.showResult(r, { detail, note, upload: Boolean(this.input && this.input.source === "upload") });
+    for (const listener of this.resultListeners) listener(r, this.input);
   }
 
   async recognize() {

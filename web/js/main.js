@@ -3,7 +3,9 @@
 //   inputs.js      pad, uploads, drop, paste, keys
 //   tfjs-engine.js / python-engine.js            one interface: recognize(gray, width, height)
 //   hooks.js       window.__digits for tests and the benchmark
+//   history-start.js  history (recorder, panel) and sync, fed by the controller's answers
 import { Controller } from "./controller.js";
+import { startHistory } from "./history-start.js";
 import { exposeHooks } from "./hooks.js";
 import { Inputs } from "./inputs.js";
 import { registerServiceWorker } from "./offline.js";
@@ -41,6 +43,9 @@ controller.recognize();
 
 const configReady = loadJson("config.json");
 configReady.catch(() => {}); // reported by main()
+const manifestReady = configReady.then((config) => loadJson(config.manifest));
+manifestReady.catch(() => {}); // reported by startTfjs()
+hooks.history = startHistory({ controller, pad: document.getElementById("pad"), configReady, manifestReady });
 
 async function pythonReady(info) {
   hooks.timings.pythonReady = performance.now();
@@ -65,7 +70,7 @@ function pythonFailed(err) {
 async function startTfjs(config) {
   view.setEngineStatus("tfjs", "loading", "TF.js: loading…");
   try {
-    const manifest = await loadJson(config.manifest);
+    const manifest = await manifestReady;
     await tfjs.start({ modelUrl: new URL(config.tfjs_model, siteUrl).href, rules: rulesFromManifest(manifest) });
     hooks.timings.tfjsReady = performance.now();
     view.setEngineStatus("tfjs", "ready", `TF.js: ready (${tfjs.backend})`);

@@ -3,6 +3,11 @@
 //
 // Listing uses allDocs over the time-sortable ids, never find(): PouchDB 9's find() returns at most
 // 25 documents unless given a limit, which would silently truncate a long history.
+//
+// A write that the browser aborts (a full disk: QuotaExceededError) makes PouchDB's IndexedDB adapter
+// close its connection for good; every later call would then fail with InvalidStateError. The store
+// reopens the database once when that happens, so a full disk costs the write that did not fit, not
+// the whole history until the page is reloaded. onChange feeds and onReopen listeners follow the new one.
 import { HistoryError, historyErrorFrom } from "./errors.js";
 import {
   ENTRY_PREFIX, ENTRY_RANGE_END, EntryError, isEntryId, newEntry, withCorrection, withReading,
@@ -11,6 +16,12 @@ import {
 export const DEFAULT_DB_NAME = "digits-history";
 const PAGE = 200;
 const MAX_WRITE_RETRIES = 5;
+
+/** The connection to the database was closed under us (see above). */
+function connectionLost(err) {
+  const text = `${(err && err.name) || ""} ${(err && err.message) || ""}`;
+  return /InvalidStateError|database is closed|connection is clos/i.test(text);
+}
 
 function invalid(err) {
   return err instanceof EntryError ? new HistoryError("invalid", err.message, err) : err;
@@ -26,20 +37,58 @@ export class HistoryStore {
     if (typeof PouchDB !== "function") {
       throw new HistoryError("unavailable", "History is off: the PouchDB runtime did not load.");
     }
+    const connect = async () => {
+      const db = new PouchDB(name, { auto_compaction: true, ...(adapter ? { adapter } : {}) });
+      await db.info(); // IndexedDB refuses at the first operation (private mode, blocked storage)
+      return db;
+    };
     let db;
     try {
-      db = new PouchDB(name, { auto_compaction: true, ...(adapter ? { adapter } : {}) });
-      await db.info(); // IndexedDB refuses at the first operation (private mode, blocked storage)
+      db = await connect();
     } catch (err) {
       throw historyErrorFrom(err, "open its database");
     }
-    return new HistoryStore(db, now, random);
+    return new HistoryStore(db, now, random, connect);
   }
 
-  constructor(db, now, random) {
-    this.db = db; // the PouchDB database; sync replicates it
+  constructor(db, now, random, connect = null) {
+    this.db = db; // the PouchDB database; sync replicates it (onReopen says when it is replaced)
     this._now = now;
     this._random = random;
+    this._connect = connect;
+    this._reopening = null;
+    this._feeds = new Set(); // live onChange feeds, restarted on the reopened database
+    this._reopenListeners = new Set();
+  }
+
+  /** listener(db) when the database was reopened (see the top of this file); returns an unsubscribe function. */
+  onReopen(listener) {
+    this._reopenListeners.add(listener);
+    return () => this._reopenListeners.delete(listener);
+  }
+
+  /** Run op(db); if the connection was lost, reopen the database and run it once more. */
+  async _withDb(op) {
+    try {
+      return await op(this.db);
+    } catch (err) {
+      if (!this._connect || !connectionLost(err)) throw err;
+      await this._reopen();
+      return op(this.db);
+    }
+  }
+
+  _reopen() {
+    if (!this._reopening) {
+      this._reopening = (async () => {
+        this.db = await this._connect();
+        for (const feed of this._feeds) feed.restart();
+        for (const listener of this._reopenListeners) listener(this.db);
+      })().finally(() => {
+        this._reopening = null;
+      });
+    }
+    return this._reopening;
   }
 
   _iso() {
@@ -55,7 +104,7 @@ export class HistoryStore {
       throw invalid(err);
     }
     try {
-      const res = await this.db.put(entry);
+      const res = await this._withDb((db) => db.put(entry));
       return { ...entry, _rev: res.rev };
     } catch (err) {
       throw historyErrorFrom(err, "save the entry");
@@ -74,7 +123,7 @@ export class HistoryStore {
 
   async get(id) {
     try {
-      return await this.db.get(id);
+      return await this._withDb((db) => db.get(id));
     } catch (err) {
       throw this._missing(err, id) || historyErrorFrom(err, "read the entry");
     }
@@ -84,7 +133,7 @@ export class HistoryStore {
     for (let attempt = 0; ; attempt++) {
       const doc = await this.get(id);
       try {
-        await this.db.remove(doc);
+        await this._withDb((db) => db.remove(doc));
         return;
       } catch (err) {
         if (err.status === 409 && attempt < MAX_WRITE_RETRIES) continue; // changed meanwhile (sync, another tab)
@@ -97,9 +146,9 @@ export class HistoryStore {
   async clear() {
     const ids = [];
     try {
-      const res = await this.db.allDocs({ startkey: ENTRY_PREFIX, endkey: ENTRY_RANGE_END });
+      const res = await this._withDb((db) => db.allDocs({ startkey: ENTRY_PREFIX, endkey: ENTRY_RANGE_END }));
       for (const row of res.rows) ids.push({ _id: row.id, _rev: row.value.rev, _deleted: true });
-      if (ids.length) await this.db.bulkDocs(ids);
+      if (ids.length) await this._withDb((db) => db.bulkDocs(ids));
     } catch (err) {
       throw historyErrorFrom(err, "delete the entries");
     }
@@ -115,7 +164,7 @@ export class HistoryStore {
     // entry was deleted meanwhile (skip would then pass over the next one).
     const opts = { include_docs: true, descending: true, endkey: ENTRY_PREFIX, startkey: after || ENTRY_RANGE_END, limit: limit + 1 };
     try {
-      const res = await this.db.allDocs(opts);
+      const res = await this._withDb((db) => db.allDocs(opts));
       return res.rows.filter((row) => row.id !== after).slice(0, limit).map((row) => row.doc);
     } catch (err) {
       throw historyErrorFrom(err, "list the entries");
@@ -135,7 +184,7 @@ export class HistoryStore {
   async count() {
     try {
       // total_rows would count every document; count the entry id range (ids only, no bodies).
-      return (await this.db.allDocs({ startkey: ENTRY_PREFIX, endkey: ENTRY_RANGE_END })).rows.length;
+      return (await this._withDb((db) => db.allDocs({ startkey: ENTRY_PREFIX, endkey: ENTRY_RANGE_END }))).rows.length;
     } catch (err) {
       throw historyErrorFrom(err, "count the entries");
     }
@@ -143,12 +192,22 @@ export class HistoryStore {
 
   /** Call `listener({id, deleted})` for every entry change from now on (local writes and sync). */
   onChange(listener) {
-    const feed = this.db.changes({ live: true, since: "now" });
-    feed.on("change", (change) => {
-      if (isEntryId(change.id)) listener({ id: change.id, deleted: Boolean(change.deleted) });
-    });
-    feed.on("error", () => {}); // the feed ends when the database closes
-    return () => feed.cancel();
+    let feed = null;
+    const start = () => {
+      feed = this.db.changes({ live: true, since: "now" });
+      feed.on("change", (change) => {
+        if (isEntryId(change.id)) listener({ id: change.id, deleted: Boolean(change.deleted) });
+      });
+      feed.on("error", () => {}); // the feed ends when the database closes
+    };
+    // On a reopened database: a new feed, and one call with id null, since changes may have been missed.
+    const handle = { restart: () => { feed.cancel(); start(); listener({ id: null, deleted: false }); } };
+    start();
+    this._feeds.add(handle);
+    return () => {
+      this._feeds.delete(handle);
+      feed.cancel();
+    };
   }
 
   async close() {
@@ -174,7 +233,7 @@ export class HistoryStore {
         throw invalid(err);
       }
       try {
-        const res = await this.db.put(next);
+        const res = await this._withDb((db) => db.put(next));
         return { ...next, _rev: res.rev };
       } catch (err) {
         if (err.status === 409 && attempt < MAX_WRITE_RETRIES) continue;

@@ -159,6 +159,13 @@ export class SyncController {
     });
     this._tokens = signed.tokens || null;
     this._remote = new this.PouchDB(valid.url, { skip_setup: true, fetch: this._remoteFetch });
+    // PouchDB's replicator asks the remote for progress figures (info()) after every batch and never
+    // handles a failure there, so a server that drops at that moment left an unhandled rejection in the
+    // page. Those figures are not used: a failed info() answers without them, and the replication's next
+    // request meets the same failure and reports it as usual.
+    const info = this._remote.info.bind(this._remote);
+    const database = parseDatabaseUrl(valid.url).database;
+    this._remote.info = () => info().catch(() => ({ db_name: database, update_seq: 0, unavailable: true }));
     this._conflicts = watchConflicts(this.db, {
       onResolved: (n) => {
         this._counts.conflictsResolved += n;
@@ -172,6 +179,12 @@ export class SyncController {
     }
     this._attempt = 0;
     this._connect();
+  }
+
+  /** The local database was reopened (HistoryStore.onReopen): go on syncing with the new one. */
+  async useDatabase(db) {
+    this.db = db;
+    if (this._settings) await this.start(this._settings);
   }
 
   /** Stop syncing (state "off"). Local history is untouched. */
