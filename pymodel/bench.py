@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 import statistics
 import time
-from typing import Callable
+from collections.abc import Callable
 
 # Pen strokes of each digit in a unit box (x right, y down), enough to time the pipeline realistically.
 STROKES = {
@@ -93,7 +93,7 @@ def timings(models: dict, repeats: int = 5) -> list[tuple[str, float, float]]:
     n, nw, nh = number()
     for backend, model in models.items():
         rows.append((f"recognize_gray, 1000x1000 photo reduced, {backend} kernels",
-                     *_time(lambda: model.recognize_gray(small, sw, sh), repeats)))
+                     *_time(lambda m=model: m.recognize_gray(small, sw, sh), repeats)))
         rows.append((f"read, six-digit number 720x240, {backend} kernels",
-                     *_time(lambda: model.read(n, nw, nh), repeats)))
+                     *_time(lambda m=model: m.read(n, nw, nh), repeats)))
     return rows

@@ -70,6 +70,7 @@ def cmd_read(args: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     import numpy as np
+
     from pymodel.idx import IdxError, read_idx
 
     try:
@@ -78,7 +79,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     if images.ndim != 3 or images.shape[1:] != (28, 28) or labels.ndim != 1 or len(images) != len(labels):
-        print(f"error: need 28x28 images and one label each; got images {images.shape}, labels {labels.shape}", file=sys.stderr)
+        print(f"error: need 28x28 images and one label each; got images {images.shape}, labels {labels.shape}",
+              file=sys.stderr)
         return 1
     model = load_model(args.weights, args.backend)
     # MNIST digits are already in the model's input form, so they skip the preprocessing for drawings.
@@ -127,7 +129,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pymodel", description="Recognize handwritten digits.")
     parser.add_argument("--weights", type=Path, default=DEFAULT_DIR, help="folder with digits.json and digits.npz")
-    parser.add_argument("--backend", choices=BACKENDS, default="auto", help="kernels to run (default: numpy if installed)")
+    parser.add_argument("--backend", choices=BACKENDS, default="auto",
+                        help="kernels to run (default: numpy if installed)")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("predict", help="recognize the digit in each image file")
     p.add_argument("--json", action="store_true", help="one JSON object per line")

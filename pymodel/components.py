@@ -8,10 +8,10 @@ keeps its runs in that order, so every later sum over a component has one fixed 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import add
-from typing import Sequence
 
 _RUN = re.compile(rb"[^\x00]+")
 

@@ -133,7 +133,8 @@ def load_gray(path: str | Path) -> GrayImage:
             img = Image.open(path)
             w, h = img.size
             if w * h > MAX_PIXELS:
-                raise ImageFileError(f"the image is {w}x{h} ({w * h / 1e6:.0f} megapixels); the limit is {MAX_PIXELS / 1e6:.0f}")
+                raise ImageFileError(f"the image is {w}x{h} ({w * h / 1e6:.0f} megapixels); "
+                                     f"the limit is {MAX_PIXELS / 1e6:.0f}")
             img.seek(0)  # first frame of an animation
             img.load()
             img = ImageOps.exif_transpose(img)

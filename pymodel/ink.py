@@ -39,9 +39,9 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from operator import sub
-from typing import Sequence
 
 from pymodel.raster import border_median, reduce_blocks, round_half_up
 

@@ -21,8 +21,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 from pymodel.components import Component, Run
 from pymodel.lines import Line

@@ -1,9 +1,9 @@
 """The recognizer: validated weights + the fastest kernels this Python has + the shared preprocessing."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from pymodel.preprocess import analyse, normalize, preprocess, single
 from pymodel.segment import segment

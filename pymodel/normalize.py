@@ -14,9 +14,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from functools import reduce
 from operator import add
-from typing import Sequence
 
 from pymodel.raster import round_half_up
 

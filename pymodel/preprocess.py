@@ -43,8 +43,8 @@ does not; sums that decide values are plain left-to-right additions (never Pytho
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 from pymodel import ink as ink_module
 from pymodel import lines as lines_module
@@ -53,8 +53,16 @@ from pymodel import normalize as normalize_module
 from pymodel import region as region_module
 from pymodel import segment as segment_module
 from pymodel.components import Component, label, measure, row_runs
-from pymodel.ink import (MIN_CONTRAST, MIN_INK_FRACTION, MIN_INK_PIXELS, InkMap, cell_grid, cell_grid_size,
-                         ink_map, top_ink)
+from pymodel.ink import (
+    MIN_CONTRAST,
+    MIN_INK_FRACTION,
+    MIN_INK_PIXELS,
+    InkMap,
+    cell_grid,
+    cell_grid_size,
+    ink_map,
+    top_ink,
+)
 from pymodel.lines import Line, find_lines, same_line, thin_limit
 from pymodel.locate import Digit, choose, give_back, inside
 from pymodel.normalize import FIT, SIZE, digit_values, to_mnist

@@ -8,8 +8,8 @@ summation on Python 3.12+ would differ from CPython 3.11 and from the JavaScript
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from operator import add
-from typing import Sequence
 
 
 def round_half_up(x: float) -> int:

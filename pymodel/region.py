@@ -21,8 +21,8 @@ app window. Read inside it, with its own paper and polarity.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from operator import add
-from typing import Sequence
 
 from pymodel.ink import CellGrid
 from pymodel.raster import border_median, median_sorted

@@ -40,9 +40,9 @@ digit keeps its behaviour.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from operator import add
-from typing import Callable, Sequence
 
 from pymodel.components import Component
 from pymodel.locate import SPECK_FRACTION, Digit, belongs, choose, corners

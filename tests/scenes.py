@@ -220,7 +220,8 @@ def paper_scene(src: DigitSource, rng: np.random.Generator, kind: str, label: in
     others = np.zeros((H, W))
     lines = []  # (mask, colour)
 
-    ruled = kind in ("ruled", "margin", "lined_shadow_neighbours") or (kind not in ("grid", "box") and rng.random() < 0.25)
+    ruled = (kind in ("ruled", "margin", "lined_shadow_neighbours")
+             or (kind not in ("grid", "box") and rng.random() < 0.25))
     if ruled:
         gap = dh * rng.uniform(0.5, 0.9)
         lw = int(rng.integers(1, 4)) * max(1, W // 600)

@@ -135,7 +135,8 @@ def test_neighbour_fragments_at_the_edges_are_ignored(source):
     img = Image.new("L", (240, 160), 240)
     for index, left in ((1, -60), (0, 80), (2, 190)):  # a 2 cut by the left edge, the 7, a 1 cut by the right
         digit = Image.fromarray(255 - source.mnist[index]).resize((110, 110), Image.BICUBIC)
-        img.paste(Image.eval(digit, lambda v: min(v, 240)), (left, 25), Image.fromarray(source.mnist[index]).resize((110, 110)))
+        mask = Image.fromarray(source.mnist[index]).resize((110, 110))
+        img.paste(Image.eval(digit, lambda v: min(v, 240)), (left, 25), mask)
     r = run(gray(img))
     x, y, w, h = r.box
     assert 80 <= x and x + w <= 190, r.box

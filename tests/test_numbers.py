@@ -9,7 +9,7 @@ from PIL import Image, ImageDraw
 
 from pymodel import load_model
 from pymodel.bench import STROKES
-from tests.scenes import DigitSource, iou, make_scene, number_scene, KINDS
+from tests.scenes import KINDS, DigitSource, iou, make_scene, number_scene
 from tests.test_cli import run_cli
 from tests.test_finding import gray_of
 
