@@ -21,7 +21,9 @@
 //
 // Plain ES modules, no dependencies: browsers and Node 20.
 import { rgbaToGray } from "./preprocess/gray.js";
-import { MIN_CONTRAST, MIN_INK_FRACTION, MIN_INK_PIXELS, PARAMETERS as INK, cellGrid, inkMap, topInk } from "./preprocess/ink.js";
+import {
+  MIN_CONTRAST, MIN_INK_FRACTION, MIN_INK_PIXELS, PARAMETERS as INK, cellGrid, cellGridSize, inkMap, topInk,
+} from "./preprocess/ink.js";
 import { label, measure, rowRuns } from "./preprocess/components.js";
 import { PARAMETERS as LINES, findLines, sameLine, thinLimit } from "./preprocess/lines.js";
 import { PARAMETERS as LOCATE, choose, giveBack, inside } from "./preprocess/locate.js";
@@ -143,14 +145,14 @@ export function analyse(gray, width, height) {
   // 2. Filled region.
   let xOff = 0;
   let yOff = 0;
-  let grid = cellGrid(img, w, h);
-  const rect = filledRegion(img, w, h, grid);
+  const coarse = cellGrid(img, w, h, Math.max(w, h)); // a filled area is big: cells across the longer side
+  const rect = filledRegion(img, w, h, coarse);
   if (rect !== null) {
     const [x0, y0, x1, y1] = rect;
     img = crop(img, w, x0, y0, x1, y1);
     [w, h, xOff, yOff] = [x1 - x0, y1 - y0, x0, y0];
-    grid = cellGrid(img, w, h);
   }
+  const grid = rect === null && coarse.size === cellGridSize(w, h) ? coarse : cellGrid(img, w, h);
   // 3. Ink map.
   const ink = inkMap(img, w, h, grid, rect !== null);
   const page = new Page(width, height, k, xOff, yOff, ink);
