@@ -12,6 +12,7 @@
 //   pymodel/components.py                    web/js/preprocess/components.js
 //   pymodel/locate.py                        web/js/preprocess/locate.js
 //   pymodel/normalize.py                     web/js/preprocess/normalize.js
+//   pymodel/segment.py                       web/js/preprocess/segment.js (a whole number)
 //   pymodel/imageio.py rgba_to_gray_array    web/js/preprocess/gray.js
 //
 // Same constants, same steps, same order of additions, the same rounding (floor(x + 0.5)) and the same
@@ -30,6 +31,7 @@ import { PARAMETERS as LOCATE, choose, giveBack, inside } from "./preprocess/loc
 import { FIT, PARAMETERS as NORMALIZE, SIZE, digitValues, toMnist } from "./preprocess/normalize.js";
 import { ceilDiv, crop, reduceBlocks, scaleBox } from "./preprocess/raster.js";
 import { PARAMETERS as REGION, filledRegion } from "./preprocess/region.js";
+import { PARAMETERS as SEGMENT } from "./preprocess/segment.js";
 
 export const MAX_SIDE = 256;
 export const RELINE = 0.7;
@@ -42,11 +44,12 @@ export const PARAMETERS = Object.freeze({
   ...REGION,
   ...LINES,
   ...LOCATE,
+  ...SEGMENT,
 });
 
 export { FIT, MIN_CONTRAST, SIZE, reduceBlocks, rgbaToGray };
 
-/** Steps 1-5: the ink of one image, ready for choosing digits. */
+/** Steps 1-5: the ink of one image, ready for choosing digits (locate.js, segment.js). */
 export class Page {
   constructor(width, height, k, xOff, yOff, ink) {
     this.width = width; // the image given to preprocess
@@ -213,7 +216,11 @@ export function normalize(page, digit) {
  * box in pixels of the image given. Throws Error (Python: ImageError) when the size or values are wrong.
  */
 export function preprocess(gray, width, height) {
-  const page = analyse(gray, width, height);
+  return single(analyse(gray, width, height));
+}
+
+/** Steps 6-7 on an analysed page: the one digit it holds (same result shape as preprocess). */
+export function single(page) {
   const empty = { image28: null, empty: true, inverted: page.ink.inverted, box: null };
   if (page.empty) return empty;
   const digit = locate(page);
