@@ -99,7 +99,7 @@ def run(extra: list[Path], quick: bool = False, out: Path | None = None, epochs:
     from training.data import load_split
     from training.export import inference_model
     from training.pipeline import SHIPPED, output_paths, publish
-    from training.realistic import realistic_arrays
+    from training.realistic import realistic_arrays, training_examples
 
     started = time.time()
     cfg: TrainConfig = quick_config() if quick else TrainConfig()
@@ -122,8 +122,9 @@ def run(extra: list[Path], quick: bool = False, out: Path | None = None, epochs:
     (x_m, y_m), _ = split_train_val(images, labels, cfg)
     real_tr, _ = realistic_arrays(cfg)
     keep = np.random.default_rng(SEED).permutation(len(y_m))[: (3000 if quick else 20000)]
-    base_x = np.concatenate([x_m[keep], real_tr["images"]])
-    base_y = np.concatenate([y_m[keep], real_tr["labels"]])
+    real_x, real_y = training_examples(real_tr)
+    base_x = np.concatenate([x_m[keep], real_x])
+    base_y = np.concatenate([y_m[keep], real_y])
     repeat = int(np.clip(round(CORRECTION_SHARE * len(base_y) / max(1, len(tune_idx))), 1, 50))
     x_tr = to_float(np.concatenate([base_x] + [x_c[tune_idx]] * repeat))
     y_tr = np.concatenate([base_y] + [y_c[tune_idx]] * repeat)
