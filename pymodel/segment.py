@@ -7,11 +7,10 @@ The same page analysis as a single digit (lines removed, specks and fragments dr
    row grows left and right, one neighbour at a time, with the nearest component (not a speck, at
    least ROW_MIN_HEIGHT of the row's height tall) whose gap to the row's end digit is at most ROW_GAP of
    the row height and whose rows overlap that digit's by at least ROW_OVERLAP of the shorter: so the row
-   follows a slanted or wavy baseline. A component touching an image border the row's end does not
-   touch joins only when it looks whole (at least EDGE_HIGH of the row height high and EDGE_WIDE of it
-   wide: a number written up to the edge of the pad); a narrower one is a neighbour cut by the crop.
-   Smaller components in the row's band (a 5's flag, a broken stroke) join as pieces of their own.
-   Components cut by a border the row does not touch stay out.
+   follows a slanted or wavy baseline. Smaller components in the row's band (a 5's flag, a broken
+   stroke) join as pieces of their own. Components cut by a border the row does not touch stay out (a
+   neighbour cut by the crop of a sheet; a whole digit written against the edge is lost with them, which
+   single digits cropped from sheets make the better trade).
    Lines that are a digit's stroke (the bar of a 7) are given back to it (locate.belongs).
 2. Atoms: digits of the row whose columns overlap by at least STACK of the narrower are one atom (the
    flag of a 5 above its body, a 7's bar drawn apart).
@@ -55,8 +54,6 @@ ROW_LINE_MAX = 1.6
 ROW_MIN_HEIGHT = 0.35
 ROW_GAP = 1.0
 ROW_OVERLAP = 0.3
-EDGE_HIGH = 0.8
-EDGE_WIDE = 0.45
 STACK = 0.5
 # Width / height above which a digit of each class is unusually wide (90th percentile in MNIST training).
 WIDE = (1.11, 0.7, 1.25, 1.0, 1.0, 1.25, 0.95, 1.0, 1.0, 0.9)
@@ -85,8 +82,6 @@ PARAMETERS = {
     "row_min_height": ROW_MIN_HEIGHT,
     "row_gap": ROW_GAP,
     "row_overlap": ROW_OVERLAP,
-    "edge_high": EDGE_HIGH,
-    "edge_wide": EDGE_WIDE,
     "stack": STACK,
     "wide": WIDE,
     "cut_wide": CUT_WIDE,
@@ -180,9 +175,8 @@ def build_row(page) -> list[Digit]:
                 if _overlap(c.y0, c.y1, end.y0, end.y1) < ROW_OVERLAP * min(c.height, end.y1 - end.y0):
                     continue
                 if ((c.x0 == 0 and end.x0 > 0) or (c.x1 == w and end.x1 < w) or (c.y0 == 0 and end.y0 > 0)
-                        or (c.y1 == h and end.y1 < h)) and not (c.height >= EDGE_HIGH * row_h
-                                                                and c.width >= EDGE_WIDE * row_h):
-                    continue  # a fragment cut by the crop; a whole-looking digit at the edge stays
+                        or (c.y1 == h and end.y1 < h)):
+                    continue  # a fragment cut by the crop
                 if best is None or gap < best_gap:
                     best, best_gap = c, gap
             if best is not None:
