@@ -1,8 +1,10 @@
-"""The golden fixtures pin pymodel.preprocess, and web/js/preprocess.js (its port) must agree with it.
+"""The golden fixtures pin pymodel.preprocess and the number reading (pymodel/segment.py, Model.read), and
+web/js/preprocess.js, web/js/preprocess/segment.js and web/js/read.js (their port) must agree with them.
 
 Fixtures: tests/fixtures/golden/*.json, made by tests/fixtures/make_golden.py. The port uses the same
 operations in the same order, so its 28x28s are bit-identical today; boxes, flags and greys must match
-exactly.
+exactly. A fixture's "read" section stores the classifier's outputs for the number's candidates, so both
+readings are replayed with the same scores whatever weights ship later.
 """
 from __future__ import annotations
 
@@ -15,11 +17,14 @@ import numpy as np
 import pytest
 
 from pymodel.imageio import rgba_to_gray_array
-from pymodel.preprocess import preprocess
+from pymodel.preprocess import analyse, normalize, preprocess
+from pymodel.segment import candidates, decide
+from tests.fixtures.stored_scores import StoredScores
 from tests.helpers import ROOT
 
 GOLDEN = ROOT / "tests" / "fixtures" / "golden"
 RUNNER = ROOT / "tests" / "js" / "run_preprocess.mjs"
+READ_RUNNER = ROOT / "tests" / "js" / "run_read.mjs"
 FIXTURES = sorted(GOLDEN.glob("*.json"))
 NAMES = [p.name for p in FIXTURES]
 # As for Python against its stored expectations: only a change of summation order could move a pixel this
@@ -45,9 +50,14 @@ def test_fixture_set_is_complete():
         "grid_paper", "plot_viridis", "canvas_frame", "dark_canvas",
         # Exact images where candidates tie, so the choice among equals decides the box (make_golden.TIES).
         "tie_double_rule", "tie_slope_tables", "tie_twin_strokes", "tie_twin_panels", "tie_grow_order",
+        # Numbers (make_golden.NUMBERS): drawn, slanted, in pieces, touching, with flecks; photos.
+        "number_drawn_separated", "number_drawn_touching", "number_slanted", "number_five_flag",
+        "number_seven_bar", "number_dotted", "number_fleck", "number_single_digit", "number_photo_separated",
+        "number_photo_touching", "number_drawn_touching_mnist",
     }
     assert {p.stem for p in FIXTURES} == expected
-    assert sum(p.stat().st_size for p in FIXTURES) < 2_000_000
+    # The candidates' 28x28s are most of it (a number's every plausible run of pieces).
+    assert sum(p.stat().st_size for p in FIXTURES) < 4_000_000
     huge = load(GOLDEN / "huge_digit.json")
     assert max(huge["width"], huge["height"]) > 256  # the reduce step runs
 
@@ -65,6 +75,49 @@ def test_python_matches_stored_expected(path):
         # Tolerance only for float summation differences between Python versions (3.12+ sum() is
         # compensated); any real change of the algorithm moves pixels by far more.
         assert max_abs_diff(got.image28, fx["expected"]) <= 1e-9
+
+
+def python_candidates(fx: dict) -> tuple[list[bool], list]:
+    page = analyse(fx["gray"], fx["width"], fx["height"])
+    skippable, spans = ([], []) if page.empty else candidates(page, normalize)
+    return list(skippable or []), spans
+
+
+def reading_summary(reading) -> dict:
+    return {"number": reading.number,
+            "digits": [{"digit": d.digit, "status": d.status, "confidence": d.confidence, "box": d.box}
+                       for d in reading.digits]}
+
+
+def test_fixtures_cover_number_reading():
+    # Every path of the reading: numbers of 2-5 digits from the batch, and single digits and empty pages
+    # from the single-digit path (with candidates that decide leaves at one digit, and without any).
+    reads = {p.stem: load(p)["read"] for p in FIXTURES}
+    assert {len(r["number"]) for r in reads.values()} >= {0, 1, 2, 3, 4, 5}
+    assert reads["number_drawn_separated"]["number"] == "2026"
+    assert reads["number_slanted"]["number"] == "31415"
+    assert any(r["batch_scores"] and r["single_scores"] for r in reads.values())
+    assert any(r["single_scores"] and not r["candidates"] for r in reads.values())
+    assert any(len(r["candidates"]) > len(r["chosen"]) >= 2 for r in reads.values())  # a real choice
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=NAMES)
+def test_python_reads_as_stored(path):
+    """pymodel's candidates for the fixture are the stored ones, and Model.read replayed with the stored
+    outputs gives the stored reading."""
+    fx = load(path)
+    stored = fx["read"]
+    skippable, spans = python_candidates(fx)
+    assert skippable == stored["skippable"]
+    assert len(spans) == len(stored["candidates"])
+    for s, c in zip(spans, stored["candidates"]):
+        assert [s.first, s.last, s.digit.box, s.wide, s.gaps, s.severs, s.joins] == [
+            c["first"], c["last"], c["box"], c["wide"], c["gaps"], c["severs"], c["joins"]]
+        assert max_abs_diff(s.image28, c["image28"]) <= 1e-9
+    assert (decide(skippable, spans, stored["batch_scores"]) if spans else []) == stored["chosen"]
+    model = StoredScores(stored["rules"], stored["batch_scores"], stored["single_scores"])
+    got = reading_summary(model.read(fx["gray"], fx["width"], fx["height"]))
+    assert got == {"number": stored["number"], "digits": stored["digits"]}
 
 
 def _node() -> str:
@@ -98,6 +151,44 @@ def test_javascript_matches_python(path, js_results):
         assert max_abs_diff(js["image28"], py.image28) <= JS_TOLERANCE
 
 
+@pytest.fixture(scope="module")
+def js_readings():
+    proc = subprocess.run(
+        [_node(), str(READ_RUNNER), str(GOLDEN)], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=NAMES)
+def test_javascript_reads_as_python(path, js_readings):
+    """segment.js + read.js with the stored outputs: Python's candidates (pieces, boxes, order, 28x28s
+    bit-exact), its choice, and Model.read's number and digits (the single-digit path as preprocess)."""
+    fx = load(path)
+    stored, js = fx["read"], js_readings[path.name]
+    skippable, spans = python_candidates(fx)
+    assert js["skippable"] == skippable
+    assert len(js["candidates"]) == len(spans)
+    for k, (s, c) in enumerate(zip(spans, js["candidates"])):
+        assert [c["first"], c["last"], c["box"], c["wide"], c["gaps"], c["severs"], c["joins"]] == [
+            s.first, s.last, s.digit.box, s.wide, s.gaps, s.severs, s.joins], k
+        assert max_abs_diff(c["image28"], s.image28) <= JS_TOLERANCE, k
+    assert js["chosen"] == stored["chosen"]
+    # One batched call for a page with candidates; the single-digit path only when the choice is < 2 digits.
+    assert js["calls"] == {"batch": int(bool(spans)), "single": int(stored["single_scores"] is not None)}
+    py = StoredScores(stored["rules"], stored["batch_scores"], stored["single_scores"]).read(
+        fx["gray"], fx["width"], fx["height"])
+    assert {"number": js["number"], "digits": [{k: d[k] for k in ("digit", "status", "confidence", "box")}
+                                               for d in js["digits"]]} == reading_summary(py)
+    assert len(js["digits"]) == len(py.digits)
+    for d, p in zip(js["digits"], py.digits):
+        assert d["probs"] == p.probs
+        assert max_abs_diff(d["image28"], p.image28) <= 1e-7  # the Float32Array handed to the model
+    if len(py.digits) == 1:  # a single digit is read exactly as preprocess finds it
+        pre = preprocess(fx["gray"], fx["width"], fx["height"])
+        assert js["digits"][0]["box"] == pre.box == fx["box"]
+
+
 def test_pyodide_python_matches_fixtures():
     """The page's Python engine runs pymodel under Pyodide (Python 3.14, whose sum() of floats is
     compensated, unlike 3.11's); the spec must give it exactly the stored results too."""
@@ -113,6 +204,12 @@ def test_pyodide_python_matches_fixtures():
         assert (r["empty"], r["inverted"], r["box"]) == (fx["expected"] is None, fx["inverted"], fx["box"]), path.name
         if fx["expected"] is not None:
             assert r["image28"] == fx["expected"], path.name
+        stored = fx["read"]
+        assert r["read"]["skippable"] == stored["skippable"], path.name
+        assert [c["box"] for c in r["read"]["candidates"]] == [c["box"] for c in stored["candidates"]], path.name
+        assert [c["image28"] for c in r["read"]["candidates"]] == [c["image28"] for c in stored["candidates"]], \
+            path.name
+        assert r["read"]["reading"] == {"number": stored["number"], "digits": stored["digits"]}, path.name
 
 
 def _rgba_images() -> dict[str, np.ndarray]:
@@ -232,7 +329,8 @@ def test_javascript_constants_and_errors_match_python():
           page: {{float32: page.image28 instanceof Float32Array, image28: Array.from(page.image28), box: page.box}}}}));
         """
     )
-    assert got["params"] == PARAMETERS
+    # Through JSON, as JS sees them: tuples (segment's WIDE) are arrays, and 1.0 is 1 in JavaScript.
+    assert got["params"] == json.loads(json.dumps(PARAMETERS))
     assert got["maxSide"] == PARAMETERS["max_side"]
     assert all(isinstance(msg, str) and msg for msg in got["errors"]), got["errors"]
     assert got["rgbaError"] and "RGBA" in got["rgbaError"]
