@@ -81,10 +81,11 @@ export class TfjsEngine {
   _checkShapes() {
     const input = this.model.inputs[0];
     const shape = input && input.shape;
-    if (!shape || shape.length !== 4 || shape[1] !== 28 || shape[2] !== 28 || shape[3] !== 1) {
-      throw new Error(`the TF.js model expects input ${JSON.stringify(shape)}, not [1,28,28,1]`);
+    // The batch dimension must be free (-1, null here): a whole number goes through in one forward pass.
+    const freeBatch = shape && (shape[0] === null || shape[0] === -1);
+    if (!shape || shape.length !== 4 || !freeBatch || shape[1] !== 28 || shape[2] !== 28 || shape[3] !== 1) {
+      throw new Error(`the TF.js model expects input ${JSON.stringify(shape)}, not [n,28,28,1] (re-export it with training/export.py)`);
     }
-    // A batch dimension of -1 (null here) lets a whole number go through in one forward pass.
     const output = this.model.outputs[0];
     const classes = output && output.shape ? output.shape[output.shape.length - 1] : null;
     if (typeof classes === "number" && classes !== this.rules.outputs) {
