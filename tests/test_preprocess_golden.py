@@ -189,6 +189,40 @@ def test_javascript_reads_as_python(path, js_readings):
         assert js["digits"][0]["box"] == pre.box == fx["box"]
 
 
+def test_javascript_reads_eleven_outputs_as_python(tmp_path):
+    """An 11-class model (labels "0".."9", "not_a_digit"; TEAM.md interface 2): the same choice of pieces
+    (decided on the ten digits), a candidate rejected as not a digit drops out of the number, and a lone
+    rejected digit reads as nothing, in both languages. The fixtures' stored outputs get an 11th column."""
+    rules = {"labels": [str(d) for d in range(10)] + ["not_a_digit"], "unsure_threshold": 0.9,
+             "reject_threshold": 0.5}
+    number = load(GOLDEN / "number_drawn_separated.json")
+    lone = load(GOLDEN / "number_single_digit.json")
+    rejected = number["read"]["chosen"][1]
+    number["read"].update(rules=rules, batch_scores=[row + [0.75 if k == rejected else 0.25]
+                                                     for k, row in enumerate(number["read"]["batch_scores"])])
+    lone["read"].update(rules=rules, single_scores=lone["read"]["single_scores"] + [0.5])
+    for fx in (number, lone):
+        (tmp_path / f"{fx['name']}.json").write_text(json.dumps(fx))
+    proc = subprocess.run(
+        [_node(), str(READ_RUNNER), str(tmp_path)], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    js = json.loads(proc.stdout)
+    for fx in (number, lone):
+        stored = fx["read"]
+        py = StoredScores(rules, stored["batch_scores"], stored["single_scores"]).read(
+            fx["gray"], fx["width"], fx["height"])
+        got = js[f"{fx['name']}.json"]
+        assert got["chosen"] == stored["chosen"]
+        assert {"number": got["number"], "digits": [{k: d[k] for k in ("digit", "status", "confidence", "box")}
+                                                    for d in got["digits"]]} == reading_summary(py)
+        assert [d["probs"] for d in got["digits"]] == [d.probs for d in py.digits]  # the ten digits only
+    assert js["number_drawn_separated.json"]["number"] == "226"
+    assert [d["status"] for d in js["number_drawn_separated.json"]["digits"]] == ["ok", "not_a_digit", "ok", "ok"]
+    assert js["number_single_digit.json"]["number"] == ""
+    assert [d["status"] for d in js["number_single_digit.json"]["digits"]] == ["not_a_digit"]
+
+
 def test_pyodide_python_matches_fixtures():
     """The page's Python engine runs pymodel under Pyodide (Python 3.14, whose sum() of floats is
     compensated, unlike 3.11's); the spec must give it exactly the stored results too."""
