@@ -461,3 +461,74 @@ def test_javascript_matches_python_on_random_images(tmp_path):
         assert js[name]["box"] == py.box, name
         if not py.empty:
             assert max_abs_diff(js[name]["image28"], py.image28) <= JS_TOLERANCE, name
+
+
+def _made_up_scores(image28) -> list[float]:
+    """Ten deterministic 'probabilities' of a 28x28 (every tenth pixel's ink, sharpened): stand-ins for a
+    classifier, float32 as a model's outputs are (the runner hands them over as Float32Arrays)."""
+    raw = [1.0] * 10
+    for i, v in enumerate(image28):
+        raw[i % 10] += v
+    peaked = []
+    for r in raw:  # r ** 16 by multiplications (exact IEEE operations, unlike pow or exp): confident answers
+        for _ in range(4):
+            r = r * r
+        peaked.append(r)
+    total = 0.0
+    for r in peaked:
+        total += r
+    return [float(np.float32(r / total)) for r in peaked]
+
+
+def test_javascript_reads_as_python_on_random_images(tmp_path):
+    """Beyond the fixtures: the number reading of random images and randomly drawn numbers (several pieces,
+    cuts, skipped slivers), scored by made-up outputs stored as a fixture's are; JS must choose as Python
+    does."""
+    import random
+
+    from tests.fixtures.make_golden import in_row, strokes, to_gray
+
+    rng = random.Random(20261123)
+    rules = {"labels": [str(d) for d in range(10)], "unsure_threshold": 0.5, "reject_threshold": None}
+    images = []
+    for _ in range(30):
+        w, h = rng.randint(20, 160), rng.randint(20, 100)
+        images.append((_random_image(rng, w, h), w, h))
+    for _ in range(30):  # pen-drawn numbers: random digits, sizes, spacing (touching too), slopes, pens
+        n, size, pen = rng.randint(2, 5), rng.randint(24, 50), rng.uniform(2, 7)
+        step = size * rng.uniform(0.55, 1.1)
+        slope, wave = rng.uniform(-0.3, 0.3), rng.uniform(0, 6)
+        w, h = int(step * n + 2 * size), int(2.2 * size + abs(slope) * step * n)
+        y = size * 0.5 + max(0.0, -slope * step * n)
+        digits = in_row([rng.randrange(10) for _ in range(n)], size * 0.6, y, size * 0.62, size, step, slope, wave)
+        specks = [(rng.uniform(0, w), rng.uniform(0, h), rng.uniform(1, 3)) for _ in range(rng.randint(0, 2))]
+        img = strokes((w, h), digits, pen, dotted=rng.choice([0, 0, 0, 4.5]), specks=specks)
+        images.append((to_gray(img), w, h))
+    cases = {}
+    for i, (gray, w, h) in enumerate(images):
+        skippable, spans = python_candidates({"gray": gray, "width": w, "height": h})
+        pre = preprocess(gray, w, h)
+        read = {"rules": rules, "batch_scores": [_made_up_scores(s.image28) for s in spans] or None,
+                "single_scores": None if pre.empty else _made_up_scores(pre.image28)}
+        (tmp_path / f"r{i:02d}.json").write_text(json.dumps({"width": w, "height": h, "gray": gray, "read": read}))
+        cases[f"r{i:02d}.json"] = (gray, w, h, skippable, spans, read)
+    proc = subprocess.run(
+        [_node(), str(READ_RUNNER), str(tmp_path)], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    js = json.loads(proc.stdout)
+    # The set must exercise the candidates and choices of several digits.
+    assert sum(len(c[4]) > 0 for c in cases.values()) >= 30
+    assert sum(len(js[name]["chosen"]) >= 2 for name in cases) >= 15
+    for name, (gray, w, h, skippable, spans, read) in cases.items():
+        got = js[name]
+        assert got["skippable"] == skippable, name
+        assert [[c["first"], c["last"], c["box"], c["wide"], c["gaps"], c["severs"], c["joins"]]
+                for c in got["candidates"]] == [
+            [s.first, s.last, s.digit.box, s.wide, s.gaps, s.severs, s.joins] for s in spans], name
+        for c, s in zip(got["candidates"], spans):
+            assert max_abs_diff(c["image28"], s.image28) <= JS_TOLERANCE, name
+        assert got["chosen"] == (decide(skippable, spans, read["batch_scores"]) if spans else []), name
+        py = StoredScores(rules, read["batch_scores"], read["single_scores"]).read(gray, w, h)
+        assert {"number": got["number"], "digits": [{k: d[k] for k in ("digit", "status", "confidence", "box")}
+                                                    for d in got["digits"]]} == reading_summary(py), name
