@@ -70,6 +70,7 @@ export function startRegion({ controller, view, doc = document }) {
       tool.setAvailable(false);
       return;
     }
+    if (upload !== source) tool.cancel(); // a new picture: a box being drawn on the old one is dropped
     source = upload;
     const chosen = input.region ? input.region.box : null;
     regionView.show(source, result, chosen);
