@@ -138,8 +138,8 @@ def _check_chosen(h: PageHandle, photo, which: int) -> dict:
 def test_a_box_drawn_with_the_mouse_is_read_and_automatic_goes_back(page, photo):
     _upload(page, photo)
     _choose_region(page)
-    _drag_mouse(page, _screen(page, photo, photo["boxes"][LEFT], grow=0.2))
-    _check_chosen(page, photo, LEFT)
+    _drag_mouse(page, _screen(page, photo, photo["boxes"][RIGHT], grow=0.2))
+    _check_chosen(page, photo, RIGHT)
     assert page.page.get_attribute("[data-testid=crop-tool]", "data-active") == "false"
     assert page.page.is_hidden("[data-testid=message]")
     page.page.click("[data-testid=crop-reset]")
@@ -151,8 +151,8 @@ def test_a_box_drawn_with_the_mouse_is_read_and_automatic_goes_back(page, photo)
 def test_a_box_drawn_by_touch_is_read(page, photo):
     _upload(page, photo)
     _choose_region(page)
-    _drag_touch(page, _screen(page, photo, photo["boxes"][RIGHT], grow=0.2))
-    _check_chosen(page, photo, RIGHT)
+    _drag_touch(page, _screen(page, photo, photo["boxes"][LEFT], grow=0.2))
+    _check_chosen(page, photo, LEFT)
 
 
 def test_the_keyboard_moves_the_box_and_reads_it(page, photo):
@@ -234,5 +234,20 @@ def test_a_360px_phone(chromium_browser, site_url, photo):
         for sel in ("[data-testid=crop-start]", "[data-testid=crop-reset]"):
             b = h.page.locator(sel).bounding_box()
             assert b["x"] >= 0 and b["x"] + b["width"] <= 360 and b["height"] >= 44, (sel, b)
+    finally:
+        h.close()
+
+
+def test_the_python_engine_reads_the_chosen_region_too(chromium_browser, site_url, photo):
+    h = PageHandle(chromium_browser, site_url).open("?nosw")
+    try:
+        h.set_engine("python")
+        r = _upload(h, photo)
+        assert r["engine"] == "python"
+        assert iou(_file_box(h, photo, r["box"]), photo["boxes"][MIDDLE]) > 0.6
+        _choose_region(h)
+        _drag_mouse(h, _screen(h, photo, photo["boxes"][RIGHT], grow=0.2))
+        r = _check_chosen(h, photo, RIGHT)
+        assert r["engine"] == "python"
     finally:
         h.close()
