@@ -45,6 +45,7 @@ out.crop = {width: c.width, height: c.height, pad, source: c.source, region: c.r
 out.mapped = c.mapResult({digit: 7, box: [pad + 1, pad + 1, 3, 2], status: 'ok'});
 out.mappedOverhang = c.mapResult({box: [0, 0, c.width, c.height]}).box;
 out.mappedDigits = c.mapResult({number: '7', box: null, digits: [{box: [pad, pad, 2, 2]}, {box: null}]});
+out.readingKeys = Object.keys(c.mapResult({engine: 'tfjs', number: '', digits: []})).sort();
 console.log(JSON.stringify(out));
 """
 
@@ -94,3 +95,4 @@ def test_the_crop_has_a_paper_margin_and_answers_map_back(out):
     assert out["mappedOverhang"] == [3, 2, 5, 4], "a box over the margin is kept inside the chosen region"
     assert out["mappedDigits"]["digits"][0]["box"] == [3, 2, 2, 2]
     assert out["mappedDigits"]["box"] is None and out["mappedDigits"]["digits"][1]["box"] is None
+    assert out["readingKeys"] == ["digits", "engine", "number", "region"], "a reading gains no `box` of its own"

@@ -51,7 +51,8 @@ export function cropInput(source, box) {
     region: { box: [bx, by, bw, bh], source },
     /** An engine's answer for the crop (one digit, or a reading with `digits`) in the source's pixels. */
     mapResult(r) {
-      const mapped = { ...r, box: toSource(r.box), region: [bx, by, bw, bh] };
+      const mapped = { ...r, region: [bx, by, bw, bh] };
+      if (r.box !== undefined) mapped.box = toSource(r.box);
       if (Array.isArray(r.digits)) mapped.digits = r.digits.map((d) => ({ ...d, box: toSource(d.box) }));
       return mapped;
     },
