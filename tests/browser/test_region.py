@@ -135,17 +135,33 @@ def _check_chosen(h: PageHandle, photo, which: int) -> dict:
     return r
 
 
+def _history_count(h: PageHandle) -> int:
+    return int(h.page.get_attribute("#history-card", "data-count") or 0)
+
+
+def _history_answers(h: PageHandle, n: int) -> None:
+    """Wait until the newest history entry says `n`."""
+    h.page.wait_for_selector(f"[data-testid=history-entry]:first-child[data-answer='{n}']", state="attached")
+
+
 def test_a_box_drawn_with_the_mouse_is_read_and_automatic_goes_back(page, photo):
+    page.page.wait_for_selector("#history-card[data-available=true]", state="attached")
+    before = _history_count(page)
     _upload(page, photo)
+    _history_answers(page, photo["labels"][MIDDLE])
+    assert _history_count(page) == before + 1
     _choose_region(page)
     _drag_mouse(page, _screen(page, photo, photo["boxes"][RIGHT], grow=0.2))
     _check_chosen(page, photo, RIGHT)
     assert page.page.get_attribute("[data-testid=crop-tool]", "data-active") == "false"
     assert page.page.is_hidden("[data-testid=message]")
+    _history_answers(page, photo["labels"][RIGHT])
     page.page.click("[data-testid=crop-reset]")
     r = _answer(page, photo["labels"][MIDDLE], chosen=False)
     assert "region" not in r
     assert page.page.locator("[data-testid=region-choice]").count() == 0
+    _history_answers(page, photo["labels"][MIDDLE])
+    assert _history_count(page) == before + 1, "the upload keeps one history entry, updated"
 
 
 def test_a_box_drawn_by_touch_is_read(page, photo):
