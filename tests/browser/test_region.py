@@ -98,6 +98,18 @@ def _drag_touch(h: PageHandle, r: dict) -> None:
     cdp.detach()
 
 
+def _drag_pen(h: PageHandle, r: dict) -> None:
+    """A stylus through the DevTools protocol: mouse events with pointerType "pen"."""
+    cdp = h.context.new_cdp_session(h.page)
+    common = {"pointerType": "pen", "button": "left", "clickCount": 1, "force": 0.5}
+    cdp.send("Input.dispatchMouseEvent", {"type": "mousePressed", "x": r["x0"], "y": r["y0"], **common})
+    for t in (0.25, 0.5, 0.75, 1.0):
+        x, y = r["x0"] + t * (r["x1"] - r["x0"]), r["y0"] + t * (r["y1"] - r["y0"])
+        cdp.send("Input.dispatchMouseEvent", {"type": "mouseMoved", "x": x, "y": y, "buttons": 1, **common})
+    cdp.send("Input.dispatchMouseEvent", {"type": "mouseReleased", "x": r["x1"], "y": r["y1"], **common})
+    cdp.detach()
+
+
 def _choose_region(h: PageHandle) -> None:
     h.page.click("[data-testid=crop-start]")
     h.page.wait_for_selector("[data-testid=crop-tool][data-active=true]", state="attached")
@@ -164,11 +176,14 @@ def test_a_box_drawn_with_the_mouse_is_read_and_automatic_goes_back(page, photo)
     assert _history_count(page) == before + 1, "the upload keeps one history entry, updated"
 
 
-def test_a_box_drawn_by_touch_is_read(page, photo):
+def test_a_box_drawn_by_touch_or_pen_is_read(page, photo):
     _upload(page, photo)
     _choose_region(page)
     _drag_touch(page, _screen(page, photo, photo["boxes"][LEFT], grow=0.2))
     _check_chosen(page, photo, LEFT)
+    _choose_region(page)
+    _drag_pen(page, _screen(page, photo, photo["boxes"][RIGHT], grow=0.2))
+    _check_chosen(page, photo, RIGHT)
 
 
 def test_the_keyboard_moves_the_box_and_reads_it(page, photo):

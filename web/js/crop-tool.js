@@ -58,7 +58,7 @@ export class CropTool {
     const { surface, start, apply, hint } = this.els;
     surface.dataset.active = "true";
     surface.tabIndex = 0;
-    start.setAttribute("aria-pressed", "true");
+    start.dataset.active = "true";
     start.querySelector("span").textContent = "Cancel";
     apply.hidden = false;
     hint.textContent = "Drag a box around one digit. Keys: arrows move the box, Shift+arrows resize it, Enter reads it, Escape cancels.";
@@ -73,7 +73,7 @@ export class CropTool {
     const { surface, start, apply, hint } = this.els;
     surface.dataset.active = "false";
     surface.tabIndex = -1;
-    start.setAttribute("aria-pressed", "false");
+    start.dataset.active = "false";
     start.querySelector("span").textContent = "Choose region";
     apply.hidden = true;
     hint.textContent = "The box shows what was read. Wrong place? Choose the region yourself.";
