@@ -149,7 +149,8 @@ def run(extra: list[Path], quick: bool = False, out: Path | None = None, epochs:
     card["command"] = "python build.py train --extra " + " ".join(str(p) for p in extra) + (" --quick" if quick else "")
     card["fine_tune"] = {
         "corrections": provenance, "fine_tuned_on": int(len(tune_idx)), "held_out": int(len(held_idx)),
-        "repeat": repeat, "epochs": epochs, "learning_rate": LEARNING_RATE, "seconds": round(time.time() - fit_started, 1),
+        "repeat": repeat, "epochs": epochs, "learning_rate": LEARNING_RATE,
+        "seconds": round(time.time() - fit_started, 1),
         "held_out_accuracy": {"before": held_before, "after": held_after},
         "before": _summary(before_card),
     }
@@ -161,5 +162,6 @@ def run(extra: list[Path], quick: bool = False, out: Path | None = None, epochs:
     fmt = lambda v: "n/a" if v is None else f"{v:.1%}"  # noqa: E731
     print(f"Held-out corrections: {fmt(held_before)} -> {fmt(held_after)}; MNIST test "
           f"{ft['before']['mnist_test_accuracy']:.2%} -> {ft['after']['mnist_test_accuracy']:.2%}; realistic digits "
-          f"{fmt(ft['before']['realistic_digit_accuracy'])} -> {fmt(ft['after']['realistic_digit_accuracy'])}", flush=True)
+          f"{fmt(ft['before']['realistic_digit_accuracy'])} -> {fmt(ft['after']['realistic_digit_accuracy'])}",
+          flush=True)
     return card
