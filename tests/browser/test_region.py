@@ -219,6 +219,13 @@ def test_the_keyboard_moves_the_box_and_reads_it(page, photo):
     assert page.page.get_attribute("[data-testid=crop-tool]", "data-active") == "false"
     assert page.page.is_visible("#upload-preview")
     assert page.page.get_attribute(PREDICTION, "data-digit") == str(photo["labels"][LEFT])
+    # The same from the Cancel button: Escape there ends drawing, and the upload stays.
+    kb.press("Enter")
+    kb.press("Tab")
+    assert page.page.evaluate("document.activeElement.dataset.testid") == "crop-start"
+    kb.press("Escape")
+    assert page.page.get_attribute("[data-testid=crop-tool]", "data-active") == "false"
+    assert page.page.is_visible("#upload-preview")
 
 
 def test_bad_boxes_get_a_message_and_the_page_keeps_working(page, photo):

@@ -43,6 +43,15 @@ export class CropTool {
       }
     });
     surface.addEventListener("keydown", (e) => this._key(e));
+    // Escape on the tools' buttons while drawing cancels the box, not the whole upload (the page's Escape).
+    this.els.tools.addEventListener("keydown", (e) => {
+      if (this.active && e.key === "Escape") {
+        e.preventDefault();
+        e.stopPropagation();
+        this.cancel();
+        start.focus();
+      }
+    });
   }
 
   /** Tools shown (an upload is on screen) or hidden; `chosen`: the user's region is being read. */
