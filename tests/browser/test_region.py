@@ -247,6 +247,12 @@ def test_bad_boxes_get_a_message_and_the_page_keeps_working(page, photo):
     assert "outside the image" in _message(page)
     assert page.page.evaluate("window.__digits.region.choose([10, 10, 0, 30])") is False
     assert "no size" in _message(page)
+    # A box of blank paper: nothing to read, said so; Automatic is there to go back.
+    assert page.page.evaluate("window.__digits.region.choose([2, 2, 20, 20])") is True
+    page.page.wait_for_selector(f'{PREDICTION}[data-status=empty]', state="attached")
+    assert "No digit in the box you chose" in _message(page)
+    assert page.page.is_visible("[data-testid=crop-reset]")
+    _choose_region(page)
     # ...and a good box still works afterwards.
     _drag_mouse(page, _screen(page, photo, photo["boxes"][RIGHT], grow=0.2))
     _check_chosen(page, photo, RIGHT)

@@ -31,6 +31,7 @@ export function startRegion({ controller, view, doc = document }) {
       return false;
     }
     view.showMessage("");
+    tool.cancel(); // a box chosen through the hook ends drawing too
     controller.setInput(input);
     return true;
   }
@@ -75,6 +76,9 @@ export function startRegion({ controller, view, doc = document }) {
     const chosen = input.region ? input.region.box : null;
     regionView.show(source, result, chosen);
     tool.setAvailable(true, Boolean(chosen));
+    if (chosen && result.status === "empty") {
+      view.showMessage("No digit in the box you chose: draw it around one digit, or press Automatic.", "info");
+    }
   });
 
   // For tests (window.__digits.region): the same paths the buttons take.
