@@ -304,3 +304,26 @@ def test_the_python_engine_reads_the_chosen_region_too(chromium_browser, site_ur
         assert r["engine"] == "python"
     finally:
         h.close()
+
+
+def test_every_digit_of_a_reading_gets_its_box(page):
+    """A reading of a whole number (TEAM.md interface 4: `digits`, each with a box) draws one box per digit,
+    placed on the picture as object-fit: contain shows it."""
+    got = page.page.evaluate("""async () => {
+        const { RegionView } = await import('./js/region-view.js');
+        const layer = document.createElement('div');
+        layer.style.position = 'fixed'; layer.style.left = '0px'; layer.style.top = '0px';
+        layer.style.width = '400px'; layer.style.height = '400px';
+        document.body.append(layer);
+        const view = new RegionView(layer);
+        // An 800x400 decode in blocks of 4: 200x100 grey pixels, shown 400x200 in the middle of 400x400.
+        const source = {width: 200, height: 100, frame: {width: 800, height: 400}};
+        view.show(source, {number: '123', digits: [{box: [0, 0, 50, 100]}, {box: [75, 25, 50, 50]}, {box: null}]});
+        const rects = [...layer.querySelectorAll('[data-testid=region-box]')].map((el) => {
+            const r = el.getBoundingClientRect();
+            return [r.left, r.top, r.width, r.height, el.dataset.box];
+        });
+        layer.remove();
+        return rects;
+    }""")
+    assert got == [[0, 100, 100, 200, "0,0,50,100"], [150, 150, 100, 100, "75,25,50,50"]]
