@@ -1,10 +1,19 @@
 // The page's one piece of state and its one decision: which engine answers the current input.
 //
 // Inputs hand it grey pixels (setInput); engines report when they become ready or fail (engineChanged);
-// it asks the chosen engine(s) for recognize(gray, width, height) and gives the answer to the view.
-// TF.js answers first while Python loads; Python answers when chosen (or when TF.js is unavailable);
-// "compare" shows both.
-import { emptyResult } from "./result.js";
+// it asks the chosen engine(s) to read(gray, width, height) (a number, or one digit: TEAM interface 4) and
+// gives the answer to the view. TF.js answers first while Python loads; Python answers when chosen (or
+// when TF.js is unavailable); "compare" shows both.
+import { emptyResult, numberOf, shownResult } from "./result.js";
+
+// TfjsEngine.read comes with the JS port of pymodel/segment.py (branch jsnum); until it lands, an engine
+// without read reads one digit.
+async function readWith(engine, { gray, width, height }) {
+  if (typeof engine.read === "function") return engine.read(gray, width, height);
+  const r = await engine.recognize(gray, width, height);
+  const digits = r.status === "empty" ? [] : [r];
+  return { engine: r.engine, number: numberOf(digits), digits, ms: r.ms };
+}
 
 export class Controller {
   /** engines: {tfjs, python} (same interface); mode(): "tfjs" | "python" | "compare". */
@@ -14,16 +23,25 @@ export class Controller {
     this.mode = mode;
     this.status = { tfjs: "loading", python: "loading" };
     this.errors = { tfjs: null, python: null };
-    this.input = null; // {gray, width, height, source: "pad" | "upload"}
+    this.input = null; // {gray, width, height, source: "pad" | "upload", upload?, frame?}
     this.seq = 0; // increments per recognition; stale answers are dropped
     this.lastResult = null;
     this.waitingNotice = false;
     this.resultListeners = [];
+    this.inputListeners = [];
   }
 
-  /** listener(result, input) after every answer the page shows (input null: the pad was cleared). */
+  /**
+   * listener(result, input) after every answer the page shows (input null: the pad was cleared). `result`
+   * is result.js's shownResult: one digit's result, or a number's summary, with `number` and `digits`.
+   */
   onResult(listener) {
     this.resultListeners.push(listener);
+  }
+
+  /** listener(input) whenever the input changes, before it is answered (null: nothing to read). */
+  onInput(listener) {
+    this.inputListeners.push(listener);
   }
 
   ready(name) {
@@ -44,6 +62,7 @@ export class Controller {
 
   setInput(input) {
     this.input = input;
+    for (const listener of this.inputListeners) listener(input);
     return this.recognize();
   }
 
@@ -60,7 +79,7 @@ export class Controller {
     const seq = ++this.seq;
     const mode = this.mode();
     if (!input) {
-      this._show(emptyResult(mode === "python" && this.ready("python") ? "python" : "tfjs"));
+      this._show({ ...emptyResult(mode === "python" && this.ready("python") ? "python" : "tfjs"), number: "", digits: [] });
       this.view.showCompare(null, null);
       return;
     }
@@ -69,7 +88,7 @@ export class Controller {
     try {
       if ((mode === "python" || !this.ready("tfjs")) && this.ready("python")) {
         // Python was chosen, or TF.js is not (yet) available: Python answers.
-        const r = await python.recognize(input.gray, input.width, input.height);
+        const r = shownResult(await readWith(python, input));
         if (current()) {
           this._show(r, mode === "python" ? "" : this.errors.tfjs ? "TF.js unavailable" : "TF.js still loading");
           this.view.showCompare(null, null);
@@ -82,7 +101,7 @@ export class Controller {
         this.view.showMessage(err ? `TensorFlow.js failed: ${err}` : "TensorFlow.js is still loading…", err ? "error" : "info");
         return;
       }
-      const a = await tfjs.recognize(input.gray, input.width, input.height);
+      const a = shownResult(await readWith(tfjs, input));
       let note = "";
       if (mode !== "tfjs" && !this.ready("python")) {
         note = this.errors.python ? "Python engine unavailable" : "Python still loading";
@@ -91,7 +110,7 @@ export class Controller {
       if (mode === "compare" && this.ready("python")) {
         let b;
         try {
-          b = await python.recognize(input.gray, input.width, input.height);
+          b = shownResult(await readWith(python, input));
         } catch (err) {
           b = { error: err.message };
         }
