@@ -25,7 +25,8 @@ from devtools.build_site import ROOT, build_site
 from devtools.server import serve_in_background
 
 TARGETS_MS = {"tfjs_ready": 1500, "python_ready": 4000, "wasm": 1.0, "cpu": 5.0, "python": 150.0, "numpy": 30.0,
-              "overhead": 10.0}
+              "overhead": 10.0, "photo_tfjs": 30.0, "photo_python": 400.0, "number_tfjs": 15.0,
+              "number_python": 800.0}
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -61,6 +62,60 @@ def _mnist_digit() -> tuple[list[float], list[float], int]:
     x = images[0].astype("float64") / 255.0
     drawing = 1.0 - np.kron(x, np.ones((9, 9)))
     return x.ravel().tolist(), drawing.ravel().tolist(), 252
+
+
+def _photo_and_number() -> tuple[bytes, tuple[list[float], int, int]]:
+    """pymodel.bench's 1000x1000 photo of a 4 on ruled paper as a JPEG file (what a phone uploads), and its
+    six-digit number 202607 drawn across a 720x240 pad (grey pixels, as the pad hands them over)."""
+    import io
+
+    from PIL import Image
+
+    from pymodel import bench as inputs
+    gray, w, h = inputs.photo()
+    buf = io.BytesIO()
+    Image.frombytes("L", (w, h), bytes(round(255 * v) for v in gray)).convert("RGB").save(buf, "JPEG", quality=90)
+    return buf.getvalue(), inputs.number()
+
+
+# n uploads of the photo's bytes (decode + grey + reduce + recognize) or n reads of the number's pixels:
+# [ms, what was read] per call.
+_PHOTO = """async ([engine, bytes, n]) => {
+    const out = [];
+    for (let i = 0; i < n; i++) {
+        const r = await window.__digits.recognizeFile(engine, bytes, 'image/jpeg');
+        out.push([r.ms, String(r.result.digit)]);
+    }
+    return out;
+}"""
+_NUMBER = """async ([engine, g, w, h, n]) => {
+    const out = [];
+    for (let i = 0; i < n; i++) {
+        const t0 = performance.now();
+        const r = await window.__digits.readGray(engine, g, w, h);
+        out.push([performance.now() - t0, r.number]);
+    }
+    return out;
+}"""
+
+
+def _photo_and_number_rows(page, engine: str, photo: bytes, number, n: int) -> dict:
+    """Whole recognition of the photo and whole reading of the number in one engine (after 2 warm-ups)."""
+    out = {}
+    try:
+        page.evaluate(_PHOTO, [engine, list(photo), 2])
+        runs = page.evaluate(_PHOTO, [engine, list(photo), n])
+        out["photo"] = {**_stats([ms for ms, _ in runs]), "read": runs[-1][1]}
+    except Exception as e:  # an engine without this path: the row says why
+        out["photo"] = {"error": str(e).splitlines()[0][:80]}
+    gray, w, h = number
+    try:
+        page.evaluate(_NUMBER, [engine, gray, w, h, 2])
+        runs = page.evaluate(_NUMBER, [engine, gray, w, h, n])
+        out["number"] = {**_stats([ms for ms, _ in runs]), "read": runs[-1][1]}
+    except Exception as e:
+        out["number"] = {"error": str(e).splitlines()[0][:80]}
+    return out
 
 
 # n full recognitions from the page: [total ms, ms inside Python (absent for TF.js)] per call.
@@ -136,6 +191,8 @@ def _python_session(browser, url: str, query: str, digit: list[float], drawing: 
         # The same call on a 28x28 grey image: 784 floats each way; what PyScript adds is total - inside.
         calls = s.recognize("python", [1.0 - v for v in digit], 28, max(20, runs))
         result["overhead"] = _stats([ms - py_ms for ms, py_ms in calls])
+        photo, number = _photo_and_number()
+        result.update(_photo_and_number_rows(s.page, "python", photo, number, max(5, runs // 6)))
         sizes = s.bytes_by_part()
     finally:
         s.close()
@@ -170,6 +227,8 @@ def run(site: Path, tfjs_runs: int = 300, python_runs: int = 30, loads: int = 3)
             if backend == "wasm":
                 s.recognize("tfjs", drawing, side, 5)
                 results["tfjs"]["recognize"] = _stats([ms for ms, _ in s.recognize("tfjs", drawing, side, 50)])
+                photo, number = _photo_and_number()
+                results["tfjs"].update(_photo_and_number_rows(s.page, "tfjs", photo, number, 50))
                 results["bytes"] = s.bytes_by_part()
             s.close()
 
@@ -224,6 +283,20 @@ def table(r: dict) -> str:
     lat("Python full recognition of a 252x252 drawing (page -> PyScript -> page, pure Python)", py.get("recognize"))
     lat("PyScript call overhead (round trip minus time in Python, 784 floats)", py.get("overhead"),
         TARGETS_MS["overhead"])
+
+    def read(label, entry, target):
+        if entry is not None and "read" in entry:
+            label = f"{label} (read: {entry['read']})"
+        lat(label, entry, target)
+
+    read("TF.js whole recognition of a 1000x1000 JPEG photo (decode + reduce + find + model)",
+         r["tfjs"].get("photo"), TARGETS_MS["photo_tfjs"])
+    read("Python whole recognition of the same photo (decode in the page, rest in PyScript, pure Python)",
+         py.get("photo"), TARGETS_MS["photo_python"])
+    read("TF.js reading of a six-digit number drawn on a 720x240 pad (segment + one batched pass)",
+         r["tfjs"].get("number"), TARGETS_MS["number_tfjs"])
+    read("Python reading of the same number (PyScript, one batched pass, pure Python)", py.get("number"),
+         TARGETS_MS["number_python"])
     b = r.get("bytes", {})
     mb = lambda n: f"{n / 1e6:.2f} MB"  # noqa: E731
     rows.append(("Downloaded: page shell (HTML, CSS, app JS, icons)", mb(b.get("page", 0)), "", ""))

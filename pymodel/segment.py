@@ -8,7 +8,9 @@ The same page analysis as a single digit (lines removed, specks and fragments dr
    least ROW_MIN_HEIGHT of the row's height tall) whose gap to the row's end digit is at most ROW_GAP of
    the row height and whose rows overlap that digit's by at least ROW_OVERLAP of the shorter: so the row
    follows a slanted or wavy baseline. Smaller components in the row's band (a 5's flag, a broken
-   stroke) join as pieces of their own. Components cut by a border the row does not touch stay out.
+   stroke) join as pieces of their own. Components cut by a border the row does not touch stay out (a
+   neighbour cut by the crop of a sheet; a whole digit written against the edge is lost with them, which
+   single digits cropped from sheets make the better trade).
    Lines that are a digit's stroke (the bar of a 7) are given back to it (locate.belongs).
 2. Atoms: digits of the row whose columns overlap by at least STACK of the narrower are one atom (the
    flag of a 5 above its body, a 7's bar drawn apart).
@@ -118,6 +120,8 @@ def _overlap(a0: int, a1: int, b0: int, b1: int) -> int:
 
 
 def _as_digit(parts: Sequence[Component], extra: Sequence[int], w: int) -> Digit:
+    if not parts:  # pieces cut from a line given back to the atom (a stroke along a double rule)
+        return _extra_digit(extra, w)
     x0 = min(c.x0 for c in parts)
     y0 = min(c.y0 for c in parts)
     x1 = max(c.x1 for c in parts)

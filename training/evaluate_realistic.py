@@ -108,7 +108,8 @@ def evaluate_realistic(model, limits: dict, eval_dir: Path = EVAL_DIR, stride: i
                    # only when the recognizer reports the region it read (Prediction.box)
                    "region_found_rate": _rate(digits["region_found"], digits["with_region"])},
         "non_digits": {**non, "flagged_rate": _rate(non["flagged"], non["n"])},
-        "per_distortion": {k: {**v, "accuracy": _rate(v["correct"], v["n"]), "flagged_rate": _rate(v["flagged"], v["n"]),
+        "per_distortion": {k: {**v, "accuracy": _rate(v["correct"], v["n"]),
+                               "flagged_rate": _rate(v["flagged"], v["n"]),
                                "region_found_rate": _rate(v["region_found"], v["n"]) if digits["with_region"] else None}
                            for k, v in sorted(per_tag.items())},
         "non_digits_per_source": {k: {**v, "flagged_rate": _rate(v["flagged"], v["n"])}
@@ -174,8 +175,10 @@ def report(fig: dict) -> str:
         f"not_a_digit at p >= {t['reject_threshold'] if t['reject_threshold'] is not None else 'n/a (10-class model)'}",
         f"realistic digits: accuracy {_pct(r['digits']['accuracy'])} ({r['digits']['correct']}/{r['digits']['n']}), "
         f"flagged {_pct(r['digits']['flagged_rate'])}, confidently wrong {_pct(r['digits']['confident_wrong_rate'])}",
-        f"non-digits: flagged {_pct(r['non_digits']['flagged_rate'])} ({r['non_digits']['flagged']}/{r['non_digits']['n']}; "
-        f"not_a_digit {r['non_digits']['not_a_digit']}, unsure {r['non_digits']['unsure']}, empty {r['non_digits']['empty']})",
+        f"non-digits: flagged {_pct(r['non_digits']['flagged_rate'])} "
+        f"({r['non_digits']['flagged']}/{r['non_digits']['n']}; "
+        f"not_a_digit {r['non_digits']['not_a_digit']}, unsure {r['non_digits']['unsure']}, "
+        f"empty {r['non_digits']['empty']})",
         f"MNIST test: accuracy {fig['mnist_test']['accuracy']:.2%}, flagged {_pct(fig['mnist_test']['flagged_rate'])}",
         "",
         *([f"realistic digits: the region read holds the digit in {_pct(r['digits']['region_found_rate'])}", ""]
@@ -202,8 +205,10 @@ def report(fig: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training.evaluate_realistic", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--weights", type=Path, default=None, help="weights folder (default: the shipped pymodel/weights)")
-    parser.add_argument("--sets", type=Path, default=EVAL_DIR, help="evaluation sets folder (default: training/evalsets)")
+    parser.add_argument("--weights", type=Path, default=None,
+                        help="weights folder (default: the shipped pymodel/weights)")
+    parser.add_argument("--sets", type=Path, default=EVAL_DIR,
+                        help="evaluation sets folder (default: training/evalsets)")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
     fig = evaluate(args.weights, args.sets)

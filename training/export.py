@@ -22,7 +22,6 @@ from pymodel.weights import FORMAT, FORMAT_VERSION, MANIFEST_NAME, NPZ_NAME
 from training.model import CONV_PLAN, LABELS, NUM_CLASSES, POOL_AFTER, build_inference_model
 
 
-
 def fold_batchnorm(model: keras.Model) -> dict[str, np.ndarray]:
     """conv(x, W) then BN  ==  conv(x, W * g / s) + (beta - mean * g / s), with s = sqrt(var + eps)."""
     tensors = {}
@@ -108,7 +107,8 @@ def export_tfjs(model: keras.Model, out_dir: Path) -> Path:
 def _convert(saved: Path, staged: Path) -> None:
     # In its own process: the converter imports TF-DF and JAX, which is slow and floods the log.
     cmd = [sys.executable, "-c",
-           "import sys; from tensorflowjs.converters.converter import pip_main; sys.argv=['tensorflowjs_converter']+sys.argv[1:]; pip_main()",
+           "import sys; from tensorflowjs.converters.converter import pip_main; "
+           "sys.argv=['tensorflowjs_converter']+sys.argv[1:]; pip_main()",
            "--input_format=tf_saved_model", "--output_format=tfjs_graph_model",
            "--signature_name=serving_default", "--saved_model_tags=serve", str(saved), str(staged)]
     result = subprocess.run(cmd, capture_output=True, text=True)

@@ -99,7 +99,7 @@ def run(extra: list[Path], quick: bool = False, out: Path | None = None, epochs:
     from training.data import load_split
     from training.export import inference_model
     from training.pipeline import SHIPPED, output_paths, publish
-    from training.realistic import realistic_arrays
+    from training.realistic import realistic_arrays, training_examples
 
     started = time.time()
     cfg: TrainConfig = quick_config() if quick else TrainConfig()
@@ -122,8 +122,9 @@ def run(extra: list[Path], quick: bool = False, out: Path | None = None, epochs:
     (x_m, y_m), _ = split_train_val(images, labels, cfg)
     real_tr, _ = realistic_arrays(cfg)
     keep = np.random.default_rng(SEED).permutation(len(y_m))[: (3000 if quick else 20000)]
-    base_x = np.concatenate([x_m[keep], real_tr["images"]])
-    base_y = np.concatenate([y_m[keep], real_tr["labels"]])
+    real_x, real_y = training_examples(real_tr)
+    base_x = np.concatenate([x_m[keep], real_x])
+    base_y = np.concatenate([y_m[keep], real_y])
     repeat = int(np.clip(round(CORRECTION_SHARE * len(base_y) / max(1, len(tune_idx))), 1, 50))
     x_tr = to_float(np.concatenate([base_x] + [x_c[tune_idx]] * repeat))
     y_tr = np.concatenate([base_y] + [y_c[tune_idx]] * repeat)
@@ -148,7 +149,8 @@ def run(extra: list[Path], quick: bool = False, out: Path | None = None, epochs:
     card["command"] = "python build.py train --extra " + " ".join(str(p) for p in extra) + (" --quick" if quick else "")
     card["fine_tune"] = {
         "corrections": provenance, "fine_tuned_on": int(len(tune_idx)), "held_out": int(len(held_idx)),
-        "repeat": repeat, "epochs": epochs, "learning_rate": LEARNING_RATE, "seconds": round(time.time() - fit_started, 1),
+        "repeat": repeat, "epochs": epochs, "learning_rate": LEARNING_RATE,
+        "seconds": round(time.time() - fit_started, 1),
         "held_out_accuracy": {"before": held_before, "after": held_after},
         "before": _summary(before_card),
     }
@@ -160,5 +162,6 @@ def run(extra: list[Path], quick: bool = False, out: Path | None = None, epochs:
     fmt = lambda v: "n/a" if v is None else f"{v:.1%}"  # noqa: E731
     print(f"Held-out corrections: {fmt(held_before)} -> {fmt(held_after)}; MNIST test "
           f"{ft['before']['mnist_test_accuracy']:.2%} -> {ft['after']['mnist_test_accuracy']:.2%}; realistic digits "
-          f"{fmt(ft['before']['realistic_digit_accuracy'])} -> {fmt(ft['after']['realistic_digit_accuracy'])}", flush=True)
+          f"{fmt(ft['before']['realistic_digit_accuracy'])} -> {fmt(ft['after']['realistic_digit_accuracy'])}",
+          flush=True)
     return card

@@ -10,13 +10,18 @@ from pathlib import Path
 
 import numpy as np
 
-from training.data import dataset_checksums, load_split
-from training.evaluate import (classification_figures, pick_thresholds, plot_confusion, plot_misclassified,
-                               write_model_card)
-from training.realistic import realistic_arrays, split_kinds
-from training.export import export_tfjs, fold_batchnorm, inference_model, write_weights
 from pymodel.weights import NPZ_NAME
+from training.data import dataset_checksums, load_split
+from training.evaluate import (
+    classification_figures,
+    pick_thresholds,
+    plot_confusion,
+    plot_misclassified,
+    write_model_card,
+)
+from training.export import export_tfjs, fold_batchnorm, inference_model, write_weights
 from training.model import LABELS, multiply_adds
+from training.realistic import realistic_arrays, split_kinds
 from training.train import TrainConfig, quick_config, split_train_val, to_float, train
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -126,11 +131,14 @@ def publish(tensors: dict[str, np.ndarray], cfg: TrainConfig, paths: dict[str, P
     card["pipeline_seconds"] = round(time.time() - started, 1)
     write_model_card(card, paths["card"])
     print(
-        f"Test accuracy {figures['accuracy']:.4%} ({figures['errors']} errors), ECE {figures['expected_calibration_error']:.4f}, "
+        f"Test accuracy {figures['accuracy']:.4%} ({figures['errors']} errors), "
+        f"ECE {figures['expected_calibration_error']:.4f}, "
         f"unsure below {unsure:.2f}, not a digit at {reject:.2f}; realistic digits "
-        f"{realistic['realistic']['digits']['accuracy']:.1%} (flagged {realistic['realistic']['digits']['flagged_rate']:.1%}), "
+        f"{realistic['realistic']['digits']['accuracy']:.1%} "
+        f"(flagged {realistic['realistic']['digits']['flagged_rate']:.1%}), "
         f"non-digits flagged {realistic['realistic']['non_digits']['flagged_rate']:.1%}, MNIST test flagged "
-        f"{realistic['mnist_test']['flagged_rate']:.2%}; {macs:,} multiply-adds, npz {card['files']['npz_bytes']:,} bytes, "
+        f"{realistic['mnist_test']['flagged_rate']:.2%}; {macs:,} multiply-adds, "
+        f"npz {card['files']['npz_bytes']:,} bytes, "
         f"pipeline {card['pipeline_seconds']:.0f} s. Model card: {paths['card'] / 'model_card.md'}",
         flush=True,
     )

@@ -10,7 +10,7 @@ from training.synth.dataset import NOT_A_DIGIT, Request, generate
 def requests(cfg) -> tuple[Request, Request]:
     """(training scenes, validation scenes) of a TrainConfig. Validation scenes come from the held-out
     MNIST validation digits and their own random streams; they choose the thresholds."""
-    return (Request("train", cfg.synth_digits, cfg.synth_non_digits, cfg.synth_seed),
+    return (Request("train", cfg.synth_digits, cfg.synth_non_digits, cfg.synth_seed, cfg.synth_numbers),
             Request("val", cfg.synth_val_digits, cfg.synth_val_non_digits, cfg.synth_seed))
 
 
@@ -18,6 +18,15 @@ def realistic_arrays(cfg) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]
     """Generate (or load from build/synth) the training and validation arrays of a TrainConfig."""
     train_req, val_req = requests(cfg)
     return generate(train_req), generate(val_req)
+
+
+def training_examples(data: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(images, labels) of a generated set to train on: the single-digit scenes and the number reader's
+    labelled candidates."""
+    if "number_images" not in data:
+        return data["images"], data["labels"]
+    return (np.concatenate([data["images"], data["number_images"]]),
+            np.concatenate([data["labels"], data["number_labels"]]))
 
 
 def to_float(images: np.ndarray) -> np.ndarray:

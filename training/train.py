@@ -18,7 +18,7 @@ import tensorflow as tf  # noqa: E402
 from training.augment import augment_batch  # noqa: E402
 from training.data import load_split, train_val_indices  # noqa: E402
 from training.model import build_training_model  # noqa: E402
-from training.realistic import realistic_arrays  # noqa: E402
+from training.realistic import realistic_arrays, training_examples  # noqa: E402
 from training.synth.dataset import NOT_A_DIGIT  # noqa: E402
 
 
@@ -40,12 +40,16 @@ class TrainConfig:
     synth_non_digits: int = 8000
     synth_val_digits: int = 1500
     synth_val_non_digits: int = 1000
+    # Synthetic numbers whose number-reader candidates are trained on (training.synth.number_crops):
+    # digits cut right, and fragments or merged neighbours as "not_a_digit".
+    synth_numbers: int = 3000
     synth_seed: int = 0
 
 
 def quick_config() -> TrainConfig:
     return TrainConfig(epochs=2, train_subset=8000, val_size=1000, patience=2, quick=True, bn_momentum=0.8,
-                       synth_digits=600, synth_non_digits=300, synth_val_digits=200, synth_val_non_digits=100)
+                       synth_digits=600, synth_non_digits=300, synth_val_digits=200, synth_val_non_digits=100,
+                       synth_numbers=100)
 
 
 def split_train_val(images: np.ndarray, labels: np.ndarray, cfg: TrainConfig):
@@ -79,8 +83,9 @@ def train(out_dir: Path, cfg: TrainConfig) -> dict:
     real_tr, real_val = realistic_arrays(cfg)
     data_seconds = time.time() - data_started
     mnist_train, mnist_val = len(y_tr), len(y_val)
-    x_tr = to_float(np.concatenate([x_tr, real_tr["images"]]))
-    y_tr = np.concatenate([y_tr, real_tr["labels"]])
+    real_x, real_y = training_examples(real_tr)
+    x_tr = to_float(np.concatenate([x_tr, real_x]))
+    y_tr = np.concatenate([y_tr, real_y])
     x_val = to_float(np.concatenate([x_val, real_val["images"]]))
     y_val = np.concatenate([y_val, real_val["labels"]])
 
@@ -133,6 +138,10 @@ def train(out_dir: Path, cfg: TrainConfig) -> dict:
         "train_realistic": {"digits": int((real_tr["labels"] != NOT_A_DIGIT).sum()),
                             "non_digits": int((real_tr["labels"] == NOT_A_DIGIT).sum()),
                             "empty_dropped": int(real_tr["empty_digits"] + real_tr["empty_non_digits"])},
+        "train_number_crops": {"digits": int((real_tr.get("number_labels", np.zeros(0)) != NOT_A_DIGIT).sum()),
+                               "not_a_digit": int((real_tr.get("number_labels", np.zeros(0)) == NOT_A_DIGIT).sum()),
+                               "numbers": cfg.synth_numbers,
+                               "numbers_without_candidates": int(real_tr.get("numbers_without_candidates", 0))},
         "val_realistic": {"digits": int((real_val["labels"] != NOT_A_DIGIT).sum()),
                           "non_digits": int((real_val["labels"] == NOT_A_DIGIT).sum())},
         "train_examples": int(len(y_tr)),

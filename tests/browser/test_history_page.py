@@ -301,12 +301,18 @@ def test_history_full_storage_is_explained_and_recognition_goes_on(chromium_brow
         cdp.send("Storage.overrideQuotaForOrigin", {"origin": site_url.rstrip("/"), "quotaSize": 300_000})
         h.open("?nosw", python=False)
         wait_history(h)
-        # Fill the storage through the page's store until it refuses.
+        # Fill the storage through the page's store until it refuses, with ever smaller entries: a browser
+        # may still find room for a small drawing after a big entry was refused.
         filled = h.page.evaluate(f"""async () => {{ const store = (await {HISTORY}).store; const reading = {READING};
-            const big = () => {{ const b = new Uint8Array(45000); crypto.getRandomValues(b); let s = '';
+            const blob = (n) => {{ const b = new Uint8Array(n); crypto.getRandomValues(b); let s = '';
                 for (const x of b) s += String.fromCharCode(x); return 'data:image/png;base64,' + btoa(s); }};
-            for (let i = 0; i < 60; i++) {{ try {{ await store.add({{...reading(1), thumbnail: big()}}); }}
-                                          catch (e) {{ return [e.kind, i]; }} }} return ['never full', 60]; }}""")
+            let added = 0; let kind = '';
+            for (const size of [45000, 8000, 1500, 200]) {{
+                kind = 'never full';
+                for (let i = 0; i < 200; i++) {{
+                    try {{ await store.add({{...reading(1), thumbnail: blob(size)}}); added++; }}
+                    catch (e) {{ kind = e.kind; break; }} }} }}
+            return [kind, added]; }}""")
         assert filled[0] == "quota"
         before = filled[1]
         h.draw_mouse(DIGIT_STROKES["0"])

@@ -87,7 +87,8 @@ def stroke_width(binary: np.ndarray) -> float:
     """2 * area / perimeter of a binary mask: the width of long strokes (as pymodel.preprocess estimates it)."""
     area = binary.sum()
     padded = np.pad(binary, 1)
-    edges = (np.abs(np.diff(padded.astype(np.int8), axis=0)).sum() + np.abs(np.diff(padded.astype(np.int8), axis=1)).sum())
+    signed = padded.astype(np.int8)
+    edges = np.abs(np.diff(signed, axis=0)).sum() + np.abs(np.diff(signed, axis=1)).sum()
     return float(2.0 * area / edges) if edges else 0.0
 
 

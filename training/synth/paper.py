@@ -63,7 +63,8 @@ def _draw(paper: Paper, kind: str, p0, p1, thickness: float, color, strength: fl
     h, w, _ = paper.rgb.shape
     lay_ink(paper.rgb, line_mask(h, w, p0, p1, thickness) * strength, color)
     paper.lines.append({"kind": kind, "p0": [round(float(p0[0]), 2), round(float(p0[1]), 2)],
-                        "p1": [round(float(p1[0]), 2), round(float(p1[1]), 2)], "thickness": round(float(thickness), 2)})
+                        "p1": [round(float(p1[0]), 2), round(float(p1[1]), 2)],
+                        "thickness": round(float(thickness), 2)})
 
 
 def make_paper(rng: np.random.Generator, h: int, w: int, split: str, ink_box: tuple[float, float, float, float],
@@ -118,7 +119,8 @@ def make_paper(rng: np.random.Generator, h: int, w: int, split: str, ink_box: tu
             paper.distortions.append("grid_paper")
     elif kind == "form_box":
         pad_x, pad_y = bw * rng.uniform(-0.05, 0.45), bh * rng.uniform(-0.05, 0.3)
-        x0, y0, x1, y1 = bx - pad_x, by - pad_y, bx + bw + pad_x * rng.uniform(0.5, 1.5), by + bh + pad_y * rng.uniform(0.5, 1.5)
+        x0, y0 = bx - pad_x, by - pad_y
+        x1, y1 = bx + bw + pad_x * rng.uniform(0.5, 1.5), by + bh + pad_y * rng.uniform(0.5, 1.5)
         c = (0.15, 0.15, 0.18) if rng.random() < 0.6 else LINE_GREY
         t = thick * rng.uniform(1.0, 1.8)
         for p0, p1 in (((x0, y0), (x1, y0)), ((x1, y0), (x1, y1)), ((x1, y1), (x0, y1)), ((x0, y1), (x0, y0))):

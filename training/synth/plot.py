@@ -7,7 +7,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 # Colour maps as evenly spaced anchors (sampled from matplotlib's tables), interpolated linearly.
 COLORMAPS = {
-    "viridis": ["#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58", "#b5de2b", "#fde725"],
+    "viridis": ["#440154", "#482878", "#3e4989", "#31688e", "#26828e",
+                "#1f9e89", "#35b779", "#6ece58", "#b5de2b", "#fde725"],
     "magma": ["#000004", "#1c1044", "#4f127b", "#812581", "#b5367a", "#e55064", "#fb8761", "#fec287", "#fcfdbf"],
     "gray": ["#000000", "#ffffff"],
     "gray_r": ["#ffffff", "#000000"],
@@ -63,6 +64,6 @@ def plot_screenshot(image28: np.ndarray, rng: np.random.Generator) -> tuple[Imag
         tags.append("colorbar")
     ys, xs = np.nonzero(image28 > 0.3)
     cell = side / 28
-    box = [left + xs.min() * cell, top + ys.min() * cell, (xs.max() - xs.min() + 1) * cell, (ys.max() - ys.min() + 1) * cell] \
-        if len(ys) else [left, top, side, side]
+    box = ([left + xs.min() * cell, top + ys.min() * cell,
+            (xs.max() - xs.min() + 1) * cell, (ys.max() - ys.min() + 1) * cell] if len(ys) else [left, top, side, side])
     return page, [round(float(v), 1) for v in box], tags

@@ -184,7 +184,8 @@ def _box_of(mask: np.ndarray, left: int, top: int) -> list[float]:
     ys, xs = np.nonzero(mask > 0.5)
     if not len(ys):
         return [float(left), float(top), float(mask.shape[1]), float(mask.shape[0])]
-    return [float(left + xs.min()), float(top + ys.min()), float(xs.max() - xs.min() + 1), float(ys.max() - ys.min() + 1)]
+    return [float(left + xs.min()), float(top + ys.min()),
+            float(xs.max() - xs.min() + 1), float(ys.max() - ys.min() + 1)]
 
 
 def _frame(rgb: np.ndarray, rng: np.random.Generator) -> None:
@@ -214,13 +215,15 @@ def _neighbours(rng, hand: Hand, ink: np.ndarray, main_box, window, height: int,
             visible = rng.uniform(0.12, 0.55) * gw
             left = int(wx1 - visible) if side == "right" else int(wx0 + visible - gw)
             top = int(my + rng.normal(0, 0.12) * mh)
-            if (side == "right" and left < mx + mw + 0.1 * height) or (side == "left" and left + gw > mx - 0.1 * height):
+            if ((side == "right" and left < mx + mw + 0.1 * height)
+                    or (side == "left" and left + gw > mx - 0.1 * height)):
                 continue
         else:
             visible = rng.uniform(0.1, 0.4) * gh
             top = int(wy1 - visible) if side == "bottom" else int(wy0 + visible - gh)
             left = int(mx + rng.uniform(-0.6, 0.6) * mw)
-            if (side == "bottom" and top < my + mh + 0.08 * height) or (side == "top" and top + gh > my - 0.08 * height):
+            if ((side == "bottom" and top < my + mh + 0.08 * height)
+                    or (side == "top" and top + gh > my - 0.08 * height)):
                 continue
         paste_max(ink, glyph, left, top)
         count += 1

@@ -1,5 +1,6 @@
 // window.__digits: stable hooks for the tests and the benchmark (python build.py bench). They reach the
 // engines through the same interface the page uses; nothing here changes what the page does.
+import { blobToGray } from "./decode-image.js";
 import { normalize } from "./result.js";
 
 export function exposeHooks({ controller, engines, view }) {
@@ -20,6 +21,21 @@ export function exposeHooks({ controller, engines, view }) {
     predict28: (name, image28) => engine(name).predict28(image28),
     /** Full recognition (preprocessing + model) of grey pixels, without touching the page. */
     recognizeGray: (name, gray, width, height) => engine(name).recognize(Float64Array.from(gray), width, height),
+    /** Read a whole number (digits left to right) from grey pixels, without touching the page. */
+    readGray: (name, gray, width, height) => engine(name).read(Float64Array.from(gray), width, height),
+    /**
+     * An image file's bytes through the page's upload path (decode, grey, reduce to the preprocessing's size)
+     * and one engine's recognize (or read): {ms, result}, ms from the bytes to the answer.
+     */
+    async recognizeFile(name, bytes, type, read = false) {
+      const t0 = performance.now();
+      const image = await blobToGray(new Blob([Uint8Array.from(bytes)], { type }), "benchmark image");
+      URL.revokeObjectURL(image.previewUrl);
+      const e = engine(name);
+      const result = await (read ? e.read(image.gray, image.width, image.height)
+        : e.recognize(image.gray, image.width, image.height));
+      return { ms: performance.now() - t0, result };
+    },
     /** n forward passes on one 28x28 input; per-run milliseconds, timed where the engine runs. */
     bench: (name, image28, n) => engine(name).bench(image28, n),
     /** n full recognitions through the page's own path (preprocess + model + render). */
