@@ -1,8 +1,10 @@
-"""The golden fixtures pin pymodel.preprocess, and web/js/preprocess.js (its port) must agree with it.
+"""The golden fixtures pin pymodel.preprocess and the number reading (pymodel/segment.py, Model.read), and
+web/js/preprocess.js, web/js/preprocess/segment.js and web/js/read.js (their port) must agree with them.
 
 Fixtures: tests/fixtures/golden/*.json, made by tests/fixtures/make_golden.py. The port uses the same
 operations in the same order, so its 28x28s are bit-identical today; boxes, flags and greys must match
-exactly.
+exactly. A fixture's "read" section stores the classifier's outputs for the number's candidates, so both
+readings are replayed with the same scores whatever weights ship later.
 """
 from __future__ import annotations
 
@@ -15,11 +17,14 @@ import numpy as np
 import pytest
 
 from pymodel.imageio import rgba_to_gray_array
-from pymodel.preprocess import preprocess
+from pymodel.preprocess import analyse, normalize, preprocess
+from pymodel.segment import candidates, decide
+from tests.fixtures.stored_scores import StoredScores
 from tests.helpers import ROOT
 
 GOLDEN = ROOT / "tests" / "fixtures" / "golden"
 RUNNER = ROOT / "tests" / "js" / "run_preprocess.mjs"
+READ_RUNNER = ROOT / "tests" / "js" / "run_read.mjs"
 FIXTURES = sorted(GOLDEN.glob("*.json"))
 NAMES = [p.name for p in FIXTURES]
 # As for Python against its stored expectations: only a change of summation order could move a pixel this
@@ -45,9 +50,14 @@ def test_fixture_set_is_complete():
         "grid_paper", "plot_viridis", "canvas_frame", "dark_canvas",
         # Exact images where candidates tie, so the choice among equals decides the box (make_golden.TIES).
         "tie_double_rule", "tie_slope_tables", "tie_twin_strokes", "tie_twin_panels", "tie_grow_order",
+        # Numbers (make_golden.NUMBERS): drawn, slanted, in pieces, touching, with flecks; photos.
+        "number_drawn_separated", "number_drawn_touching", "number_slanted", "number_five_flag",
+        "number_seven_bar", "number_dotted", "number_fleck", "number_single_digit", "number_photo_separated",
+        "number_photo_touching", "number_drawn_touching_mnist",
     }
     assert {p.stem for p in FIXTURES} == expected
-    assert sum(p.stat().st_size for p in FIXTURES) < 2_000_000
+    # The candidates' 28x28s are most of it (a number's every plausible run of pieces).
+    assert sum(p.stat().st_size for p in FIXTURES) < 4_000_000
     huge = load(GOLDEN / "huge_digit.json")
     assert max(huge["width"], huge["height"]) > 256  # the reduce step runs
 
@@ -65,6 +75,49 @@ def test_python_matches_stored_expected(path):
         # Tolerance only for float summation differences between Python versions (3.12+ sum() is
         # compensated); any real change of the algorithm moves pixels by far more.
         assert max_abs_diff(got.image28, fx["expected"]) <= 1e-9
+
+
+def python_candidates(fx: dict) -> tuple[list[bool], list]:
+    page = analyse(fx["gray"], fx["width"], fx["height"])
+    skippable, spans = ([], []) if page.empty else candidates(page, normalize)
+    return list(skippable or []), spans
+
+
+def reading_summary(reading) -> dict:
+    return {"number": reading.number,
+            "digits": [{"digit": d.digit, "status": d.status, "confidence": d.confidence, "box": d.box}
+                       for d in reading.digits]}
+
+
+def test_fixtures_cover_number_reading():
+    # Every path of the reading: numbers of 2-5 digits from the batch, and single digits and empty pages
+    # from the single-digit path (with candidates that decide leaves at one digit, and without any).
+    reads = {p.stem: load(p)["read"] for p in FIXTURES}
+    assert {len(r["number"]) for r in reads.values()} >= {0, 1, 2, 3, 4, 5}
+    assert reads["number_drawn_separated"]["number"] == "2026"
+    assert reads["number_slanted"]["number"] == "31415"
+    assert any(r["batch_scores"] and r["single_scores"] for r in reads.values())
+    assert any(r["single_scores"] and not r["candidates"] for r in reads.values())
+    assert any(len(r["candidates"]) > len(r["chosen"]) >= 2 for r in reads.values())  # a real choice
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=NAMES)
+def test_python_reads_as_stored(path):
+    """pymodel's candidates for the fixture are the stored ones, and Model.read replayed with the stored
+    outputs gives the stored reading."""
+    fx = load(path)
+    stored = fx["read"]
+    skippable, spans = python_candidates(fx)
+    assert skippable == stored["skippable"]
+    assert len(spans) == len(stored["candidates"])
+    for s, c in zip(spans, stored["candidates"]):
+        assert [s.first, s.last, s.digit.box, s.wide, s.gaps, s.severs, s.joins] == [
+            c["first"], c["last"], c["box"], c["wide"], c["gaps"], c["severs"], c["joins"]]
+        assert max_abs_diff(s.image28, c["image28"]) <= 1e-9
+    assert (decide(skippable, spans, stored["batch_scores"]) if spans else []) == stored["chosen"]
+    model = StoredScores(stored["rules"], stored["batch_scores"], stored["single_scores"])
+    got = reading_summary(model.read(fx["gray"], fx["width"], fx["height"]))
+    assert got == {"number": stored["number"], "digits": stored["digits"]}
 
 
 def _node() -> str:
@@ -98,6 +151,78 @@ def test_javascript_matches_python(path, js_results):
         assert max_abs_diff(js["image28"], py.image28) <= JS_TOLERANCE
 
 
+@pytest.fixture(scope="module")
+def js_readings():
+    proc = subprocess.run(
+        [_node(), str(READ_RUNNER), str(GOLDEN)], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=NAMES)
+def test_javascript_reads_as_python(path, js_readings):
+    """segment.js + read.js with the stored outputs: Python's candidates (pieces, boxes, order, 28x28s
+    bit-exact), its choice, and Model.read's number and digits (the single-digit path as preprocess)."""
+    fx = load(path)
+    stored, js = fx["read"], js_readings[path.name]
+    skippable, spans = python_candidates(fx)
+    assert js["skippable"] == skippable
+    assert len(js["candidates"]) == len(spans)
+    for k, (s, c) in enumerate(zip(spans, js["candidates"])):
+        assert [c["first"], c["last"], c["box"], c["wide"], c["gaps"], c["severs"], c["joins"]] == [
+            s.first, s.last, s.digit.box, s.wide, s.gaps, s.severs, s.joins], k
+        assert max_abs_diff(c["image28"], s.image28) <= JS_TOLERANCE, k
+    assert js["chosen"] == stored["chosen"]
+    # One batched call for a page with candidates; the single-digit path only when the choice is < 2 digits.
+    assert js["calls"] == {"batch": int(bool(spans)), "single": int(stored["single_scores"] is not None)}
+    py = StoredScores(stored["rules"], stored["batch_scores"], stored["single_scores"]).read(
+        fx["gray"], fx["width"], fx["height"])
+    assert {"number": js["number"], "digits": [{k: d[k] for k in ("digit", "status", "confidence", "box")}
+                                               for d in js["digits"]]} == reading_summary(py)
+    assert len(js["digits"]) == len(py.digits)
+    for d, p in zip(js["digits"], py.digits):
+        assert d["probs"] == p.probs
+        assert max_abs_diff(d["image28"], p.image28) <= 1e-7  # the Float32Array handed to the model
+    if len(py.digits) == 1:  # a single digit is read exactly as preprocess finds it
+        pre = preprocess(fx["gray"], fx["width"], fx["height"])
+        assert js["digits"][0]["box"] == pre.box == fx["box"]
+
+
+def test_javascript_reads_eleven_outputs_as_python(tmp_path):
+    """An 11-class model (labels "0".."9", "not_a_digit"; TEAM.md interface 2): the same choice of pieces
+    (decided on the ten digits), a candidate rejected as not a digit drops out of the number, and a lone
+    rejected digit reads as nothing, in both languages. The fixtures' stored outputs get an 11th column."""
+    rules = {"labels": [str(d) for d in range(10)] + ["not_a_digit"], "unsure_threshold": 0.9,
+             "reject_threshold": 0.5}
+    number = load(GOLDEN / "number_drawn_separated.json")
+    lone = load(GOLDEN / "number_single_digit.json")
+    rejected = number["read"]["chosen"][1]
+    number["read"].update(rules=rules, batch_scores=[row + [0.75 if k == rejected else 0.25]
+                                                     for k, row in enumerate(number["read"]["batch_scores"])])
+    lone["read"].update(rules=rules, single_scores=lone["read"]["single_scores"] + [0.5])
+    for fx in (number, lone):
+        (tmp_path / f"{fx['name']}.json").write_text(json.dumps(fx))
+    proc = subprocess.run(
+        [_node(), str(READ_RUNNER), str(tmp_path)], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    js = json.loads(proc.stdout)
+    for fx in (number, lone):
+        stored = fx["read"]
+        py = StoredScores(rules, stored["batch_scores"], stored["single_scores"]).read(
+            fx["gray"], fx["width"], fx["height"])
+        got = js[f"{fx['name']}.json"]
+        assert got["chosen"] == stored["chosen"]
+        assert {"number": got["number"], "digits": [{k: d[k] for k in ("digit", "status", "confidence", "box")}
+                                                    for d in got["digits"]]} == reading_summary(py)
+        assert [d["probs"] for d in got["digits"]] == [d.probs for d in py.digits]  # the ten digits only
+    assert js["number_drawn_separated.json"]["number"] == "226"
+    assert [d["status"] for d in js["number_drawn_separated.json"]["digits"]] == ["ok", "not_a_digit", "ok", "ok"]
+    assert js["number_single_digit.json"]["number"] == ""
+    assert [d["status"] for d in js["number_single_digit.json"]["digits"]] == ["not_a_digit"]
+
+
 def test_pyodide_python_matches_fixtures():
     """The page's Python engine runs pymodel under Pyodide (Python 3.14, whose sum() of floats is
     compensated, unlike 3.11's); the spec must give it exactly the stored results too."""
@@ -113,6 +238,12 @@ def test_pyodide_python_matches_fixtures():
         assert (r["empty"], r["inverted"], r["box"]) == (fx["expected"] is None, fx["inverted"], fx["box"]), path.name
         if fx["expected"] is not None:
             assert r["image28"] == fx["expected"], path.name
+        stored = fx["read"]
+        assert r["read"]["skippable"] == stored["skippable"], path.name
+        assert [c["box"] for c in r["read"]["candidates"]] == [c["box"] for c in stored["candidates"]], path.name
+        assert [c["image28"] for c in r["read"]["candidates"]] == [c["image28"] for c in stored["candidates"]], \
+            path.name
+        assert r["read"]["reading"] == {"number": stored["number"], "digits": stored["digits"]}, path.name
 
 
 def _rgba_images() -> dict[str, np.ndarray]:
@@ -232,7 +363,8 @@ def test_javascript_constants_and_errors_match_python():
           page: {{float32: page.image28 instanceof Float32Array, image28: Array.from(page.image28), box: page.box}}}}));
         """
     )
-    assert got["params"] == PARAMETERS
+    # Through JSON, as JS sees them: tuples (segment's WIDE) are arrays, and 1.0 is 1 in JavaScript.
+    assert got["params"] == json.loads(json.dumps(PARAMETERS))
     assert got["maxSide"] == PARAMETERS["max_side"]
     assert all(isinstance(msg, str) and msg for msg in got["errors"]), got["errors"]
     assert got["rgbaError"] and "RGBA" in got["rgbaError"]
@@ -329,3 +461,74 @@ def test_javascript_matches_python_on_random_images(tmp_path):
         assert js[name]["box"] == py.box, name
         if not py.empty:
             assert max_abs_diff(js[name]["image28"], py.image28) <= JS_TOLERANCE, name
+
+
+def _made_up_scores(image28) -> list[float]:
+    """Ten deterministic 'probabilities' of a 28x28 (every tenth pixel's ink, sharpened): stand-ins for a
+    classifier, float32 as a model's outputs are (the runner hands them over as Float32Arrays)."""
+    raw = [1.0] * 10
+    for i, v in enumerate(image28):
+        raw[i % 10] += v
+    peaked = []
+    for r in raw:  # r ** 16 by multiplications (exact IEEE operations, unlike pow or exp): confident answers
+        for _ in range(4):
+            r = r * r
+        peaked.append(r)
+    total = 0.0
+    for r in peaked:
+        total += r
+    return [float(np.float32(r / total)) for r in peaked]
+
+
+def test_javascript_reads_as_python_on_random_images(tmp_path):
+    """Beyond the fixtures: the number reading of random images and randomly drawn numbers (several pieces,
+    cuts, skipped slivers), scored by made-up outputs stored as a fixture's are; JS must choose as Python
+    does."""
+    import random
+
+    from tests.fixtures.make_golden import in_row, strokes, to_gray
+
+    rng = random.Random(20261123)
+    rules = {"labels": [str(d) for d in range(10)], "unsure_threshold": 0.5, "reject_threshold": None}
+    images = []
+    for _ in range(30):
+        w, h = rng.randint(20, 160), rng.randint(20, 100)
+        images.append((_random_image(rng, w, h), w, h))
+    for _ in range(30):  # pen-drawn numbers: random digits, sizes, spacing (touching too), slopes, pens
+        n, size, pen = rng.randint(2, 5), rng.randint(24, 50), rng.uniform(2, 7)
+        step = size * rng.uniform(0.55, 1.1)
+        slope, wave = rng.uniform(-0.3, 0.3), rng.uniform(0, 6)
+        w, h = int(step * n + 2 * size), int(2.2 * size + abs(slope) * step * n)
+        y = size * 0.5 + max(0.0, -slope * step * n)
+        digits = in_row([rng.randrange(10) for _ in range(n)], size * 0.6, y, size * 0.62, size, step, slope, wave)
+        specks = [(rng.uniform(0, w), rng.uniform(0, h), rng.uniform(1, 3)) for _ in range(rng.randint(0, 2))]
+        img = strokes((w, h), digits, pen, dotted=rng.choice([0, 0, 0, 4.5]), specks=specks)
+        images.append((to_gray(img), w, h))
+    cases = {}
+    for i, (gray, w, h) in enumerate(images):
+        skippable, spans = python_candidates({"gray": gray, "width": w, "height": h})
+        pre = preprocess(gray, w, h)
+        read = {"rules": rules, "batch_scores": [_made_up_scores(s.image28) for s in spans] or None,
+                "single_scores": None if pre.empty else _made_up_scores(pre.image28)}
+        (tmp_path / f"r{i:02d}.json").write_text(json.dumps({"width": w, "height": h, "gray": gray, "read": read}))
+        cases[f"r{i:02d}.json"] = (gray, w, h, skippable, spans, read)
+    proc = subprocess.run(
+        [_node(), str(READ_RUNNER), str(tmp_path)], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    js = json.loads(proc.stdout)
+    # The set must exercise the candidates and choices of several digits.
+    assert sum(len(c[4]) > 0 for c in cases.values()) >= 30
+    assert sum(len(js[name]["chosen"]) >= 2 for name in cases) >= 15
+    for name, (gray, w, h, skippable, spans, read) in cases.items():
+        got = js[name]
+        assert got["skippable"] == skippable, name
+        assert [[c["first"], c["last"], c["box"], c["wide"], c["gaps"], c["severs"], c["joins"]]
+                for c in got["candidates"]] == [
+            [s.first, s.last, s.digit.box, s.wide, s.gaps, s.severs, s.joins] for s in spans], name
+        for c, s in zip(got["candidates"], spans):
+            assert max_abs_diff(c["image28"], s.image28) <= JS_TOLERANCE, name
+        assert got["chosen"] == (decide(skippable, spans, read["batch_scores"]) if spans else []), name
+        py = StoredScores(rules, read["batch_scores"], read["single_scores"]).read(gray, w, h)
+        assert {"number": got["number"], "digits": [{k: d[k] for k in ("digit", "status", "confidence", "box")}
+                                                    for d in got["digits"]]} == reading_summary(py), name

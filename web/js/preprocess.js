@@ -12,6 +12,7 @@
 //   pymodel/components.py                    web/js/preprocess/components.js
 //   pymodel/locate.py                        web/js/preprocess/locate.js
 //   pymodel/normalize.py                     web/js/preprocess/normalize.js
+//   pymodel/segment.py                       web/js/preprocess/segment.js (a whole number)
 //   pymodel/imageio.py rgba_to_gray_array    web/js/preprocess/gray.js
 //
 // Same constants, same steps, same order of additions, the same rounding (floor(x + 0.5)) and the same
@@ -21,13 +22,16 @@
 //
 // Plain ES modules, no dependencies: browsers and Node 20.
 import { rgbaToGray } from "./preprocess/gray.js";
-import { MIN_CONTRAST, MIN_INK_FRACTION, MIN_INK_PIXELS, PARAMETERS as INK, cellGrid, inkMap, topInk } from "./preprocess/ink.js";
+import {
+  MIN_CONTRAST, MIN_INK_FRACTION, MIN_INK_PIXELS, PARAMETERS as INK, cellGrid, cellGridSize, inkMap, topInk,
+} from "./preprocess/ink.js";
 import { label, measure, rowRuns } from "./preprocess/components.js";
 import { PARAMETERS as LINES, findLines, sameLine, thinLimit } from "./preprocess/lines.js";
 import { PARAMETERS as LOCATE, choose, giveBack, inside } from "./preprocess/locate.js";
 import { FIT, PARAMETERS as NORMALIZE, SIZE, digitValues, toMnist } from "./preprocess/normalize.js";
 import { ceilDiv, crop, reduceBlocks, scaleBox } from "./preprocess/raster.js";
 import { PARAMETERS as REGION, filledRegion } from "./preprocess/region.js";
+import { PARAMETERS as SEGMENT } from "./preprocess/segment.js";
 
 export const MAX_SIDE = 256;
 export const RELINE = 0.7;
@@ -40,11 +44,12 @@ export const PARAMETERS = Object.freeze({
   ...REGION,
   ...LINES,
   ...LOCATE,
+  ...SEGMENT,
 });
 
 export { FIT, MIN_CONTRAST, SIZE, reduceBlocks, rgbaToGray };
 
-/** Steps 1-5: the ink of one image, ready for choosing digits. */
+/** Steps 1-5: the ink of one image, ready for choosing digits (locate.js, segment.js). */
 export class Page {
   constructor(width, height, k, xOff, yOff, ink) {
     this.width = width; // the image given to preprocess
@@ -143,14 +148,14 @@ export function analyse(gray, width, height) {
   // 2. Filled region.
   let xOff = 0;
   let yOff = 0;
-  let grid = cellGrid(img, w, h);
-  const rect = filledRegion(img, w, h, grid);
+  const coarse = cellGrid(img, w, h, Math.max(w, h)); // a filled area is big: cells across the longer side
+  const rect = filledRegion(img, w, h, coarse);
   if (rect !== null) {
     const [x0, y0, x1, y1] = rect;
     img = crop(img, w, x0, y0, x1, y1);
     [w, h, xOff, yOff] = [x1 - x0, y1 - y0, x0, y0];
-    grid = cellGrid(img, w, h);
   }
+  const grid = rect === null && coarse.size === cellGridSize(w, h) ? coarse : cellGrid(img, w, h);
   // 3. Ink map.
   const ink = inkMap(img, w, h, grid, rect !== null);
   const page = new Page(width, height, k, xOff, yOff, ink);
@@ -211,7 +216,11 @@ export function normalize(page, digit) {
  * box in pixels of the image given. Throws Error (Python: ImageError) when the size or values are wrong.
  */
 export function preprocess(gray, width, height) {
-  const page = analyse(gray, width, height);
+  return single(analyse(gray, width, height));
+}
+
+/** Steps 6-7 on an analysed page: the one digit it holds (same result shape as preprocess). */
+export function single(page) {
   const empty = { image28: null, empty: true, inverted: page.ink.inverted, box: null };
   if (page.empty) return empty;
   const digit = locate(page);

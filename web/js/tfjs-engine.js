@@ -1,8 +1,12 @@
 // TensorFlow.js engine: the graph model exported from the same trained weights as pymodel, on the page's
 // thread (sub-millisecond per digit on the wasm backend). It runs the JavaScript port of pymodel's
-// preprocessing itself, so it answers the same recognize(gray, width, height) as the Python engine.
+// preprocessing itself, so it answers the same recognize(gray, width, height) and read(gray, width, height)
+// as the Python engine. The model has 10 outputs, or 11 with "not_a_digit": the weights manifest's labels.
 import { preprocessGray } from "./preprocess.js";
+import { readNumber } from "./read.js";
 import { decide, emptyResult, normalize } from "./result.js";
+
+const PIXELS = 28 * 28;
 
 const BACKENDS = ["wasm", "cpu"];
 
@@ -77,28 +81,56 @@ export class TfjsEngine {
   _checkShapes() {
     const input = this.model.inputs[0];
     const shape = input && input.shape;
-    if (!shape || shape.length !== 4 || shape[1] !== 28 || shape[2] !== 28 || shape[3] !== 1) {
-      throw new Error(`the TF.js model expects input ${JSON.stringify(shape)}, not [1,28,28,1]`);
+    // The batch dimension must be free (-1, null here): a whole number goes through in one forward pass.
+    const freeBatch = shape && (shape[0] === null || shape[0] === -1);
+    if (!shape || shape.length !== 4 || !freeBatch || shape[1] !== 28 || shape[2] !== 28 || shape[3] !== 1) {
+      throw new Error(`the TF.js model expects input ${JSON.stringify(shape)}, not [n,28,28,1] (re-export it with training/export.py)`);
+    }
+    const output = this.model.outputs[0];
+    const classes = output && output.shape ? output.shape[output.shape.length - 1] : null;
+    if (typeof classes === "number" && classes !== this.rules.outputs) {
+      throw new Error(`the TF.js model has ${classes} outputs; the weights manifest lists ${this.rules.outputs} labels (rebuild the site from one training run)`);
+    }
+  }
+
+  /** n images in one forward pass -> the model's outputs, n * classes floats. Synchronous; no tensor leaks. */
+  _forward(pixels, n) {
+    const tf = globalThis.tf;
+    const out = tf.tidy(() => {
+      const y = this.model.predict(tf.tensor4d(pixels, [n, 28, 28, 1], "float32"));
+      return Array.isArray(y) ? y[0] : y;
+    });
+    try {
+      const outputs = out.dataSync();
+      if (outputs.length !== n * this.rules.outputs) {
+        throw new Error(`the TF.js model returned ${outputs.length / n} values per image; the weights manifest lists ${this.rules.outputs} labels`);
+      }
+      return outputs;
+    } finally {
+      out.dispose();
     }
   }
 
   /** 784 floats (light ink on black, 0..1) -> every softmax output. Synchronous; no tensor leaks. */
   outputs28(image28) {
-    const tf = globalThis.tf;
-    const out = tf.tidy(() => {
-      const x = tf.tensor4d(image28, [1, 28, 28, 1], "float32");
-      const y = this.model.predict(x);
-      return Array.isArray(y) ? y[0] : y;
+    return Float32Array.from(this._forward(image28, 1));
+  }
+
+  /**
+   * Several 28x28s (each 784 floats, light ink on black) -> one Float32Array of every softmax output per
+   * image, in ONE batched forward pass (a number's candidate digits). Synchronous; no tensor leaks.
+   */
+  predictBatch(images28) {
+    const n = images28.length;
+    if (n === 0) return [];
+    const pixels = new Float32Array(n * PIXELS);
+    images28.forEach((image, i) => {
+      if (image.length !== PIXELS) throw new Error(`image ${i} of the batch has ${image.length} values, not ${PIXELS}`);
+      pixels.set(image, i * PIXELS);
     });
-    try {
-      const outputs = out.dataSync();
-      if (outputs.length !== this.rules.outputs) {
-        throw new Error(`the TF.js model returned ${outputs.length} values; the weights manifest lists ${this.rules.outputs} labels`);
-      }
-      return Float32Array.from(outputs);
-    } finally {
-      out.dispose();
-    }
+    const outputs = this._forward(pixels, n);
+    const k = this.rules.outputs;
+    return Array.from({ length: n }, (_, i) => outputs.slice(i * k, (i + 1) * k));
   }
 
   async recognize(gray, width, height) {
@@ -107,6 +139,22 @@ export class TfjsEngine {
     if (pre.empty) return emptyResult(this.name, performance.now() - t0);
     const answer = decide(this.outputs28(pre.image28), this.rules);
     return normalize(this.name, { ...answer, box: pre.box || null, image28: pre.image28 }, performance.now() - t0);
+  }
+
+  /**
+   * Read a whole number (TEAM.md interface 4): {engine, number, digits, ms}, digits left to right, each a
+   * recognize-shaped result with its own box; a single digit is read exactly as recognize reads it, an
+   * empty image gives digits []. All candidate digits of a number share one batched forward pass.
+   */
+  async read(gray, width, height) {
+    const t0 = performance.now();
+    const { number, digits } = await readNumber(gray, width, height, {
+      scoreBatch: (images28) => this.predictBatch(images28),
+      scoreOne: (image28) => this.outputs28(image28),
+      rules: this.rules,
+    });
+    const ms = performance.now() - t0;
+    return { engine: this.name, number, digits: digits.map((d) => normalize(this.name, d, ms)), ms };
   }
 
   async predict28(image28) {

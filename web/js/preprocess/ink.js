@@ -5,6 +5,7 @@ import { borderMedian, ceilDiv, isqrt, reduceBlocks, roundHalfUp, selectAll } fr
 export const CELLS = 8;
 export const CELL_MIN = 8;
 export const POLARITY_SAMPLE = 16384;
+export const NOISE_SAMPLE = 16384;
 export const TAIL_END = 0.005;
 export const TAIL_RATIO = 1.5;
 export const TAIL_MIN = 0.05;
@@ -12,6 +13,7 @@ export const FLAT = 0.01;
 export const STEP_MIN = 0.05;
 export const STEP_NOISE = 4.0;
 export const ENVELOPE_SIDE = 64;
+export const ENVELOPE_SHORT = 24;
 export const ENVELOPE_FRACTION = 1 / 12;
 export const PAPER_QUANTILE = 0.25;
 export const MIN_CONTRAST = 0.12;
@@ -26,6 +28,7 @@ export const PARAMETERS = Object.freeze({
   cells: CELLS,
   cell_min: CELL_MIN,
   polarity_sample: POLARITY_SAMPLE,
+  noise_sample: NOISE_SAMPLE,
   tail_end: TAIL_END,
   tail_ratio: TAIL_RATIO,
   tail_min: TAIL_MIN,
@@ -33,6 +36,7 @@ export const PARAMETERS = Object.freeze({
   step_min: STEP_MIN,
   step_noise: STEP_NOISE,
   envelope_side: ENVELOPE_SIDE,
+  envelope_short: ENVELOPE_SHORT,
   envelope_fraction: ENVELOPE_FRACTION,
   paper_quantile: PAPER_QUANTILE,
   min_contrast: MIN_CONTRAST,
@@ -42,7 +46,7 @@ export const PARAMETERS = Object.freeze({
   strong_of_contrast: STRONG_OF_CONTRAST,
   weak_noise: WEAK_NOISE,
   strong_noise: STRONG_NOISE,
-  polarity: "one-sided residual tail from the median paper surface; else the extreme farther from the border median",
+  polarity: "one-sided residual tail from the median paper surface, else the extreme farther from the border",
 });
 
 // Python's CellGrid.stats holds one tuple per cell; here they are STATS consecutive numbers per cell.
@@ -53,12 +57,17 @@ export const MEDIAN = 2;
 export const Q75 = 3;
 export const SECOND_LARGEST = 4;
 
+/** Cell side in px: side / CELLS rounded up, at least CELL_MIN (side: the image's shorter side). */
+export function cellGridSize(w, h, side = null) {
+  return Math.max(CELL_MIN, ceilDiv(side === null ? Math.min(w, h) : side, CELLS));
+}
+
 /**
- * Square cells (CELLS across the longer side, at least CELL_MIN px), each sorted once:
- * {width, height, size, cols, rows, stats}, stats[STATS * cell + j], quantile i = sorted[(n*i)//4].
+ * Square cells (CELLS across `side`, by default the shorter side; at least CELL_MIN px), each sorted
+ * once: {width, height, size, cols, rows, stats}, stats[STATS * cell + j], quantile i = sorted[(n*i)//4].
  */
-export function cellGrid(img, w, h) {
-  const size = Math.max(CELL_MIN, ceilDiv(Math.max(w, h), CELLS));
+export function cellGrid(img, w, h, side = null) {
+  const size = cellGridSize(w, h, side);
   const cols = ceilDiv(w, size);
   const rows = ceilDiv(h, size);
   const stats = new Float64Array(STATS * cols * rows);
@@ -237,11 +246,11 @@ function extremeFilter(img, w, h, r, wantMax) {
 
 /** The paper's envelope at a coarse scale (step 4): {env, sw, sh, f}. */
 function envelope(img, w, h, inverted) {
-  const f = Math.max(1, ceilDiv(Math.max(w, h), ENVELOPE_SIDE));
+  const f = Math.max(1, Math.min(ceilDiv(Math.max(w, h), ENVELOPE_SIDE), Math.floor(Math.min(w, h) / ENVELOPE_SHORT)));
   const small = f > 1 ? reduceBlocks(img, w, h, f) : { gray: img, width: w, height: h };
   const sw = small.width;
   const sh = small.height;
-  const r = Math.max(1, roundHalfUp(ENVELOPE_FRACTION * Math.max(sw, sh)));
+  const r = Math.max(1, roundHalfUp(ENVELOPE_FRACTION * Math.min(sw, sh)));
   // Dark ink: a closing (max, then min) erases the strokes; light ink: an opening.
   const env = extremeFilter(extremeFilter(small.gray, sw, sh, r, inverted), sw, sh, r, !inverted);
   return { env, sw, sh, f };
@@ -280,7 +289,11 @@ export function paperSurface(img, grid, noise, inverted) {
           if (v > hi) hi = v;
         }
       }
-      if (hi - lo > step) {
+      // The paper half of the cell spreads too when a shadow edge crosses it.
+      const q = STATS * (r * cols + c);
+      const st = grid.stats;
+      const half = inverted ? st[q + Q75] - st[q + MEDIAN] : st[q + MEDIAN] - st[q + Q25];
+      if (hi - lo > step || half > step) {
         gate[r * cols + c] = 1.0;
         any = true;
       }
@@ -297,6 +310,26 @@ export function paperSurface(img, grid, noise, inverted) {
     if (inverted ? e < s : e > s) surface[i] = inverted ? s - weight[i] * (s - e) : s + weight[i] * (e - s);
   }
   return surface;
+}
+
+/**
+ * Step 6's noise: median absolute difference of horizontal neighbours on every s-th row (enough rows for
+ * about NOISE_SAMPLE pairs) / 0.954, a Gaussian's sigma. Lighting changes slowly and strokes have few
+ * edges, so neither counts.
+ */
+export function noiseLevel(img, w, h) {
+  if (w < 2) return 0.0;
+  const step = Math.max(1, Math.floor(h / Math.max(1, Math.floor(NOISE_SAMPLE / (w - 1)))));
+  const diffs = new Float64Array(Math.ceil(h / step) * (w - 1));
+  let n = 0;
+  for (let y = 0; y < h; y += step) {
+    const base = y * w;
+    for (let x = 1; x < w; x++) diffs[n++] = Math.abs(img[base + x] - img[base + x - 1]);
+  }
+  // Python sorts them and reads the middle place.
+  const mid = n >> 1;
+  selectAll(diffs, [mid]);
+  return diffs[mid] / 0.954;
 }
 
 /** Step 2: true when the ink is darker than the paper. */
@@ -337,11 +370,7 @@ export function polarity(img, w, h, grid) {
 export function inkMap(img, w, h, grid = null, flat = false) {
   grid = grid || cellGrid(img, w, h);
   const inverted = polarity(img, w, h, grid);
-  const n = grid.cols * grid.rows;
-  const spreads = new Float64Array(n);
-  for (let i = 0; i < n; i++) spreads[i] = grid.stats[STATS * i + Q75] - grid.stats[STATS * i + Q25];
-  spreads.sort();
-  const noise = spreads[n >> 1] / 1.349;
+  const noise = noiseLevel(img, w, h);
 
   const surface = flat ? borderMedian(img, w, h) : paperSurface(img, grid, noise, inverted);
   const d = new Float64Array(w * h);

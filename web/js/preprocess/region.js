@@ -1,5 +1,5 @@
 // Port of pymodel/region.py: a big filled rectangle that holds the digit (the colour-mapped area of a
-// plot, a dark canvas in a light window, a sheet on a dark desk). The rules are in that module's docstring.
+// plot, or a dark canvas in a light window). The rules are in that module's docstring.
 import { MEDIAN, Q25, Q75, STATS } from "./ink.js";
 import { borderMedian, medianSorted } from "./raster.js";
 
@@ -50,15 +50,20 @@ function largestGroup(far, cols, rows) {
   return best;
 }
 
-/** The run of true around index centre, as [start, end exclusive]; null when centre is false. */
-function runAround(flags, centre) {
-  centre = Math.min(Math.max(centre, 0), flags.length - 1);
-  if (!flags[centre]) return null;
-  let a = centre;
-  let b = centre;
-  while (a > 0 && flags[a - 1]) a -= 1;
-  while (b + 1 < flags.length && flags[b + 1]) b += 1;
-  return [a, b + 1];
+/** The longest run of true, as [start, end exclusive], the first of equals; null when all false. */
+function longestRun(flags) {
+  let best = null;
+  let start = -1;
+  for (let i = 0; i <= flags.length; i++) {
+    const f = i < flags.length && flags[i];
+    if (f && start < 0) {
+      start = i;
+    } else if (!f && start >= 0) {
+      if (best === null || i - start > best[1] - best[0]) best = [start, i];
+      start = -1;
+    }
+  }
+  return best;
 }
 
 /** [x0, y0, x1, y1] of the filled rectangle to read inside, or null. */
@@ -127,8 +132,8 @@ export function filledRegion(img, w, h, grid) {
     for (let y = gy0; y < gy1; y++) n += farPx[y * bw + x];
     colFlags[x] = 4 * n >= gy1 - gy0 ? 1 : 0;
   }
-  const ySpan = runAround(rowFlags, Math.floor((gy0 + gy1) / 2));
-  const xSpan = runAround(colFlags, Math.floor((gx0 + gx1) / 2));
+  const ySpan = longestRun(rowFlags);
+  const xSpan = longestRun(colFlags);
   if (xSpan === null || ySpan === null) return null;
   let x0 = bx0 + xSpan[0];
   let x1 = bx0 + xSpan[1];

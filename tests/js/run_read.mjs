@@ -1,0 +1,55 @@
+// Read the number in every golden fixture with web/js/preprocess/segment.js and web/js/read.js, the
+// classifier replaced by the outputs the fixture stores (its "read" section), and print the results as JSON.
+// Usage: node tests/js/run_read.mjs <fixture-dir>
+// Used by tests/test_preprocess_golden.py, which compares them with pymodel.segment and Model.read:
+// the candidates (pieces, boxes, prior terms, 28x28s in double precision), the choice, and the reading.
+import { readFileSync, readdirSync } from "node:fs";
+import { join, resolve, dirname } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const web = (path) => import(pathToFileURL(resolve(here, "../../web/js", path)).href);
+const { analyse, normalize } = await web("preprocess.js");
+const { candidates, decide } = await web("preprocess/segment.js");
+const { readNumber } = await web("read.js");
+const { rulesFromManifest } = await web("result.js");
+
+if (process.argv.length !== 3) {
+  console.error("usage: node tests/js/run_read.mjs <fixture-dir>");
+  process.exit(2);
+}
+const dir = process.argv[2];
+const results = {};
+for (const name of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
+  const { width, height, gray, read: stored } = JSON.parse(readFileSync(join(dir, name), "utf8"));
+  const page = analyse(gray, width, height);
+  const { skippable, spans } = page.empty ? { skippable: [], spans: [] } : candidates(page, normalize);
+  const calls = { batch: 0, single: 0 };
+  // The stored outputs, handed over as the page's engine hands over TF.js's (float32 arrays).
+  const scoreBatch = (images28) => {
+    calls.batch += 1;
+    if (!stored.batch_scores || images28.length !== stored.batch_scores.length) {
+      throw new Error(`${name}: ${images28.length} candidates scored; the fixture stores ${stored.batch_scores && stored.batch_scores.length}`);
+    }
+    return stored.batch_scores.map((row) => Float32Array.from(row));
+  };
+  const scoreOne = () => {
+    calls.single += 1;
+    if (!stored.single_scores) throw new Error(`${name}: the single-digit path ran; the fixture stores no score for it`);
+    return Float32Array.from(stored.single_scores);
+  };
+  const reading = await readNumber(gray, width, height, { scoreBatch, scoreOne, rules: rulesFromManifest(stored.rules) });
+  results[name] = {
+    skippable,
+    candidates: spans.map((s) => ({
+      first: s.first, last: s.last, box: s.digit.box, wide: s.wide, gaps: s.gaps, severs: s.severs, joins: s.joins,
+      image28: Array.from(s.image28),
+    })),
+    chosen: spans.length ? decide(skippable, spans, stored.batch_scores) : [],
+    calls,
+    number: reading.number,
+    digits: reading.digits.map((d) => ({ digit: d.digit, status: d.status, confidence: d.confidence, box: d.box,
+      probs: d.probs, image28: Array.from(d.image28) })),
+  };
+}
+process.stdout.write(JSON.stringify(results));

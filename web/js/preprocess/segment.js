@@ -1,0 +1,517 @@
+// Port of pymodel/segment.py: read a whole number, the ink of an analysed page grouped into digits, left
+// to right. The steps (row, atoms, cuts, choice) and the reasons for them are in that module's docstring.
+//
+// Same constants, the same order of candidates and the same choice among equals (Python's min/max/sorted
+// keep the first of equals; so do the loops here), so for the same classifier scores the same reading is
+// chosen. Golden fixtures (tests/fixtures/golden/number_*.json) hold the two together.
+import { Component } from "./components.js";
+import { Digit, SPECK_FRACTION, belongs, choose, corners } from "./locate.js";
+
+export const ROW_LINE_MIN = 0.5;
+export const ROW_LINE_MAX = 1.6;
+export const ROW_MIN_HEIGHT = 0.35;
+export const ROW_GAP = 1.0;
+export const ROW_OVERLAP = 0.3;
+export const STACK = 0.5;
+// Width / height above which a digit of each class is unusually wide (90th percentile in MNIST training).
+export const WIDE = Object.freeze([1.11, 0.7, 1.25, 1.0, 1.0, 1.25, 0.95, 1.0, 1.0, 0.9]);
+export const CUT_WIDE = 0.8;
+export const CUT_TYPICAL = 1.5;
+export const SLIVER = 0.5;
+export const MERGE_GAP = 0.25;
+export const WHOLE = 0.45;
+export const WHOLE_HIGH = 0.7;
+export const NEAR = 0.06;
+export const DIGIT_COST = 0.0;
+export const MIN_PIECE = 0.15;
+export const MAX_CUTS = 3;
+export const CUT_APART = 0.3;
+export const STEP = 0.05;
+export const MAX_SPAN = 3;
+export const WIDE_COST = 2.0;
+export const GAP_COST = 8.0;
+export const CUT_COST = 0.5;
+export const JOIN_COST = 1.5;
+export const SKIP_COST = 1.0;
+
+export const PARAMETERS = Object.freeze({
+  row_line_min: ROW_LINE_MIN,
+  row_line_max: ROW_LINE_MAX,
+  row_min_height: ROW_MIN_HEIGHT,
+  row_gap: ROW_GAP,
+  row_overlap: ROW_OVERLAP,
+  stack: STACK,
+  wide: WIDE,
+  cut_wide: CUT_WIDE,
+  cut_typical: CUT_TYPICAL,
+  sliver: SLIVER,
+  merge_gap: MERGE_GAP,
+  whole: WHOLE,
+  whole_high: WHOLE_HIGH,
+  near: NEAR,
+  digit_cost: DIGIT_COST,
+  min_piece: MIN_PIECE,
+  max_cuts: MAX_CUTS,
+  cut_apart: CUT_APART,
+  step: STEP,
+  max_span: MAX_SPAN,
+  wide_cost: WIDE_COST,
+  gap_cost: GAP_COST,
+  cut_cost: CUT_COST,
+  join_cost: JOIN_COST,
+  skip_cost: SKIP_COST,
+});
+
+function overlap(a0, a1, b0, b1) {
+  return Math.min(a1, b1) - Math.max(a0, b0);
+}
+
+/** Python's sorted(values)[len // 2]: the upper median of a few integers. */
+function upperMedian(values) {
+  const sorted = Int32Array.from(values).sort();
+  return sorted[sorted.length >> 1];
+}
+
+function asDigit(parts, extra, w) {
+  if (!parts.length) return extraDigit(extra, w); // pieces cut from a line given back to the atom
+  let x0 = parts[0].x0;
+  let y0 = parts[0].y0;
+  let x1 = parts[0].x1;
+  let y1 = parts[0].y1;
+  let mass = 0;
+  for (const c of parts) {
+    x0 = Math.min(x0, c.x0);
+    y0 = Math.min(y0, c.y0);
+    x1 = Math.max(x1, c.x1);
+    y1 = Math.max(y1, c.y1);
+    mass += c.mass; // Python's sum(): compensated on 3.12+, but a digit's mass decides nothing here
+  }
+  const digit = new Digit(parts.slice(), x0, y0, x1, y1, mass, false);
+  digit.extra = extra.slice();
+  for (const i of extra) {
+    const y = Math.floor(i / w);
+    const x = i - y * w;
+    digit.x0 = Math.min(digit.x0, x);
+    digit.y0 = Math.min(digit.y0, y);
+    digit.x1 = Math.max(digit.x1, x + 1);
+    digit.y1 = Math.max(digit.y1, y + 1);
+  }
+  return digit;
+}
+
+function merge(digits, w) {
+  const parts = [];
+  const extra = [];
+  for (const d of digits) {
+    for (const c of d.parts) parts.push(c);
+    for (const i of d.extra) extra.push(i);
+  }
+  return asDigit(parts, extra, w);
+}
+
+function crossesBorder(c, end, w, h) {
+  return (c.x0 === 0 && end.x0 > 0) || (c.x1 === w && end.x1 < w) || (c.y0 === 0 && end.y0 > 0)
+    || (c.y1 === h && end.y1 < h);
+}
+
+function looksWhole(d, height) {
+  return d.x1 - d.x0 >= WHOLE * height && d.y1 - d.y0 >= WHOLE_HIGH * height;
+}
+
+/** Step 1: the digits of the main row, left to right (maybe one, maybe none). */
+export function buildRow(page) {
+  const { width: w, height: h } = page.ink;
+  let first = choose(page.components, w, h);
+  if (first === null && page.lines.length === 0) return [];
+  const height = first !== null ? first.y1 - first.y0 : h;
+  const framed = corners(page.lines, w, h);
+  const upright = page.lines.filter((ln) => !ln.spans && !ln.horizontal && !framed.includes(ln)
+    && ROW_LINE_MIN * height <= ln.length && ln.length <= ROW_LINE_MAX * height);
+  const comps = upright.length ? page.componentsWith(upright) : page.components;
+  const chosen = choose(comps, w, h);
+  if (chosen === null) return [];
+  // Only the seed component: locate.grow would take a thin neighbour (a 1) for a part of it.
+  first = chosen.parts[0];
+  const seed = asDigit([first], [], w);
+  let heaviest = comps[0].mass;
+  for (const c of comps) if (c.mass > heaviest) heaviest = c.mass;
+  const used = new Set([first]);
+  const row = [seed];
+  let rowH = seed.y1 - seed.y0;
+  for (;;) {
+    let added = false;
+    for (const side of [-1, 1]) {
+      // Python's min/max with a key: the first of equals.
+      let end = row[0];
+      for (const d of row) if (side < 0 ? d.x0 < end.x0 : d.x1 > end.x1) end = d;
+      let best = null;
+      let bestGap = 0;
+      for (const c of comps) {
+        if (used.has(c) || c.mass < SPECK_FRACTION * heaviest || c.height < ROW_MIN_HEIGHT * rowH) continue;
+        const gap = side < 0 ? end.x0 - c.x1 : c.x0 - end.x1;
+        if (gap > ROW_GAP * rowH || gap < -0.5 * Math.min(c.width, end.x1 - end.x0)) continue;
+        if ((c.x0 + c.x1) * side <= (end.x0 + end.x1) * side) continue; // not beyond the row's end on this side
+        if (overlap(c.y0, c.y1, end.y0, end.y1) < ROW_OVERLAP * Math.min(c.height, end.y1 - end.y0)) continue;
+        if (crossesBorder(c, end, w, h)) continue; // a fragment cut by the crop
+        if (best === null || gap < bestGap) {
+          best = c;
+          bestGap = gap;
+        }
+      }
+      if (best !== null) {
+        used.add(best);
+        row.push(asDigit([best], [], w));
+        rowH = upperMedian(row.map((d) => d.y1 - d.y0));
+        added = true;
+      }
+    }
+    if (!added) break;
+  }
+  // Smaller pieces in the row's band (the flag of a 5, a broken stroke) join as pieces; the choice of
+  // step 4 merges them with a neighbour, since on their own they are no digit.
+  let top = row[0].y0;
+  let bottom = row[0].y1;
+  let x0 = row[0].x0;
+  let x1 = row[0].x1;
+  for (const d of row) {
+    top = Math.min(top, d.y0);
+    bottom = Math.max(bottom, d.y1);
+    x0 = Math.min(x0, d.x0);
+    x1 = Math.max(x1, d.x1);
+  }
+  for (const c of comps) {
+    if (!used.has(c) && c.mass >= SPECK_FRACTION * heaviest && c.x1 > x0 - ROW_GAP * rowH
+        && c.x0 < x1 + ROW_GAP * rowH && overlap(c.y0, c.y1, top, bottom) >= 0.5 * c.height
+        && !((c.x0 === 0 && 0 < x0) || (c.x1 === w && w > x1) || (c.y0 === 0 && 0 < top) || (c.y1 === h && h > bottom))) {
+      row.push(asDigit([c], [], w));
+    }
+  }
+  // Python's sort by (x0 + x1, y0) is stable, and so is Array.prototype.sort.
+  row.sort((a, b) => (a.x0 + a.x1) - (b.x0 + b.x1) || a.y0 - b.y0);
+  const horizontal = page.lines.filter((ln) => ln.horizontal && !ln.spans);
+  for (const digit of row) {
+    for (const line of horizontal) {
+      if (belongs(line, digit, w, h, framed)) {
+        for (const i of line.pixels) digit.extra.push(i);
+        digit.x0 = Math.min(digit.x0, line.x0);
+        digit.y0 = Math.min(digit.y0, line.y0);
+        digit.x1 = Math.max(digit.x1, line.x1);
+        digit.y1 = Math.max(digit.y1, line.y1);
+      }
+    }
+  }
+  return row;
+}
+
+/** Step 2: digits of the row stacked in the same columns become one. */
+export function atoms(row, w) {
+  const out = [];
+  for (const digit of row) {
+    if (out.length) {
+      const last = out[out.length - 1];
+      const narrower = Math.min(last.x1 - last.x0, digit.x1 - digit.x0);
+      if (overlap(last.x0, last.x1, digit.x0, digit.x1) >= STACK * narrower) {
+        out[out.length - 1] = merge([last, digit], w);
+        continue;
+      }
+    }
+    out.push(digit);
+  }
+  return out;
+}
+
+/**
+ * The parts of a component left of a cut path and on or right of it ([left, right], either may be null);
+ * path[y - top] is the first column on the right in row y.
+ */
+function cutComponent(c, path, top) {
+  const left = [];
+  const right = [];
+  const runs = c.runs;
+  for (let r = 0; r < runs.length; r += 3) {
+    const y = runs[r];
+    const x0 = runs[r + 1];
+    const x1 = runs[r + 2];
+    const x = path[y - top];
+    if (x0 < x) left.push(y, x0, Math.min(x, x1));
+    if (x1 > x) right.push(y, Math.max(x, x0), x1);
+  }
+  return [left, right].map((partRuns) => {
+    if (!partRuns.length) return null;
+    let area = 0;
+    let px0 = Infinity;
+    let px1 = -Infinity;
+    for (let r = 0; r < partRuns.length; r += 3) {
+      area += partRuns[r + 2] - partRuns[r + 1];
+      px0 = Math.min(px0, partRuns[r + 1]);
+      px1 = Math.max(px1, partRuns[r + 2]);
+    }
+    const part = new Component(px0, partRuns[0], px1, partRuns[partRuns.length - 3] + 1);
+    part.runs = partRuns;
+    part.area = area;
+    part.mass = (c.mass * area) / c.area; // only compared, never summed into pixel values
+    return part;
+  });
+}
+
+/**
+ * Step 3: candidate cuts of a wide atom, left to right, as {path, severed}; path[r] is the first column
+ * right of the cut in row atom.y0 + r. Seam carving, as pymodel/segment.py's seams() describes.
+ */
+export function seams(atom, height) {
+  const margin = Math.max(1, Math.floor(MIN_PIECE * height + 0.5));
+  const lo = atom.x0 + margin;
+  const hi = atom.x1 - margin;
+  const n = hi - lo;
+  if (n < 1) return [];
+  const rows = atom.y1 - atom.y0;
+  const ink = new Uint8Array(rows * n);
+  const runs = atom.runs;
+  for (let r = 0; r < runs.length; r += 3) {
+    const a = Math.max(runs[r + 1], lo);
+    const b = Math.min(runs[r + 2], hi);
+    if (a < b) ink.fill(1, (runs[r] - atom.y0) * n + a - lo, (runs[r] - atom.y0) * n + b - lo);
+  }
+  const far = rows + 1;
+  // costs[r * n + k]: Python's costs[r][k], the same additions in the same order.
+  const costs = new Float64Array(rows * n);
+  for (let k = 0; k < n; k++) costs[k] = ink[k];
+  for (let r = 1; r < rows; r++) {
+    const p = (r - 1) * n;
+    const q = r * n;
+    for (let k = 0; k < n; k++) {
+      const left = k > 0 ? costs[p + k - 1] + STEP : far;
+      const right = k + 1 < n ? costs[p + k + 1] + STEP : far;
+      costs[q + k] = Math.min(left, costs[p + k], right) + ink[q + k];
+    }
+  }
+  const apart = Math.max(1, Math.floor(CUT_APART * height + 0.5));
+  const bottom = costs.subarray((rows - 1) * n);
+  const order = Array.from({ length: n }, (_, k) => k);
+  // Python: sorted by (bottom[k], |2k - n|), stable, so the smaller k first among equals.
+  order.sort((a, b) => bottom[a] - bottom[b] || Math.abs(2 * a - n) - Math.abs(2 * b - n) || a - b);
+  const ends = [];
+  for (const k of order) {
+    if (ends.every((e) => Math.abs(k - e) >= apart)) {
+      ends.push(k);
+      if (ends.length === MAX_CUTS) break;
+    }
+  }
+  ends.sort((a, b) => a - b);
+  const out = [];
+  for (let k of ends) {
+    const path = new Int32Array(rows);
+    path[rows - 1] = k;
+    for (let r = rows - 1; r > 0; r--) {
+      const prev = (r - 1) * n;
+      let best = k;
+      if (k > 0 && costs[prev + k - 1] + STEP < costs[prev + best]) best = k - 1;
+      if (k + 1 < n && costs[prev + k + 1] + STEP < costs[prev + best]) best = k + 1;
+      k = best;
+      path[r - 1] = k;
+    }
+    let severed = 0;
+    for (let r = 0; r < rows; r++) {
+      if (ink[r * n + path[r]] && (r === 0 || !ink[(r - 1) * n + path[r - 1]])) severed += 1;
+    }
+    for (let r = 0; r < rows; r++) path[r] += lo;
+    out.push({ path, severed });
+  }
+  return out;
+}
+
+function extraDigit(extra, w) {
+  let x0 = Infinity;
+  let y0 = Infinity;
+  let x1 = -Infinity;
+  let y1 = -Infinity;
+  for (const i of extra) {
+    const y = Math.floor(i / w);
+    const x = i - y * w;
+    x0 = Math.min(x0, x);
+    y0 = Math.min(y0, y);
+    x1 = Math.max(x1, x + 1);
+    y1 = Math.max(y1, y + 1);
+  }
+  const digit = new Digit([], x0, y0, x1, y1, 0.0, false);
+  digit.extra = extra.slice();
+  return digit;
+}
+
+/** The atom split along the given cut paths, left to right (its extra pixels follow the paths). */
+export function pieces(atom, paths, w) {
+  const out = [];
+  let rest = atom.parts.slice();
+  let extra = atom.extra.slice();
+  const top = atom.y0;
+  for (const path of [...paths, null]) {
+    let left;
+    let restParts;
+    let leftExtra;
+    let extraRest;
+    if (path === null) {
+      [left, restParts, leftExtra, extraRest] = [rest, [], extra, []];
+    } else {
+      left = [];
+      restParts = [];
+      for (const c of rest) {
+        const [a, b] = cutComponent(c, path, top);
+        if (a !== null) left.push(a);
+        if (b !== null) restParts.push(b);
+      }
+      leftExtra = extra.filter((i) => i % w < path[Math.floor(i / w) - top]);
+      extraRest = extra.filter((i) => i % w >= path[Math.floor(i / w) - top]);
+    }
+    if (left.length || leftExtra.length) out.push(left.length ? asDigit(left, leftExtra, w) : extraDigit(leftExtra, w));
+    rest = restParts;
+    extra = extraRest;
+  }
+  return out;
+}
+
+/** A run of pieces first..last that may be one digit. */
+export class Span {
+  constructor(first, last, digit, image28, wide, gaps, severs, joins) {
+    this.first = first;
+    this.last = last;
+    this.digit = digit;
+    this.image28 = image28;
+    this.wide = wide; // width / row height
+    this.gaps = gaps; // gaps bridged / row height
+    this.severs = severs; // strokes cut on its left (0 when it starts at a gap)
+    this.joins = joins; // pairs of separate, whole-looking components it joins
+  }
+
+  prior(digit) {
+    return -WIDE_COST * Math.max(0.0, this.wide - WIDE[digit]) - GAP_COST * this.gaps
+      - CUT_COST * Math.max(0, this.severs - 1) - JOIN_COST * this.joins;
+  }
+}
+
+/**
+ * Steps 1-3 and the plausible runs of step 4: {skippable (for each piece, whether it may be left out),
+ * spans}. No spans when the page holds at most one piece. normalize(page, digit) -> 28x28 or null.
+ */
+export function candidates(page, normalize) {
+  const w = page.ink.width;
+  const row = buildRow(page);
+  if (!row.length) return { skippable: [], spans: [] };
+  const units = atoms(row, w);
+  const height = upperMedian(units.map((d) => d.y1 - d.y0));
+  const typical = upperMedian(units.map((d) => d.x1 - d.x0));
+  const parts = [];
+  const origin = []; // the atom each piece was cut from
+  const severs = []; // strokes severed by the cut on the left of each piece (0: no cut there)
+  units.forEach((atom, n) => {
+    const width = atom.x1 - atom.x0;
+    const wide = width > CUT_WIDE * height || (units.length > 2 && width > CUT_TYPICAL * typical);
+    const paths = [];
+    const severed = [];
+    for (const seam of wide ? seams(atom, height) : []) {
+      let path = seam.path;
+      if (paths.length) { // cuts never cross: each keeps right of the one before
+        const before = paths[paths.length - 1];
+        path = path.map((p, r) => Math.max(p, before[r] + 1));
+      }
+      paths.push(path);
+      severed.push(seam.severed);
+    }
+    const cut = pieces(atom, paths, w);
+    for (const piece of cut) {
+      parts.push(piece);
+      origin.push(n);
+    }
+    severs.push(0, ...severed.slice(0, cut.length - 1));
+  });
+  if (parts.length < 2) return { skippable: parts.map(() => false), spans: [] };
+  const spans = [];
+  for (let i = 0; i < parts.length; i++) {
+    // Any run up to MAX_SPAN pieces, and always the whole of an atom that was cut.
+    const whole = i === 0 || origin[i - 1] !== origin[i] ? i + origin.filter((o) => o === origin[i]).length - 1 : i;
+    const ends = [];
+    for (let j = i; j < Math.min(parts.length, i + MAX_SPAN); j++) ends.push(j);
+    if (!ends.includes(whole)) ends.push(whole);
+    ends.sort((a, b) => a - b);
+    let blocked = false;
+    for (const j of ends) {
+      const a = parts[j - 1];
+      const b = parts[j];
+      const digit = i === j ? parts[i] : merge(parts.slice(i, j + 1), w);
+      const width = digit.x1 - digit.x0;
+      const gap = j > i ? Math.max(0, b.x0 - a.x1) : 0;
+      if (j > i && j !== whole && (blocked || width > 1.5 * height || (origin[j - 1] !== origin[j] && (
+        gap > MERGE_GAP * height || (gap > NEAR * height && looksWhole(a, height) && looksWhole(b, height)))))) {
+        blocked = true; // too wide, too far apart, or two whole-looking digits apart: not one digit
+        continue;
+      }
+      if (digit.y1 - digit.y0 < SLIVER * height) continue; // a flag, a bar, a fleck: only part of a digit
+      let gaps = 0;
+      let joins = 0;
+      for (let k = i; k < j; k++) {
+        const p = parts[k];
+        const q = parts[k + 1];
+        gaps += Math.max(0, q.x0 - p.x1);
+        if (origin[k] !== origin[k + 1] && looksWhole(p, height) && looksWhole(q, height)) joins += 1;
+      }
+      const image = normalize(page, digit);
+      if (image !== null) spans.push(new Span(i, j, digit, image, width / height, gaps / height, severs[i], joins));
+    }
+  }
+  const skippable = parts.map((d) => d.y1 - d.y0 < SLIVER * height);
+  return { skippable, spans };
+}
+
+/**
+ * Step 4's best reading: indices into spans, left to right ([] when no reading covers the pieces).
+ * probs[k] holds the classifier's outputs for spans[k] (the first ten are the digits). A piece too low to
+ * be a digit that no run takes is left out at SKIP_COST.
+ */
+export function decide(skippable, spans, probs) {
+  const nParts = skippable.length;
+  const best = new Float64Array(nParts + 1).fill(-Infinity);
+  best[0] = 0.0;
+  const back = new Array(nParts + 1).fill(null);
+  const starting = Array.from({ length: nParts }, () => []);
+  spans.forEach((span, k) => starting[span.first].push(k));
+  for (let i = 0; i < nParts; i++) {
+    if (best[i] === -Infinity) continue;
+    if (skippable[i] && best[i] - SKIP_COST > best[i + 1]) {
+      best[i + 1] = best[i] - SKIP_COST;
+      back[i + 1] = [i, -1];
+    }
+    for (const k of starting[i]) {
+      const span = spans[k];
+      const p = probs[k];
+      let digit = 0;
+      for (let d = 1; d < 10; d++) if (p[d] > p[digit]) digit = d;
+      const value = best[i] + Math.log(p[digit] + 1e-12) + span.prior(digit) - DIGIT_COST;
+      if (value > best[span.last + 1]) {
+        best[span.last + 1] = value;
+        back[span.last + 1] = [i, k];
+      }
+    }
+  }
+  const chosen = [];
+  let end = nParts;
+  while (end > 0) {
+    if (back[end] === null) return [];
+    const [from, k] = back[end];
+    end = from;
+    if (k >= 0) chosen.push(k);
+  }
+  return chosen.reverse();
+}
+
+/**
+ * Steps 1-4: [{digit, image28, probs}] left to right, or null when the page holds at most one digit (read
+ * it as a single digit instead). score(images28) -> one row of class probabilities per image, all in one
+ * call (may return a Promise); normalize(page, digit) -> 28x28 or null.
+ */
+export async function segment(page, score, normalize) {
+  const { skippable, spans } = candidates(page, normalize);
+  if (!spans.length) return null;
+  const probs = await score(spans.map((s) => s.image28));
+  const chosen = decide(skippable, spans, probs);
+  if (chosen.length < 2) return null;
+  return chosen.map((k) => ({ digit: spans[k].digit, image28: spans[k].image28, probs: Array.from(probs[k]) }));
+}

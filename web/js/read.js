@@ -1,0 +1,37 @@
+// Reading a whole number, as pymodel/model.py's Model.read does it (its port; TEAM.md interface 4): the
+// page is analysed once, segment.js groups its ink into digits and has every candidate scored in ONE
+// batched call, each chosen digit is judged by result.js's rules, and the number is their digits. When the
+// page holds at most one digit it is read exactly as recognize reads it (preprocess's single digit, one
+// forward pass), so a single digit keeps its answer.
+//
+// The classifier is passed in, so the same code runs with TF.js in the page and with stored scores in the
+// golden tests (tests/js/run_preprocess.mjs).
+import { analyse, normalize, single } from "./preprocess.js";
+import { segment } from "./preprocess/segment.js";
+import { decide } from "./result.js";
+
+/**
+ * Read the digits of a grey image (flat, row-major, 0 black .. 1 white).
+ *   scoreBatch(images28) -> one row of class outputs per image (or a Promise of them), one call per number;
+ *   scoreOne(image28: Float32Array) -> the outputs for one digit (the single-digit path, as recognize);
+ *   rules: result.js's rulesFromManifest.
+ * Resolves to {number, digits}: digits left to right, each {digit, confidence, probs, status, box,
+ * image28 (Float32Array)}; number joins their digits (an unsure one gives its best guess; "" when none).
+ * Throws Error (as preprocess) when the size or values are wrong.
+ */
+export async function readNumber(gray, width, height, { scoreBatch, scoreOne, rules }) {
+  const page = analyse(gray, width, height);
+  const found = page.empty ? null : await segment(page, scoreBatch, normalize);
+  let digits;
+  if (found === null) {
+    const pre = single(page);
+    if (pre.empty) return { number: "", digits: [] };
+    const image28 = Float32Array.from(pre.image28);
+    digits = [{ ...decide(await scoreOne(image28), rules), box: pre.box, image28 }];
+  } else {
+    digits = found.map((f) => ({
+      ...decide(f.probs, rules), box: page.sourceBox(f.digit.box), image28: Float32Array.from(f.image28),
+    }));
+  }
+  return { number: digits.filter((d) => d.digit !== null).map((d) => String(d.digit)).join(""), digits };
+}
