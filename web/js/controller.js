@@ -4,15 +4,10 @@
 // it asks the chosen engine(s) to read(gray, width, height) (a number, or one digit: TEAM interface 4) and
 // gives the answer to the view. TF.js answers first while Python loads; Python answers when chosen (or
 // when TF.js is unavailable); "compare" shows both.
-import { emptyResult, numberOf, shownResult } from "./result.js";
+import { emptyResult, shownResult } from "./result.js";
 
-// TfjsEngine.read comes with the JS port of pymodel/segment.py (branch jsnum); until it lands, an engine
-// without read reads one digit.
-async function readWith(engine, { gray, width, height }) {
-  if (typeof engine.read === "function") return engine.read(gray, width, height);
-  const r = await engine.recognize(gray, width, height);
-  const digits = r.status === "empty" ? [] : [r];
-  return { engine: r.engine, number: numberOf(digits), digits, ms: r.ms };
+function readWith(engine, { gray, width, height }) {
+  return engine.read(gray, width, height);
 }
 
 export class Controller {
@@ -23,12 +18,11 @@ export class Controller {
     this.mode = mode;
     this.status = { tfjs: "loading", python: "loading" };
     this.errors = { tfjs: null, python: null };
-    this.input = null; // {gray, width, height, source: "pad" | "upload", upload?, frame?}
+    this.input = null; // {gray, width, height, source: "pad" | "upload"}
     this.seq = 0; // increments per recognition; stale answers are dropped
     this.lastResult = null;
     this.waitingNotice = false;
     this.resultListeners = [];
-    this.inputListeners = [];
   }
 
   /**
@@ -37,11 +31,6 @@ export class Controller {
    */
   onResult(listener) {
     this.resultListeners.push(listener);
-  }
-
-  /** listener(input) whenever the input changes, before it is answered (null: nothing to read). */
-  onInput(listener) {
-    this.inputListeners.push(listener);
   }
 
   ready(name) {
@@ -62,7 +51,6 @@ export class Controller {
 
   setInput(input) {
     this.input = input;
-    for (const listener of this.inputListeners) listener(input);
     return this.recognize();
   }
 

@@ -37,7 +37,7 @@ export class DigitList {
     this.selected = -1;
     this.listeners = [];
     list.addEventListener("click", (e) => {
-      const tile = e.target.closest("[data-testid=digit]");
+      const tile = e.target.closest("[data-testid=digit-item]");
       if (tile && list.contains(tile)) this.select(Number(tile.dataset.index));
     });
   }
@@ -66,7 +66,7 @@ export class DigitList {
   select(index) {
     if (index < 0 || index >= this.digits.length) return;
     this.selected = index;
-    for (const tile of this.list.querySelectorAll("[data-testid=digit]")) {
+    for (const tile of this.list.querySelectorAll("[data-testid=digit-item]")) {
       tile.setAttribute("aria-pressed", String(Number(tile.dataset.index) === index));
     }
     for (const listener of this.listeners) listener(index, this.digits[index]);
@@ -77,14 +77,16 @@ export class DigitList {
     const button = this.doc.createElement("button");
     button.type = "button";
     button.className = "digit-tile";
-    button.dataset.testid = "digit";
+    button.dataset.testid = "digit-item";
     button.dataset.index = String(i);
     button.dataset.digit = d.digit === null ? "" : String(d.digit);
     button.dataset.status = d.status;
     button.dataset.confidence = d.confidence.toFixed(4);
     const mark = MARKS[d.status] || MARKS.ok;
     const answer = d.digit === null ? "✕" : `${d.digit}${mark.suffix}`;
-    const conf = d.status === "not_a_digit" ? "not a digit" : this.format(d.confidence);
+    // Doubt is said in words as well as colour: "unsure" before the confidence, "not a digit" instead of it.
+    const conf = d.status === "not_a_digit" ? "not a digit"
+      : d.status === "unsure" ? `unsure ${this.format(d.confidence)}` : this.format(d.confidence);
     button.setAttribute("aria-label", `Digit ${i + 1}: ${d.digit === null ? "no digit" : d.digit}, ${mark.says}, ${
       d.status === "not_a_digit" ? `${this.format(d.confidence)} not a digit` : this.format(d.confidence)}`);
     const canvas = this.doc.createElement("canvas");

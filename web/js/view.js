@@ -2,7 +2,7 @@
 // (all four statuses; one digit, or a number with its digits listed by digit-list.js), the ten probability
 // bars, the 28x28 the model saw, the compare line and messages.
 // It only writes to the DOM; what to show is decided by the controller.
-import { paint28 } from "./digit-list.js";
+import { DigitList, paint28 } from "./digit-list.js";
 
 const ENGINE_NAMES = { tfjs: "TensorFlow.js", python: "Python" };
 
@@ -34,8 +34,7 @@ const ORDINALS = ["first", "second", "third", "fourth", "fifth", "sixth", "seven
 const SEEN_TEXT = "The 28×28 image the model saw, after centring and scaling like MNIST.";
 
 export class View {
-  /** digitList: a DigitList (digit-list.js) for the digits of a number. */
-  constructor(doc = document, { digitList = null } = {}) {
+  constructor(doc = document) {
     const $ = (id) => doc.getElementById(id);
     this.doc = doc;
     this.root = doc.documentElement;
@@ -45,8 +44,8 @@ export class View {
       kernels: $("kernels-label"), progress: $("python-progress"), offline: $("status-offline"),
       barsTitle: $("bars-title"), seenText: $("seen-text"),
     };
-    this.digitList = digitList;
-    if (digitList) digitList.onSelect((i, d) => this._showDigitOfNumber(i, d));
+    this.digitList = new DigitList({ root: $("digits"), list: $("digit-list"), format: pct, doc });
+    this.digitList.onSelect((i, d) => this._showDigitOfNumber(i, d));
     this._buildBars();
     this.renderBars(null);
     this.renderSeen(null);
@@ -146,6 +145,9 @@ export class View {
     // data-digit: the digit; for a number, the digits read (as the history's answer).
     el.dataset.digit = number ? r.number : r.digit === null ? "" : String(r.digit);
     el.dataset.confidence = r.status === "empty" ? "" : r.confidence.toFixed(4);
+    // <html data-number>: the number read (one digit: that digit; nothing read: ""), data-digits: how many.
+    this.root.dataset.number = el.dataset.number;
+    this.root.dataset.digits = el.dataset.count;
     this.el.bigDigit.textContent = says.big;
     this.el.bigDigit.dataset.length = String(says.big.length);
     this.el.verdict.textContent = says.verdict;
@@ -155,11 +157,11 @@ export class View {
     else this.el.confidence.textContent = `Confidence ${pct(r.confidence)}`;
     const name = detail ? `${ENGINE_NAMES[r.engine]} (${detail}) · ${r.ms.toFixed(r.ms < 10 ? 1 : 0)} ms` : "";
     this.el.engineLine.textContent = [name, note].filter(Boolean).join(" — ");
-    if (number && this.digitList) {
+    if (number) {
       this.digitList.show(digits); // shows the bars and the 28x28 of the digit it selects first
       return;
     }
-    if (this.digitList) this.digitList.hide();
+    this.digitList.hide();
     this._barsFor(-1, 1);
     this.renderBars(r.status === "empty" ? null : r.probs);
     this.renderSeen(r.image28);
