@@ -235,3 +235,31 @@ def test_a_phone_held_sideways_shows_the_whole_pad(chromium_browser, site_url):
         assert h.page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
     finally:
         h.close()
+
+
+def test_unsure_and_rejected_digits_are_marked_in_words_not_only_colour(desk):
+    """A made-up reading (an 11-class model's "not_a_digit" included, before one ships) through the view."""
+    page = desk.page
+
+    def digit(d, conf, status):
+        probs = [0.01] * 10
+        if d is not None:
+            probs[d] = conf
+        return {"digit": d, "confidence": conf, "probs": probs, "status": status, "box": [10, 10, 20, 30],
+                "image28": [0.0] * 784}
+
+    page.evaluate("r => window.__digits.renderReading(r)", {"engine": "tfjs", "number": "42", "digits": [
+        digit(4, 0.97, "ok"), digit(None, 0.9, "not_a_digit"), digit(2, 0.41, "unsure")]})
+    items = digit_items(desk)
+    assert [i["status"] for i in items] == ["ok", "not_a_digit", "unsure"]
+    assert items[0]["text"].split() == ["4", "97.0%"]
+    assert "✕" in items[1]["text"] and "not a digit" in items[1]["text"]
+    assert "2?" in items[2]["text"] and "unsure" in items[2]["text"]
+    styles = page.eval_on_selector_all(ITEM, "els => els.map(e => getComputedStyle(e).borderStyle)")
+    assert styles[0] == "solid" and styles[1] == styles[2] == "dashed"
+    assert items[1]["pressed"] == "true", "the first doubtful digit is shown first"
+    assert page.get_attribute(PREDICTION, "data-status") == "not_a_digit"
+    assert page.get_attribute("html", "data-number") == "42"
+    assert "doesn't look like a digit" in page.inner_text("[data-testid=verdict]")
+    desk.clear()
+    assert page.locator(ITEM).count() == 0
