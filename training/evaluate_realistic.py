@@ -47,12 +47,28 @@ def status_from_probs(probs, unsure: float, reject: float | None) -> tuple[int |
     return digit, ("unsure" if probs[digit] < unsure else "ok")
 
 
-def recognize_file(model, path: Path, limits: dict) -> tuple[int | None, str, list[float] | None]:
-    """(digit, status, region read in the file's pixels or None) for one image file."""
+def recognize_file(model, path: Path, limits: dict) -> tuple[int | None, str, list[float] | None, list[str] | None]:
+    """(digit, status, region read in the file's pixels or None, the statuses of the digits the page's number
+    reader finds when it finds several, else None) for one image file. The page reads every image as a
+    possible number (model.read), which reads a lone digit exactly as recognize_gray: the single-digit
+    figures are recognize_gray's, and the last item says when the page would show a number instead."""
     from pymodel.imageio import load_gray
     img = load_gray(path)
     h, w = img.gray.shape
-    p = model.recognize_gray(img.gray.ravel().tolist(), w, h)
+    gray = img.gray.ravel().tolist()
+    several, p = None, None
+    if callable(getattr(model, "read", None)):
+        reading = model.read(gray, w, h)
+        if len(reading.digits) > 1:
+            several = [d.status for d in reading.digits]
+        elif reading.digits:
+            p = reading.digits[0]  # read's lone digit is recognize_gray's answer (Model.read)
+    if p is None:
+        p = model.recognize_gray(gray, w, h)
+    return (*_judged(model, p, img, limits), several)
+
+
+def _judged(model, p, img, limits: dict) -> tuple[int | None, str, list[float] | None]:
     box = img.source_box(p.box)  # load_gray may have reduced the image: back to the file's pixels
     status = getattr(p, "status", None)
     if status is not None:  # the recognizer decides (pymodel.model's status logic)
@@ -70,12 +86,15 @@ def _rate(n: int, d: int) -> float | None:
 def evaluate_realistic(model, limits: dict, eval_dir: Path = EVAL_DIR, stride: int = 1) -> dict:
     doc = load("realistic", eval_dir)
     doc["items"] = doc["items"][::stride]
-    digits = {"n": 0, "correct": 0, "flagged": 0, "confident_wrong": 0, "with_region": 0, "region_found": 0}
-    non = {"n": 0, "flagged": 0, "not_a_digit": 0, "empty": 0, "unsure": 0}
+    digits = {"n": 0, "correct": 0, "flagged": 0, "confident_wrong": 0, "with_region": 0, "region_found": 0,
+              "read_as_number": 0}
+    # read_answered: the number reader shows a number with at least one confident digit (the page's view)
+    non = {"n": 0, "flagged": 0, "not_a_digit": 0, "empty": 0, "unsure": 0, "read_as_number": 0,
+           "read_answered": 0}
     per_tag: dict[str, dict[str, int]] = defaultdict(lambda: {"n": 0, "correct": 0, "flagged": 0, "region_found": 0})
     non_per_source: dict[str, dict[str, int]] = defaultdict(lambda: {"n": 0, "flagged": 0})
     for item in doc["items"]:
-        digit, status, box = recognize_file(model, eval_dir / "realistic" / item["file"], limits)
+        digit, status, box, several = recognize_file(model, eval_dir / "realistic" / item["file"], limits)
         flagged = status in FLAGGED
         if item["kind"] == "digit":
             correct = digit is not None and str(digit) == item["label"]
@@ -86,6 +105,7 @@ def evaluate_realistic(model, limits: dict, eval_dir: Path = EVAL_DIR, stride: i
             digits["confident_wrong"] += (not correct) and not flagged
             digits["with_region"] += found is not None
             digits["region_found"] += bool(found)
+            digits["read_as_number"] += several is not None
             source = "mnist" if item["source"].startswith("mnist") else "font"
             for tag in item["distortions"] + [f"source_{source}", f"style_{item['style']}", "all"]:
                 t = per_tag[tag]
@@ -96,6 +116,8 @@ def evaluate_realistic(model, limits: dict, eval_dir: Path = EVAL_DIR, stride: i
         else:
             non["n"] += 1
             non["flagged"] += flagged
+            non["read_as_number"] += several is not None
+            non["read_answered"] += ("ok" in several) if several is not None else not flagged
             if status in non:
                 non[status] += 1
             s = non_per_source[item["source"].split(":")[0]]
@@ -105,9 +127,11 @@ def evaluate_realistic(model, limits: dict, eval_dir: Path = EVAL_DIR, stride: i
         "digits": {**digits, "accuracy": _rate(digits["correct"], digits["n"]),
                    "flagged_rate": _rate(digits["flagged"], digits["n"]),
                    "confident_wrong_rate": _rate(digits["confident_wrong"], digits["n"]),
+                   "read_as_number_rate": _rate(digits["read_as_number"], digits["n"]),
                    # only when the recognizer reports the region it read (Prediction.box)
                    "region_found_rate": _rate(digits["region_found"], digits["with_region"])},
-        "non_digits": {**non, "flagged_rate": _rate(non["flagged"], non["n"])},
+        "non_digits": {**non, "flagged_rate": _rate(non["flagged"], non["n"]),
+                       "read_answered_rate": _rate(non["read_answered"], non["n"])},
         "per_distortion": {k: {**v, "accuracy": _rate(v["correct"], v["n"]),
                                "flagged_rate": _rate(v["flagged"], v["n"]),
                                "region_found_rate": _rate(v["region_found"], v["n"]) if digits["with_region"] else None}
@@ -180,6 +204,9 @@ def report(fig: dict) -> str:
         f"not_a_digit {r['non_digits']['not_a_digit']}, unsure {r['non_digits']['unsure']}, "
         f"empty {r['non_digits']['empty']})",
         f"MNIST test: accuracy {fig['mnist_test']['accuracy']:.2%}, flagged {_pct(fig['mnist_test']['flagged_rate'])}",
+        f"read as a number by the page's reader (several digits): {_pct(r['digits']['read_as_number_rate'])} of the "
+        f"realistic digits; non-digits given a confident digit by the reader: "
+        f"{_pct(r['non_digits']['read_answered_rate'])}",
         "",
         *([f"realistic digits: the region read holds the digit in {_pct(r['digits']['region_found_rate'])}", ""]
           if r["digits"]["region_found_rate"] is not None else []),
@@ -210,8 +237,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sets", type=Path, default=EVAL_DIR,
                         help="evaluation sets folder (default: training/evalsets)")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures to this JSON file")
+    parser.add_argument("--stride", type=int, default=1,
+                        help="a quick look: every STRIDE-th image of the sets only (the model card uses 1)")
     args = parser.parse_args(argv)
-    fig = evaluate(args.weights, args.sets)
+    if args.stride < 1:
+        parser.error("--stride must be 1 or more")
+    fig = evaluate(args.weights, args.sets, args.stride)
     print(report(fig))
     if args.json:
         args.json.write_text(json.dumps(fig, indent=2) + "\n")
