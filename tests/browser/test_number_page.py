@@ -220,6 +220,8 @@ def test_a_360px_portrait_phone_has_no_overflow_and_reads_a_number_written_with_
         right = page.eval_on_selector_all(f"{ITEM}, [data-testid=number], #bars", "els => els.map(e => "
                                           "e.getBoundingClientRect().right)")
         assert max(right) <= 360, right
+        tops = page.eval_on_selector_all(ITEM, "els => els.map(e => Math.round(e.getBoundingClientRect().top))")
+        assert len(set(tops)) == 1, f"four digits in one row at 360 px: {tops}"
         page.locator(ITEM).nth(0).tap()
         assert page.get_attribute("[data-testid=bars]", "data-index") == "0"
     finally:
