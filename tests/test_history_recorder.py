@@ -91,6 +91,23 @@ def test_history_recorder_upload_is_saved_at_once_and_not_again_for_the_same_ima
     assert [e["answer"] for e in entries(rec)] == ["5", "3"]
 
 
+def test_history_recorder_a_region_chosen_on_an_upload_updates_its_entry(rec):
+    rec.run("ctx.vars.show(3, 'photo', 'upload'); await ctx.vars.recorder.queue")
+    [entry] = entries(rec)
+    # The user's region (web/js/region-crop.js): an input of its own that knows the upload it was cut from.
+    rec.run("ctx.vars.inputs.crop = {name: 'crop', source: 'upload', gray: [], width: 1, height: 1,"
+            " region: {box: [0, 0, 1, 1], source: ctx.vars.input('photo', 'upload')}};"
+            " ctx.vars.show(6, 'crop', 'upload'); await ctx.vars.recorder.queue")
+    [chosen] = entries(rec)
+    assert chosen["id"] == entry["id"] and chosen["answer"] == "6" and chosen["rev"].startswith("2-")
+    assert chosen["thumbnail"].endswith(rec.run("return btoa('crop')")), "the picture is what was read"
+    rec.run("ctx.vars.show(3, 'photo', 'upload'); await ctx.vars.recorder.queue")  # "Automatic"
+    [back] = entries(rec)
+    assert back["id"] == entry["id"] and back["answer"] == "3" and back["rev"].startswith("3-")
+    rec.run("ctx.vars.show(5, 'photo2', 'upload'); await ctx.vars.recorder.queue")
+    assert [e["answer"] for e in entries(rec)] == ["5", "3"], "another upload is another entry"
+
+
 def test_history_recorder_an_upload_ends_the_drawing_and_blank_inputs_are_not_kept(rec):
     rec.run("ctx.vars.show(2, 'd1'); ctx.vars.show(9, 'photo', 'upload'); await ctx.vars.recorder.queue")
     assert sorted((e["source"], e["answer"]) for e in entries(rec)) == [("pad", "2"), ("upload", "9")]

@@ -55,6 +55,8 @@ export class Controller {
   }
 
   _show(r, note = "") {
+    // An input that is a crop of another (the user's region, region-crop.js) maps its answer back.
+    if (this.input && this.input.mapResult) r = this.input.mapResult(r);
     this.lastResult = r;
     const engine = this.engines[r.engine];
     const detail = r.status === "empty" && !this.ready(r.engine) ? "" : engine.detail;

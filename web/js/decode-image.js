@@ -84,7 +84,8 @@ export async function blobToGray(blob, name = "file") {
     bitmap.close();
     const rgba = ctx.getImageData(0, 0, dw, dh).data;
     const reduced = reduceToMaxSide(rgbaToGray(rgba, dw, dh), dw, dh);
-    return { ...reduced, previewUrl: url, kind };
+    // frame: the decoded size the grey pixels were reduced from, so boxes map onto the preview exactly.
+    return { ...reduced, previewUrl: url, kind, frame: { width: dw, height: dh } };
   } catch (err) {
     URL.revokeObjectURL(url);
     throw err;

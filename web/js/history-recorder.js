@@ -4,7 +4,8 @@
 //   drawing  one entry per drawing: saved once the user pauses (PAUSE_MS without a new stroke) or clears
 //            the pad; strokes after that update the same entry. A new drawing starts after a clear (or
 //            an upload, which replaces the drawing).
-//   upload   saved as soon as its answer arrives.
+//   upload   saved as soon as its answer arrives; a region the user then chooses on it (or "Automatic")
+//            updates that entry.
 // An answer for an input that was already saved (the engine was switched, Python finished loading) is
 // not saved again: the entry keeps what was answered when the user finished. A blank pad or an image
 // with nothing in it ("empty") is not kept.
@@ -39,7 +40,10 @@ export class HistoryRecorder {
       return;
     }
     const sameDrawing = this.session && input.source === "pad" && this.session.source === "pad";
-    if (!this.session || (this.session.input !== input && !sameDrawing)) {
+    // A region the user chose on an upload (region-crop.js) is still that upload: its entry keeps the latest.
+    const image = (i) => (i.region ? i.region.source : i);
+    const sameUpload = this.session && image(input) === image(this.session.input);
+    if (!this.session || (this.session.input !== input && !sameDrawing && !sameUpload)) {
       this._endSession();
       this.session = { source: input.source, input, entryId: null, savedInput: null, pending: null };
     }

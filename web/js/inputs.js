@@ -82,7 +82,7 @@ export class Inputs {
       this.preview.alt = `Uploaded image: ${name}`;
       this.preview.hidden = false;
       this.zone.classList.add("has-ink");
-      await this.controller.setInput({ gray: res.gray, width: res.width, height: res.height, source: "upload" });
+      await this.controller.setInput({ gray: res.gray, width: res.width, height: res.height, source: "upload", frame: res.frame });
     } catch (err) {
       if (mine !== this.uploadSeq) return;
       this.view.showMessage(err instanceof InputError ? err.message : `That image could not be used: ${err.message}`);

@@ -5,12 +5,14 @@
 //   tfjs-engine.js / python-engine.js            one interface: read(gray, width, height), recognize(...)
 //   hooks.js       window.__digits for tests and the benchmark
 //   history-start.js  history (recorder, panel) and sync, fed by the controller's answers
+//   region-start.js   boxes over an uploaded picture and the user's own region (crop tool)
 import { Controller } from "./controller.js";
 import { startHistory } from "./history-start.js";
 import { exposeHooks } from "./hooks.js";
 import { Inputs } from "./inputs.js";
 import { registerServiceWorker } from "./offline.js";
 import { PythonEngine, START_TIMEOUT_MS } from "./python-engine.js";
+import { startRegion } from "./region-start.js";
 import { rulesFromManifest } from "./result.js";
 import { TfjsEngine } from "./tfjs-engine.js";
 import { View } from "./view.js";
@@ -46,6 +48,7 @@ const configReady = loadJson("config.json");
 configReady.catch(() => {}); // reported by main()
 const manifestReady = configReady.then((config) => loadJson(config.manifest));
 manifestReady.catch(() => {}); // reported by startTfjs()
+hooks.region = startRegion({ controller, view }); // region read, and the user's own (uploads)
 hooks.history = startHistory({ controller, pad: document.getElementById("pad"), configReady, manifestReady });
 
 async function pythonReady(info) {
