@@ -8,9 +8,10 @@ The same page analysis as a single digit (lines removed, specks and fragments dr
    least ROW_MIN_HEIGHT of the row's height tall) whose gap to the row's end digit is at most ROW_GAP of
    the row height and whose rows overlap that digit's by at least ROW_OVERLAP of the shorter: so the row
    follows a slanted or wavy baseline. Smaller components in the row's band (a 5's flag, a broken
-   stroke) join as pieces of their own. Components cut by a border the row does not touch stay out (a
-   neighbour cut by the crop of a sheet; a whole digit written against the edge is lost with them, which
-   single digits cropped from sheets make the better trade).
+   stroke) join as pieces of their own. A component cut by a border the row does not touch is either a
+   neighbour cut by the crop of a sheet or a digit written up to the edge of the photo: it joins only
+   when it looks whole (at least EDGE_HIGH of the row height high and EDGE_WIDE of it wide), and only
+   as a piece that may be left out (step 4), so the classifier decides.
    Lines that are a digit's stroke (the bar of a 7) are given back to it (locate.belongs).
 2. Atoms: digits of the row whose columns overlap by at least STACK of the narrower are one atom (the
    flag of a 5 above its body, a 7's bar drawn apart).
@@ -34,7 +35,9 @@ The same page analysis as a single digit (lines removed, specks and fragments dr
      -JOIN_COST per pair of separate whole-looking components it joins,
    so the classifier's confidence chooses between cutting and merging. A piece too low to be a digit
    that no run takes (a fleck beside the number) is left out at SKIP_COST. (With an 11-class model the
-   digit probabilities of a fragment or a merged pair are low, which makes the choice sharper.)
+   digit probabilities of a fragment or a merged pair are low, which makes the choice sharper.) A piece
+   at the image border is left out at SKIP_COST too, and a run that takes it pays EDGE_COST: a digit cut
+   by the crop is read only when the classifier is sure of it.
 
 A page whose reading is one digit is read exactly as a single digit (preprocess.locate), so a single
 digit keeps its behaviour.
@@ -54,6 +57,8 @@ ROW_LINE_MAX = 1.6
 ROW_MIN_HEIGHT = 0.35
 ROW_GAP = 1.0
 ROW_OVERLAP = 0.3
+EDGE_HIGH = 0.8
+EDGE_WIDE = 0.45
 STACK = 0.5
 # Width / height above which a digit of each class is unusually wide (90th percentile in MNIST training).
 WIDE = (1.11, 0.7, 1.25, 1.0, 1.0, 1.25, 0.95, 1.0, 1.0, 0.9)
@@ -75,6 +80,7 @@ GAP_COST = 8.0
 CUT_COST = 0.5
 JOIN_COST = 1.5
 SKIP_COST = 1.0
+EDGE_COST = 0.5
 
 PARAMETERS = {
     "row_line_min": ROW_LINE_MIN,
@@ -82,6 +88,8 @@ PARAMETERS = {
     "row_min_height": ROW_MIN_HEIGHT,
     "row_gap": ROW_GAP,
     "row_overlap": ROW_OVERLAP,
+    "edge_high": EDGE_HIGH,
+    "edge_wide": EDGE_WIDE,
     "stack": STACK,
     "wide": WIDE,
     "cut_wide": CUT_WIDE,
@@ -102,6 +110,7 @@ PARAMETERS = {
     "cut_cost": CUT_COST,
     "join_cost": JOIN_COST,
     "skip_cost": SKIP_COST,
+    "edge_cost": EDGE_COST,
 }
 
 Scorer = Callable[[list[list[float]]], Sequence[Sequence[float]]]
@@ -175,8 +184,9 @@ def build_row(page) -> list[Digit]:
                 if _overlap(c.y0, c.y1, end.y0, end.y1) < ROW_OVERLAP * min(c.height, end.y1 - end.y0):
                     continue
                 if ((c.x0 == 0 and end.x0 > 0) or (c.x1 == w and end.x1 < w) or (c.y0 == 0 and end.y0 > 0)
-                        or (c.y1 == h and end.y1 < h)):
-                    continue  # a fragment cut by the crop
+                        or (c.y1 == h and end.y1 < h)) and not (c.height >= EDGE_HIGH * row_h
+                                                                and c.width >= EDGE_WIDE * row_h):
+                    continue  # a fragment cut by the crop (a whole-looking one may be a digit: step 4)
                 if best is None or gap < best_gap:
                     best, best_gap = c, gap
             if best is not None:
@@ -342,19 +352,20 @@ class Span:
     gaps: float  # gaps bridged / row height
     severs: int  # strokes cut on its left (0 when it starts at a gap)
     joins: int  # pairs of separate, whole-looking components it joins
+    edge: bool = False  # it takes a piece at the image border (maybe a neighbour cut by the crop)
 
     def prior(self, digit: int) -> float:
         return (-WIDE_COST * max(0.0, self.wide - WIDE[digit]) - GAP_COST * self.gaps
-                - CUT_COST * max(0, self.severs - 1) - JOIN_COST * self.joins)
+                - CUT_COST * max(0, self.severs - 1) - JOIN_COST * self.joins - EDGE_COST * self.edge)
 
 
 def candidates(page, normalize) -> tuple[list[bool], list[Span]]:
     """Steps 1-3 and the plausible runs of step 4: (for each piece, whether it may be left out; runs).
     No runs when the page holds at most one piece."""
-    w = page.ink.width
+    w, h = page.ink.width, page.ink.height
     row = build_row(page)
     if not row:
-        return 0, []
+        return [], []
     units = atoms(row, w)
     height = sorted(d.y1 - d.y0 for d in units)[len(units) // 2]
     widths = sorted(d.x1 - d.x0 for d in units)
@@ -377,6 +388,11 @@ def candidates(page, normalize) -> tuple[list[bool], list[Span]]:
         severs += [0] + severed[:len(cut) - 1]
     if len(parts) < 2:
         return [False] * len(parts), []
+    # A piece at the left or right border, or at the top or bottom one when most pieces do not reach it
+    # (a number cropped tightly reaches both).
+    tops = 2 * sum(d.y0 == 0 for d in parts) > len(parts)
+    bottoms = 2 * sum(d.y1 == h for d in parts) > len(parts)
+    at_edge = [d.x0 == 0 or d.x1 == w or (d.y0 == 0 and not tops) or (d.y1 == h and not bottoms) for d in parts]
     spans = []
     for i in range(len(parts)):
         # Any run up to MAX_SPAN pieces, and always the whole of an atom that was cut.
@@ -404,8 +420,9 @@ def candidates(page, normalize) -> tuple[list[bool], list[Span]]:
                     joins += 1
             image = normalize(page, digit)
             if image is not None:
-                spans.append(Span(i, j, digit, image, width / height, gaps / height, severs[i], joins))
-    skippable = [d.y1 - d.y0 < SLIVER * height for d in parts]
+                spans.append(Span(i, j, digit, image, width / height, gaps / height, severs[i], joins,
+                                  any(at_edge[i:j + 1])))
+    skippable = [d.y1 - d.y0 < SLIVER * height or edge for d, edge in zip(parts, at_edge)]
     return skippable, spans
 
 

@@ -103,14 +103,24 @@ def test_a_number_is_classified_in_one_batched_forward_pass(model, monkeypatch):
 
 
 def test_a_single_digit_is_read_as_predict_reads_it(model, source):
+    """A lone digit reads exactly as predict. A scene from a sheet may hold a neighbour cut by the crop that
+    still looks whole (segment.py's EDGE_* rule lets the classifier read it): then the digit predict reads
+    is one of the number's digits, with the same answer, and that stays rare."""
     rng = np.random.default_rng(104)
+    several = []
     for k in range(14):
         sc = make_scene(source, rng, KINDS[k % len(KINDS)], label=k % 10)
         g = gray_of(sc.decoded().astype(np.float64) / 255.0)
         flat, w, h = g.ravel().tolist(), g.shape[1], g.shape[0]
         p, r = model.recognize_gray(flat, w, h), model.read(flat, w, h)
-        assert len(r.digits) == 1 and r.digits[0] == p, sc.kind
-        assert r.number == str(p.digit)
+        if len(r.digits) == 1:
+            assert r.digits[0] == p, sc.kind
+            assert r.number == str(p.digit)
+            continue
+        several.append(sc.kind)
+        same = [d for d in r.digits if iou(d.box, p.box) > 0.8]
+        assert len(same) == 1 and same[0].digit == p.digit, sc.kind
+    assert len(several) <= 2, several
 
 
 def test_empty_image_reads_no_number(model):
@@ -120,8 +130,13 @@ def test_empty_image_reads_no_number(model):
 
 
 def test_unsure_digit_still_counts_with_its_status(model):
-    probs = [0.0] * 10
-    probs[4], probs[9] = 0.5, 0.5
+    # Two digits share what the model gives, each below the unsure threshold; the rest is "not a digit"
+    # (an 11-class model) or spread evenly (10 classes).
+    low = model.weights.unsure_threshold * 0.9
+    probs = [0.0] * len(model.weights.labels)
+    probs[4], probs[9] = low, low * 0.99
+    rest = (1.0 - probs[4] - probs[9]) / (len(probs) - 2)
+    probs = [v or rest for v in probs]
     p = model.judge(probs, None, [0, 0, 1, 1])
     assert p.status == "unsure" and p.digit == 4
 

@@ -111,8 +111,8 @@ def test_python_reads_as_stored(path):
     assert skippable == stored["skippable"]
     assert len(spans) == len(stored["candidates"])
     for s, c in zip(spans, stored["candidates"]):
-        assert [s.first, s.last, s.digit.box, s.wide, s.gaps, s.severs, s.joins] == [
-            c["first"], c["last"], c["box"], c["wide"], c["gaps"], c["severs"], c["joins"]]
+        assert [s.first, s.last, s.digit.box, s.wide, s.gaps, s.severs, s.joins, s.edge] == [
+            c["first"], c["last"], c["box"], c["wide"], c["gaps"], c["severs"], c["joins"], c["edge"]]
         assert max_abs_diff(s.image28, c["image28"]) <= 1e-9
     assert (decide(skippable, spans, stored["batch_scores"]) if spans else []) == stored["chosen"]
     model = StoredScores(stored["rules"], stored["batch_scores"], stored["single_scores"])
@@ -170,8 +170,8 @@ def test_javascript_reads_as_python(path, js_readings):
     assert js["skippable"] == skippable
     assert len(js["candidates"]) == len(spans)
     for k, (s, c) in enumerate(zip(spans, js["candidates"])):
-        assert [c["first"], c["last"], c["box"], c["wide"], c["gaps"], c["severs"], c["joins"]] == [
-            s.first, s.last, s.digit.box, s.wide, s.gaps, s.severs, s.joins], k
+        assert [c["first"], c["last"], c["box"], c["wide"], c["gaps"], c["severs"], c["joins"], c["edge"]] == [
+            s.first, s.last, s.digit.box, s.wide, s.gaps, s.severs, s.joins, s.edge], k
         assert max_abs_diff(c["image28"], s.image28) <= JS_TOLERANCE, k
     assert js["chosen"] == stored["chosen"]
     # One batched call for a page with candidates; the single-digit path only when the choice is < 2 digits.
@@ -192,15 +192,16 @@ def test_javascript_reads_as_python(path, js_readings):
 def test_javascript_reads_eleven_outputs_as_python(tmp_path):
     """An 11-class model (labels "0".."9", "not_a_digit"; TEAM.md interface 2): the same choice of pieces
     (decided on the ten digits), a candidate rejected as not a digit drops out of the number, and a lone
-    rejected digit reads as nothing, in both languages. The fixtures' stored outputs get an 11th column."""
+    rejected digit reads as nothing, in both languages. The fixtures' stored outputs get a chosen 11th column."""
     rules = {"labels": [str(d) for d in range(10)] + ["not_a_digit"], "unsure_threshold": 0.9,
              "reject_threshold": 0.5}
     number = load(GOLDEN / "number_drawn_separated.json")
     lone = load(GOLDEN / "number_single_digit.json")
     rejected = number["read"]["chosen"][1]
-    number["read"].update(rules=rules, batch_scores=[row + [0.75 if k == rejected else 0.25]
+    # The first ten columns of whatever model made the fixtures, and a chosen 11th.
+    number["read"].update(rules=rules, batch_scores=[row[:10] + [0.75 if k == rejected else 0.25]
                                                      for k, row in enumerate(number["read"]["batch_scores"])])
-    lone["read"].update(rules=rules, single_scores=lone["read"]["single_scores"] + [0.5])
+    lone["read"].update(rules=rules, single_scores=lone["read"]["single_scores"][:10] + [0.5])
     for fx in (number, lone):
         (tmp_path / f"{fx['name']}.json").write_text(json.dumps(fx))
     proc = subprocess.run(
@@ -523,9 +524,9 @@ def test_javascript_reads_as_python_on_random_images(tmp_path):
     for name, (gray, w, h, skippable, spans, read) in cases.items():
         got = js[name]
         assert got["skippable"] == skippable, name
-        assert [[c["first"], c["last"], c["box"], c["wide"], c["gaps"], c["severs"], c["joins"]]
+        assert [[c["first"], c["last"], c["box"], c["wide"], c["gaps"], c["severs"], c["joins"], c["edge"]]
                 for c in got["candidates"]] == [
-            [s.first, s.last, s.digit.box, s.wide, s.gaps, s.severs, s.joins] for s in spans], name
+            [s.first, s.last, s.digit.box, s.wide, s.gaps, s.severs, s.joins, s.edge] for s in spans], name
         for c, s in zip(got["candidates"], spans):
             assert max_abs_diff(c["image28"], s.image28) <= JS_TOLERANCE, name
         assert got["chosen"] == (decide(skippable, spans, read["batch_scores"]) if spans else []), name

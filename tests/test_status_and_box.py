@@ -82,33 +82,44 @@ def test_prediction_has_status_and_box():
 
 def test_unsure_status_below_the_threshold():
     model = load_model(backend="numpy")
+    top = round(model.weights.unsure_threshold * 0.9, 4)
     probs = [0.0] * 10
-    probs[3], probs[8] = 0.55, 0.45
+    probs[3], probs[8] = top, top * 0.8
     p = model.judge(probs)
-    assert p.status == "unsure" and p.digit == 3 and p.confidence == 0.55 and p.unsure
+    assert p.status == "unsure" and p.digit == 3 and p.confidence == top and p.unsure
+    probs[3] = model.weights.unsure_threshold
+    assert model.judge(probs).status == "ok"
 
 
-def eleven_class_copy(tmp_path, reject_bias: float, threshold: float | None = 0.5, labels=None):
-    """The shipped weights with an 11th output ("not_a_digit") whose bias is reject_bias."""
+def class_copy(tmp_path, classes: int = 11, reject_bias: float = 0.0, threshold: float | None = 0.5, labels=None):
+    """The shipped weights' ten digit outputs, and (classes=11) an 11th output ("not_a_digit") whose logit is
+    the constant reject_bias, whatever the shipped model has."""
     tmp_path.mkdir(parents=True, exist_ok=True)
     manifest = json.loads((SHIPPED_WEIGHTS / "digits.json").read_text())
     arrays = dict(np.load(SHIPPED_WEIGHTS / "digits.npz"))
-    kernel, bias = arrays["dense.kernel"], arrays["dense.bias"]
-    arrays["dense.kernel"] = np.concatenate([kernel, np.zeros((kernel.shape[0], 1), kernel.dtype)], axis=1)
-    arrays["dense.bias"] = np.concatenate([bias, np.array([reject_bias], bias.dtype)])
+    kernel, bias = arrays["dense.kernel"][:, :10], arrays["dense.bias"][:10]
+    if classes == 11:
+        kernel = np.concatenate([kernel, np.zeros((kernel.shape[0], 1), kernel.dtype)], axis=1)
+        bias = np.concatenate([bias, np.array([reject_bias], bias.dtype)])
+    arrays["dense.kernel"], arrays["dense.bias"] = kernel, bias
     buf = io.BytesIO()
     np.savez(buf, **arrays)
     data = buf.getvalue()
     (tmp_path / "digits.npz").write_bytes(data)
     manifest["weights"] = {"file": "digits.npz", "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
-    manifest["layers"][-1]["units"] = 11
-    manifest["tensors"]["dense.kernel"]["shape"] = list(arrays["dense.kernel"].shape)
-    manifest["tensors"]["dense.bias"]["shape"] = [11]
-    manifest["labels"] = labels or [str(i) for i in range(10)] + ["not_a_digit"]
-    if threshold is not None:
+    manifest["layers"][-1]["units"] = classes
+    manifest["tensors"]["dense.kernel"]["shape"] = list(kernel.shape)
+    manifest["tensors"]["dense.bias"]["shape"] = [classes]
+    manifest["labels"] = labels or [str(i) for i in range(10)] + ["not_a_digit"] * (classes == 11)
+    manifest.pop("reject_threshold", None)
+    if classes == 11 and threshold is not None:
         manifest["reject_threshold"] = threshold
     (tmp_path / "digits.json").write_text(json.dumps(manifest))
     return tmp_path
+
+
+def eleven_class_copy(tmp_path, reject_bias: float, threshold: float | None = 0.5, labels=None):
+    return class_copy(tmp_path, 11, reject_bias, threshold, labels)
 
 
 @pytest.mark.parametrize("backend", ["numpy", "python"])
@@ -125,8 +136,8 @@ def test_eleven_class_model_says_not_a_digit(tmp_path, backend):
     assert p.status == "ok" and p.digit == 1
 
 
-def test_ten_class_model_never_says_not_a_digit():
-    model = load_model(backend="numpy")
+def test_ten_class_model_never_says_not_a_digit(tmp_path):
+    model = load_model(class_copy(tmp_path, classes=10), backend="numpy")
     assert model.reject_threshold is None
     assert model.judge([0.1] * 10 + [0.99]).status != "not_a_digit"  # an extra output is ignored
 

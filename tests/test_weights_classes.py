@@ -9,12 +9,12 @@ from tests.test_weights import rewrite, shipped_arrays
 
 
 def make_eleven(weights_dir, reject=0.5, bias=-4.0):
-    """Turn a copy of the shipped 10-class weights into an 11-class model: a not_a_digit unit whose logit is
-    the constant `bias` (so its probability is small on any digit)."""
+    """Turn a copy of the shipped weights into an 11-class model whose not_a_digit unit has the constant logit
+    `bias` (so its probability is small on any digit)."""
     arrays = shipped_arrays()
-    arrays["dense.kernel"] = np.concatenate([arrays["dense.kernel"], np.zeros((arrays["dense.kernel"].shape[0], 1),
-                                                                              arrays["dense.kernel"].dtype)], axis=1)
-    arrays["dense.bias"] = np.append(arrays["dense.bias"], np.float16(bias)).astype(arrays["dense.bias"].dtype)
+    kernel, digit_bias = arrays["dense.kernel"][:, :10], arrays["dense.bias"][:10]  # the digits, whatever ships
+    arrays["dense.kernel"] = np.concatenate([kernel, np.zeros((kernel.shape[0], 1), kernel.dtype)], axis=1)
+    arrays["dense.bias"] = np.append(digit_bias, np.float16(bias)).astype(digit_bias.dtype)
     manifest = json.loads((weights_dir / "digits.json").read_text())
     layers = [dict(layer, units=11) if layer["type"] == "dense" else layer for layer in manifest["layers"]]
     tensors = {**manifest["tensors"], "dense.kernel": {"shape": list(arrays["dense.kernel"].shape), "dtype": "float16"},

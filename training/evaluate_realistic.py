@@ -239,13 +239,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None, help="also write the figures to this JSON file")
     parser.add_argument("--stride", type=int, default=1,
                         help="a quick look: every STRIDE-th image of the sets only (the model card uses 1)")
+    parser.add_argument("--card", type=Path, default=None,
+                        help="refresh this model card folder's realistic evaluation (after a change to the "
+                             "finding or the number reader; the training figures stay as trained)")
     args = parser.parse_args(argv)
     if args.stride < 1:
         parser.error("--stride must be 1 or more")
+    if args.card and args.stride != 1:
+        parser.error("--card needs the whole sets (--stride 1)")
     fig = evaluate(args.weights, args.sets, args.stride)
     print(report(fig))
     if args.json:
         args.json.write_text(json.dumps(fig, indent=2) + "\n")
+    if args.card:
+        import datetime
+
+        from training.evaluate import write_model_card
+        card = json.loads((args.card / "model_card.json").read_text())
+        card["realistic_eval"] = fig
+        card["realistic_eval_refreshed"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        write_model_card(card, args.card)
+        print(f"Model card refreshed: {args.card / 'model_card.md'}")
     return 0
 
 

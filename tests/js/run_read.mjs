@@ -42,7 +42,7 @@ for (const name of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
   results[name] = {
     skippable,
     candidates: spans.map((s) => ({
-      first: s.first, last: s.last, box: s.digit.box, wide: s.wide, gaps: s.gaps, severs: s.severs, joins: s.joins,
+      first: s.first, last: s.last, box: s.digit.box, wide: s.wide, gaps: s.gaps, severs: s.severs, joins: s.joins, edge: s.edge,
       image28: Array.from(s.image28),
     })),
     chosen: spans.length ? decide(skippable, spans, stored.batch_scores) : [],

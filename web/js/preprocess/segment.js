@@ -12,6 +12,8 @@ export const ROW_LINE_MAX = 1.6;
 export const ROW_MIN_HEIGHT = 0.35;
 export const ROW_GAP = 1.0;
 export const ROW_OVERLAP = 0.3;
+export const EDGE_HIGH = 0.8;
+export const EDGE_WIDE = 0.45;
 export const STACK = 0.5;
 // Width / height above which a digit of each class is unusually wide (90th percentile in MNIST training).
 export const WIDE = Object.freeze([1.11, 0.7, 1.25, 1.0, 1.0, 1.25, 0.95, 1.0, 1.0, 0.9]);
@@ -33,6 +35,7 @@ export const GAP_COST = 8.0;
 export const CUT_COST = 0.5;
 export const JOIN_COST = 1.5;
 export const SKIP_COST = 1.0;
+export const EDGE_COST = 0.5;
 
 export const PARAMETERS = Object.freeze({
   row_line_min: ROW_LINE_MIN,
@@ -40,6 +43,8 @@ export const PARAMETERS = Object.freeze({
   row_min_height: ROW_MIN_HEIGHT,
   row_gap: ROW_GAP,
   row_overlap: ROW_OVERLAP,
+  edge_high: EDGE_HIGH,
+  edge_wide: EDGE_WIDE,
   stack: STACK,
   wide: WIDE,
   cut_wide: CUT_WIDE,
@@ -60,6 +65,7 @@ export const PARAMETERS = Object.freeze({
   cut_cost: CUT_COST,
   join_cost: JOIN_COST,
   skip_cost: SKIP_COST,
+  edge_cost: EDGE_COST,
 });
 
 function overlap(a0, a1, b0, b1) {
@@ -152,7 +158,9 @@ export function buildRow(page) {
         if (gap > ROW_GAP * rowH || gap < -0.5 * Math.min(c.width, end.x1 - end.x0)) continue;
         if ((c.x0 + c.x1) * side <= (end.x0 + end.x1) * side) continue; // not beyond the row's end on this side
         if (overlap(c.y0, c.y1, end.y0, end.y1) < ROW_OVERLAP * Math.min(c.height, end.y1 - end.y0)) continue;
-        if (crossesBorder(c, end, w, h)) continue; // a fragment cut by the crop
+        if (crossesBorder(c, end, w, h) && !(c.height >= EDGE_HIGH * rowH && c.width >= EDGE_WIDE * rowH)) {
+          continue; // a fragment cut by the crop (a whole-looking one may be a digit: step 4)
+        }
         if (best === null || gap < bestGap) {
           best = c;
           bestGap = gap;
@@ -371,7 +379,7 @@ export function pieces(atom, paths, w) {
 
 /** A run of pieces first..last that may be one digit. */
 export class Span {
-  constructor(first, last, digit, image28, wide, gaps, severs, joins) {
+  constructor(first, last, digit, image28, wide, gaps, severs, joins, edge = false) {
     this.first = first;
     this.last = last;
     this.digit = digit;
@@ -380,11 +388,12 @@ export class Span {
     this.gaps = gaps; // gaps bridged / row height
     this.severs = severs; // strokes cut on its left (0 when it starts at a gap)
     this.joins = joins; // pairs of separate, whole-looking components it joins
+    this.edge = edge; // it takes a piece at the image border (maybe a neighbour cut by the crop)
   }
 
   prior(digit) {
     return -WIDE_COST * Math.max(0.0, this.wide - WIDE[digit]) - GAP_COST * this.gaps
-      - CUT_COST * Math.max(0, this.severs - 1) - JOIN_COST * this.joins;
+      - CUT_COST * Math.max(0, this.severs - 1) - JOIN_COST * this.joins - EDGE_COST * (this.edge ? 1 : 0);
   }
 }
 
@@ -393,7 +402,7 @@ export class Span {
  * spans}. No spans when the page holds at most one piece. normalize(page, digit) -> 28x28 or null.
  */
 export function candidates(page, normalize) {
-  const w = page.ink.width;
+  const { width: w, height: h } = page.ink;
   const row = buildRow(page);
   if (!row.length) return { skippable: [], spans: [] };
   const units = atoms(row, w);
@@ -424,6 +433,11 @@ export function candidates(page, normalize) {
     severs.push(0, ...severed.slice(0, cut.length - 1));
   });
   if (parts.length < 2) return { skippable: parts.map(() => false), spans: [] };
+  // A piece at the left or right border, or at the top or bottom one when most pieces do not reach it
+  // (a number cropped tightly reaches both).
+  const tops = 2 * parts.filter((d) => d.y0 === 0).length > parts.length;
+  const bottoms = 2 * parts.filter((d) => d.y1 === h).length > parts.length;
+  const atEdge = parts.map((d) => d.x0 === 0 || d.x1 === w || (d.y0 === 0 && !tops) || (d.y1 === h && !bottoms));
   const spans = [];
   for (let i = 0; i < parts.length; i++) {
     // Any run up to MAX_SPAN pieces, and always the whole of an atom that was cut.
@@ -454,10 +468,13 @@ export function candidates(page, normalize) {
         if (origin[k] !== origin[k + 1] && looksWhole(p, height) && looksWhole(q, height)) joins += 1;
       }
       const image = normalize(page, digit);
-      if (image !== null) spans.push(new Span(i, j, digit, image, width / height, gaps / height, severs[i], joins));
+      if (image !== null) {
+        spans.push(new Span(i, j, digit, image, width / height, gaps / height, severs[i], joins,
+          atEdge.slice(i, j + 1).some(Boolean)));
+      }
     }
   }
-  const skippable = parts.map((d) => d.y1 - d.y0 < SLIVER * height);
+  const skippable = parts.map((d, k) => d.y1 - d.y0 < SLIVER * height || atEdge[k]);
   return { skippable, spans };
 }
 
