@@ -1,6 +1,7 @@
 // The digits of a number, under the result: each digit's 28x28 (what the model saw), its answer and its
 // confidence, with an unsure or rejected digit marked. Choosing a digit (tap, click, Enter or Space: they
-// are buttons) shows its ten probabilities and its 28x28 above, through onSelect. Only writes to the DOM.
+// are buttons) shows its ten probabilities and its 28x28 in the result's bars and 28x28 view, through
+// onSelect. Only writes to the DOM.
 
 const MARKS = {
   ok: { suffix: "", says: "sure" },
