@@ -28,7 +28,7 @@ def _paper(image28: np.ndarray, scale: int = 6) -> tuple[list[float], int, int]:
 
 
 def test_exports_are_the_functions_the_page_calls(engine):
-    assert engine.__export__ == ["info", "use_kernels", "recognize", "predict28", "bench"]
+    assert engine.__export__ == ["info", "use_kernels", "recognize", "read", "predict28", "bench"]
     assert all(callable(getattr(engine, name)) for name in engine.__export__)
     info = engine.info()
     assert info["error"] is None and info["kernels"] == "numpy"
@@ -52,6 +52,56 @@ def test_recognize_returns_the_interface_fields(engine, mnist_test):
 def test_a_blank_page_is_empty_never_a_guess(engine):
     r = engine.recognize([1.0] * 100 * 80, 100, 80)
     assert r["status"] == "empty" and r["digit"] is None and r["image28"] is None and r["empty"] is True
+
+
+def _number_on_paper(images: np.ndarray, indices: list[int], scale: int = 4) -> tuple[list[float], int, int]:
+    """MNIST digits written side by side (a little apart) as dark ink on white paper."""
+    cells = [np.pad(images[i].astype(np.float64) / 255.0, ((6, 6), (2, 2))) for i in indices]
+    ink = np.kron(np.hstack(cells), np.ones((scale, scale)))
+    img = 1.0 - np.pad(ink, 20)
+    return img.ravel().tolist(), img.shape[1], img.shape[0]
+
+
+def test_read_gives_the_number_with_every_digit_in_one_batched_pass(engine, mnist_test, monkeypatch):
+    images, labels = mnist_test
+    indices = [0, 1, 2, 3]  # 7 2 1 0
+    gray, w, h = _number_on_paper(images, indices)
+    model = engine.ENGINE.model
+    batches, singles = [], []
+    batch, single = model.predict_batch, model.predict28
+    monkeypatch.setattr(model, "predict_batch", lambda xs: batches.append(len(xs)) or batch(xs))
+    monkeypatch.setattr(model, "predict28", lambda x: singles.append(1) or single(x))
+    r = engine.read(gray, w, h)
+    expected = "".join(str(int(labels[i])) for i in indices)
+    assert r["number"] == expected and len(r["digits"]) == len(indices)
+    assert len(batches) == 1 and batches[0] >= len(indices) and not singles, "one forward pass for the number"
+    assert r["py_ms"] > 0
+    xs = []
+    for d in r["digits"]:
+        assert FIELDS - {"py_ms"} <= set(d), set(d) ^ FIELDS
+        assert d["status"] in ("ok", "unsure") and str(d["digit"]) in expected
+        assert len(d["probs"]) == 10 and len(d["image28"]) == 784 and len(d["box"]) == 4
+        assert d["confidence"] == pytest.approx(max(d["probs"]))
+        xs.append(d["box"][0])
+    assert xs == sorted(xs), "left to right"
+    json.dumps(r)  # crosses into JavaScript: plain data only
+
+
+def test_read_of_one_digit_is_that_digit_as_recognize_reads_it(engine, mnist_test):
+    images, _ = mnist_test
+    gray, w, h = _paper(images[4])
+    single = engine.recognize(gray, w, h)
+    r = engine.read(gray, w, h)
+    assert r["number"] == str(single["digit"]) and len(r["digits"]) == 1
+    [d] = r["digits"]
+    for key in ("digit", "status", "box", "image28"):
+        assert d[key] == single[key], key
+    assert np.allclose(d["probs"], single["probs"]) and d["confidence"] == pytest.approx(single["confidence"])
+
+
+def test_read_of_a_blank_page_has_no_digits(engine):
+    r = engine.read([1.0] * 120 * 60, 120, 60)
+    assert r["number"] == "" and r["digits"] == []
 
 
 def test_predict28_and_both_kernels_agree_with_pymodel(engine, mnist_test):
@@ -127,11 +177,12 @@ def test_the_engine_runs_without_numpy_and_pillow_as_in_pyodide(tmp_path):
         "import engine, json\n"
         "gray = [1.0] * 900\n"
         "for y in range(5, 25): gray[y * 30 + 15] = 0.0\n"
-        "print(json.dumps({**engine.info(), 'status': engine.recognize(gray, 30, 30)['status']}))\n"
+        "print(json.dumps({**engine.info(), 'status': engine.recognize(gray, 30, 30)['status'],\n"
+        "                  'read': engine.read(gray, 30, 30)['number']}))\n"
     )
     out = subprocess.run([sys.executable, "-E", "-s", "-c", script], cwd=site, capture_output=True, text=True,
                          timeout=120)
     assert out.returncode == 0, out.stderr
     info = json.loads(out.stdout)
     assert info["error"] is None and info["kernels"] == "python" and info["numpy_unavailable"]
-    assert info["status"] in ("ok", "unsure")
+    assert info["status"] in ("ok", "unsure") and info["read"] == "1"

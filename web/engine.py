@@ -45,6 +45,17 @@ def _status(prediction) -> str:
     return "unsure" if prediction.unsure else "ok"
 
 
+def _result(prediction) -> dict:
+    """One digit's answer as plain data for JavaScript: lists, not tuples or arrays."""
+    out = prediction.as_dict()
+    out["status"] = _status(prediction)
+    box = out.get("box", getattr(prediction, "box", None))
+    out["box"] = list(box) if box is not None else None
+    out["probs"] = [float(p) for p in out["probs"]]
+    out["image28"] = [float(v) for v in prediction.image28] if prediction.image28 is not None else None
+    return out
+
+
 class Engine:
     """pymodel's recognizer, loaded once. Errors while loading are kept as a message, not raised, so the page
     can show them (a corrupt weights file must not take the page down)."""
@@ -97,14 +108,18 @@ class Engine:
         """Preprocess and classify grey pixels (row-major, 0 black .. 1 white): the interface's result fields,
         plus py_ms, the time spent in Python (the page measures the round trip around it)."""
         t0 = time.perf_counter()
-        p = self._model().recognize_gray(_floats(gray), int(width), int(height))
-        out = p.as_dict()
-        out["status"] = _status(p)
-        box = out.get("box", getattr(p, "box", None))
-        out["box"] = list(box) if box is not None else None
-        out["image28"] = list(p.image28) if p.image28 is not None else None
+        out = _result(self._model().recognize_gray(_floats(gray), int(width), int(height)))
         out["py_ms"] = (time.perf_counter() - t0) * 1000.0
         return out
+
+    def read(self, gray: Iterable[float], width: int, height: int) -> dict:
+        """Read the number (or the one digit) in grey pixels: {"number", "digits", "py_ms"}, each digit with the
+        interface's result fields, left to right; no digits for an empty image. pymodel scores every candidate
+        digit of a number in one batched forward pass."""
+        t0 = time.perf_counter()
+        reading = self._model().read(_floats(gray), int(width), int(height))
+        return {"number": reading.number, "digits": [_result(p) for p in reading.digits],
+                "py_ms": (time.perf_counter() - t0) * 1000.0}
 
     def predict28(self, image28: Iterable[float]) -> list[float]:
         """Probabilities for one preprocessed 28x28 input (784 floats, light ink on black)."""
@@ -138,6 +153,10 @@ def recognize(gray: Iterable[float], width: int, height: int) -> dict:
     return ENGINE.recognize(gray, width, height)
 
 
+def read(gray: Iterable[float], width: int, height: int) -> dict:
+    return ENGINE.read(gray, width, height)
+
+
 def predict28(image28: Iterable[float]) -> list[float]:
     return ENGINE.predict28(image28)
 
@@ -146,4 +165,4 @@ def bench(image28: Iterable[float], n: int) -> list[float]:
     return ENGINE.bench(image28, n)
 
 
-__export__ = ["info", "use_kernels", "recognize", "predict28", "bench"]
+__export__ = ["info", "use_kernels", "recognize", "read", "predict28", "bench"]

@@ -1,10 +1,14 @@
 // The page's one piece of state and its one decision: which engine answers the current input.
 //
 // Inputs hand it grey pixels (setInput); engines report when they become ready or fail (engineChanged);
-// it asks the chosen engine(s) for recognize(gray, width, height) and gives the answer to the view.
-// TF.js answers first while Python loads; Python answers when chosen (or when TF.js is unavailable);
-// "compare" shows both.
-import { emptyResult } from "./result.js";
+// it asks the chosen engine(s) to read(gray, width, height) (a number, or one digit: TEAM interface 4) and
+// gives the answer to the view. TF.js answers first while Python loads; Python answers when chosen (or
+// when TF.js is unavailable); "compare" shows both.
+import { emptyResult, shownResult } from "./result.js";
+
+function readWith(engine, { gray, width, height }) {
+  return engine.read(gray, width, height);
+}
 
 export class Controller {
   /** engines: {tfjs, python} (same interface); mode(): "tfjs" | "python" | "compare". */
@@ -21,7 +25,10 @@ export class Controller {
     this.resultListeners = [];
   }
 
-  /** listener(result, input) after every answer the page shows (input null: the pad was cleared). */
+  /**
+   * listener(result, input) after every answer the page shows (input null: the pad was cleared). `result`
+   * is result.js's shownResult: one digit's result, or a number's summary, with `number` and `digits`.
+   */
   onResult(listener) {
     this.resultListeners.push(listener);
   }
@@ -62,7 +69,7 @@ export class Controller {
     const seq = ++this.seq;
     const mode = this.mode();
     if (!input) {
-      this._show(emptyResult(mode === "python" && this.ready("python") ? "python" : "tfjs"));
+      this._show({ ...emptyResult(mode === "python" && this.ready("python") ? "python" : "tfjs"), number: "", digits: [] });
       this.view.showCompare(null, null);
       return;
     }
@@ -71,7 +78,7 @@ export class Controller {
     try {
       if ((mode === "python" || !this.ready("tfjs")) && this.ready("python")) {
         // Python was chosen, or TF.js is not (yet) available: Python answers.
-        const r = await python.recognize(input.gray, input.width, input.height);
+        const r = shownResult(await readWith(python, input));
         if (current()) {
           this._show(r, mode === "python" ? "" : this.errors.tfjs ? "TF.js unavailable" : "TF.js still loading");
           this.view.showCompare(null, null);
@@ -84,7 +91,7 @@ export class Controller {
         this.view.showMessage(err ? `TensorFlow.js failed: ${err}` : "TensorFlow.js is still loading…", err ? "error" : "info");
         return;
       }
-      const a = await tfjs.recognize(input.gray, input.width, input.height);
+      const a = shownResult(await readWith(tfjs, input));
       let note = "";
       if (mode !== "tfjs" && !this.ready("python")) {
         note = this.errors.python ? "Python engine unavailable" : "Python still loading";
@@ -93,7 +100,7 @@ export class Controller {
       if (mode === "compare" && this.ready("python")) {
         let b;
         try {
-          b = await python.recognize(input.gray, input.width, input.height);
+          b = shownResult(await readWith(python, input));
         } catch (err) {
           b = { error: err.message };
         }

@@ -1,7 +1,7 @@
 // window.__digits: stable hooks for the tests and the benchmark (python build.py bench). They reach the
 // engines through the same interface the page uses; nothing here changes what the page does.
 import { blobToGray } from "./decode-image.js";
-import { normalize } from "./result.js";
+import { normalize, normalizeReading, shownResult } from "./result.js";
 
 export function exposeHooks({ controller, engines, view }) {
   const engine = (name) => {
@@ -45,6 +45,10 @@ export function exposeHooks({ controller, engines, view }) {
     /** Show a result object as if an engine had returned it (the view's four statuses, without a model). */
     render(result) {
       view.showResult(normalize(result.engine || "tfjs", result, result.ms || 0), { detail: "test" });
+    },
+    /** Show a reading ({number, digits}, interface 4) as if an engine had read it (the number view's marks). */
+    renderReading(reading) {
+      view.showResult(shownResult(normalizeReading(reading.engine || "tfjs", reading, reading.ms || 0)), { detail: "test" });
     },
   };
   window.__digits = hooks;

@@ -1,7 +1,8 @@
 // Start-up: build the pieces and connect them; no logic of its own.
 //   view.js        what the page shows          controller.js  which engine answers
+//   digit-list.js  the digits of a number, under the result (used by view.js)
 //   inputs.js      pad, uploads, drop, paste, keys
-//   tfjs-engine.js / python-engine.js            one interface: recognize(gray, width, height)
+//   tfjs-engine.js / python-engine.js            one interface: read(gray, width, height), recognize(...)
 //   hooks.js       window.__digits for tests and the benchmark
 //   history-start.js  history (recorder, panel) and sync, fed by the controller's answers
 //   region-start.js   boxes over an uploaded picture and the user's own region (crop tool)

@@ -9,7 +9,7 @@
 //     core.js failing to load: js/startup-watch.js records it (the worker would otherwise never start,
 //     without a word);
 //   - anything else that stalls: a start-up timeout.
-import { normalize } from "./result.js";
+import { normalize, normalizeReading } from "./result.js";
 
 export const START_TIMEOUT_MS = 120_000; // Pyodide is about 12 MB: generous for a slow phone connection
 
@@ -148,6 +148,13 @@ export class PythonEngine {
     const t0 = performance.now();
     const r = await this.sync.recognize(Float64Array.from(gray), width, height);
     return normalize(this.name, r, performance.now() - t0);
+  }
+
+  /** A whole number (or one digit): engine.py's read, which scores every candidate digit in one batch. */
+  async read(gray, width, height) {
+    const t0 = performance.now();
+    const r = await this.sync.read(Float64Array.from(gray), width, height);
+    return normalizeReading(this.name, r, performance.now() - t0);
   }
 
   async predict28(image28) {

@@ -66,3 +66,54 @@ export function normalize(engine, r, ms) {
 export function emptyResult(engine, ms = 0) {
   return normalize(engine, { status: "empty" }, ms);
 }
+
+// ---------- readings (interface 4): a number, or one digit, read from one image ----------
+//
+//   {engine, number, digits, ms}   number: the digits read ("" when none; an unsure digit gives its best
+//   guess); digits: one result (above) per digit, left to right; [] for an empty image.
+
+/** The digits of `digits` that name one, as the string of the number. */
+export function numberOf(digits) {
+  return digits.filter((d) => d.digit !== null).map((d) => String(d.digit)).join("");
+}
+
+/** The worst status over a number's digits: one doubtful digit makes the number doubtful. */
+export function worstStatus(digits) {
+  if (!digits.length) return "empty";
+  if (digits.some((d) => d.status === "not_a_digit")) return "not_a_digit";
+  if (digits.some((d) => d.status === "unsure")) return "unsure";
+  return "ok";
+}
+
+/** Fill in a Reading from whatever an engine's read returned (py_ms kept: the time spent in Python). */
+export function normalizeReading(engine, r, ms) {
+  const digits = Array.from(r.digits || [], (d) => normalize(engine, d, ms));
+  const reading = { engine, number: typeof r.number === "string" ? r.number : numberOf(digits), digits, ms };
+  if (typeof r.py_ms === "number") reading.py_ms = r.py_ms;
+  return reading;
+}
+
+/**
+ * What the page shows for a reading, as one result object: for one digit (or none) exactly that digit's
+ * result, as before numbers were read; for a number, a summary (digit null, the number's status, the
+ * probability that every digit is right as its confidence, the union of the boxes). Both carry `number`
+ * and `digits`, which is what the history keeps.
+ */
+export function shownResult(reading) {
+  const { engine, number, digits, ms } = reading;
+  if (digits.length === 0) return { ...emptyResult(engine, ms), number: "", digits: [] };
+  if (digits.length === 1) return { ...digits[0], engine, ms, number, digits };
+  const boxes = digits.map((d) => d.box).filter(Boolean);
+  const x0 = Math.min(...boxes.map((b) => b[0]));
+  const y0 = Math.min(...boxes.map((b) => b[1]));
+  const x1 = Math.max(...boxes.map((b) => b[0] + b[2]));
+  const y1 = Math.max(...boxes.map((b) => b[1] + b[3]));
+  const status = worstStatus(digits);
+  return {
+    engine, ms, number, digits, status, digit: null,
+    confidence: digits.reduce((p, d) => p * (d.digit === null ? 1 : d.confidence), 1),
+    probs: null, image28: null,
+    box: boxes.length ? [x0, y0, x1 - x0, y1 - y0] : null,
+    empty: false, unsure: status === "unsure",
+  };
+}

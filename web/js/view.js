@@ -1,6 +1,8 @@
 // Everything the page shows about engines and answers: status chips and Python's progress, the result
-// (all four statuses), the ten probability bars, the 28x28 the model saw, the compare line and messages.
+// (all four statuses; one digit, or a number with its digits listed by digit-list.js), the ten probability
+// bars, the 28x28 the model saw, the compare line and messages.
 // It only writes to the DOM; what to show is decided by the controller.
+import { DigitList, paint28 } from "./digit-list.js";
 
 const ENGINE_NAMES = { tfjs: "TensorFlow.js", python: "Python" };
 
@@ -16,6 +18,21 @@ const VERDICTS = {
   empty: () => ({ big: "?", verdict: "Draw a digit", state: "empty" }),
 };
 
+// What a number's status says, above its digits.
+function numberVerdict(r) {
+  const rejected = r.digits.filter((d) => d.status === "not_a_digit").length;
+  if (!r.number) return VERDICTS.not_a_digit(r);
+  if (rejected) {
+    const marks = rejected === 1 ? "one mark doesn't" : `${rejected} marks don't`;
+    return { big: r.number, verdict: `Maybe ${r.number} — ${marks} look like a digit`, state: "not_a_digit" };
+  }
+  if (r.status === "unsure") return { big: r.number, verdict: `Unsure — maybe ${r.number}`, state: "unsure" };
+  return { big: r.number, verdict: `It's ${r.number}`, state: "sure" };
+}
+
+const ORDINALS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"];
+const SEEN_TEXT = "The 28×28 image the model saw, after centring and scaling like MNIST.";
+
 export class View {
   constructor(doc = document) {
     const $ = (id) => doc.getElementById(id);
@@ -25,7 +42,10 @@ export class View {
       prediction: $("prediction"), bigDigit: $("big-digit"), verdict: $("verdict"), confidence: $("confidence"),
       engineLine: $("engine-line"), compare: $("compare"), bars: $("bars"), seen: $("seen"), message: $("message"),
       kernels: $("kernels-label"), progress: $("python-progress"), offline: $("status-offline"),
+      barsTitle: $("bars-title"), seenText: $("seen-text"),
     };
+    this.digitList = new DigitList({ root: $("digits"), list: $("digit-list"), format: pct, doc });
+    this.digitList.onSelect((i, d) => this._showDigitOfNumber(i, d));
     this._buildBars();
     this.renderBars(null);
     this.renderSeen(null);
@@ -85,38 +105,75 @@ export class View {
   }
 
   renderSeen(image28) {
-    const ctx = this.el.seen.getContext("2d");
-    const img = ctx.createImageData(28, 28);
-    for (let i = 0; i < 784; i++) {
-      const v = image28 ? Math.round(255 * Math.min(1, Math.max(0, image28[i]))) : 0;
-      img.data[4 * i] = img.data[4 * i + 1] = img.data[4 * i + 2] = v;
-      img.data[4 * i + 3] = 255;
-    }
-    ctx.putImageData(img, 0, 0);
+    paint28(this.el.seen, image28);
+  }
+
+  /** Which digit the bars and the 28x28 belong to: index -1 for the one digit of a single answer. */
+  _barsFor(index, count) {
+    const bars = this.el.bars;
+    bars.dataset.index = index < 0 ? "" : String(index);
+    const which = index < 0 ? "" : `the ${ORDINALS[index] || `#${index + 1}`} digit`;
+    this.el.barsTitle.textContent = index < 0 ? "Probabilities" : `Probabilities — ${which} of ${count}`;
+    bars.setAttribute("aria-label", index < 0 ? "Probability for each digit" : `Probabilities for ${which}`);
+    this.el.seenText.textContent = index < 0 ? SEEN_TEXT : `What the model saw of ${which}, centred and scaled like MNIST.`;
+  }
+
+  _showDigitOfNumber(index, d) {
+    if (index < 0) return;
+    this._barsFor(index, this.digitList.digits.length);
+    this.renderBars(d.probs);
+    this.renderSeen(d.image28);
   }
 
   /**
-   * r: an engine result (result.js). detail: how the engine ran ("wasm", "pure Python"...), shown with its
-   * time; note: why this engine answered, if not the chosen one; upload: the input was an uploaded image.
+   * r: what the controller shows (result.js's shownResult: one digit's result, or a number's summary with its
+   * `digits`). detail: how the engine ran ("wasm", "pure Python"...), shown with its time; note: why this
+   * engine answered, if not the chosen one; upload: the input was an uploaded image.
    */
   showResult(r, { detail = "", note = "", upload = false } = {}) {
     const el = this.el.prediction;
-    const says = VERDICTS[r.status](r);
+    const digits = r.digits || (r.status === "empty" ? [] : [r]);
+    const number = digits.length > 1;
+    const says = number ? numberVerdict({ ...r, digits }) : VERDICTS[r.status](r);
     el.dataset.engine = r.engine;
     el.dataset.status = r.status;
     el.dataset.state = says.state;
     el.dataset.unsure = String(r.status === "unsure");
-    el.dataset.digit = r.digit === null ? "" : String(r.digit);
+    el.dataset.kind = number ? "number" : "digit";
+    el.dataset.count = String(digits.length);
+    el.dataset.number = typeof r.number === "string" ? r.number : r.digit === null ? "" : String(r.digit);
+    // data-digit: the digit; for a number, the digits read (as the history's answer).
+    el.dataset.digit = number ? r.number : r.digit === null ? "" : String(r.digit);
     el.dataset.confidence = r.status === "empty" ? "" : r.confidence.toFixed(4);
+    // <html data-number>: the number read (one digit: that digit; nothing read: ""), data-digits: how many.
+    this.root.dataset.number = el.dataset.number;
+    this.root.dataset.digits = el.dataset.count;
     this.el.bigDigit.textContent = says.big;
+    this.el.bigDigit.dataset.length = String(says.big.length);
     this.el.verdict.textContent = says.verdict;
     if (r.status === "empty") this.el.confidence.textContent = upload ? "No digit found in this image." : "";
+    else if (number) this.el.confidence.textContent = this._numberConfidence(r, digits);
     else if (r.status === "not_a_digit") this.el.confidence.textContent = `Not a digit: ${pct(r.confidence)}`;
     else this.el.confidence.textContent = `Confidence ${pct(r.confidence)}`;
     const name = detail ? `${ENGINE_NAMES[r.engine]} (${detail}) · ${r.ms.toFixed(r.ms < 10 ? 1 : 0)} ms` : "";
     this.el.engineLine.textContent = [name, note].filter(Boolean).join(" — ");
+    if (number) {
+      this.digitList.show(digits); // shows the bars and the 28x28 of the digit it selects first
+      return;
+    }
+    this.digitList.hide();
+    this._barsFor(-1, 1);
     this.renderBars(r.status === "empty" ? null : r.probs);
     this.renderSeen(r.image28);
+  }
+
+  _numberConfidence(r, digits) {
+    const read = digits.filter((d) => d.digit !== null).length;
+    const rejected = digits.length - read;
+    const parts = [`${read} digit${read === 1 ? "" : "s"}`];
+    if (rejected) parts.push(`${rejected} not a digit`);
+    if (read) parts.push(`confidence ${pct(r.confidence)}`);
+    return parts.join(" · ");
   }
 
   /** a: TF.js's answer; b: Python's, or {error}; both null hides the comparison. */
@@ -132,27 +189,40 @@ export class View {
       box.textContent = `Python: ${b.error}`;
       return;
     }
-    // Same digit; when neither gives one, the same reason (empty or not a digit). Unsure vs ok is not a disagreement.
-    const agree = a.digit === b.digit && (a.digit !== null || a.status === b.status);
-    const both = a.status !== "empty" && b.status !== "empty";
+    // Per digit: the same digit; when neither gives one, the same reason (empty or not a digit). Unsure vs ok
+    // is not a disagreement. A number agrees when it has as many digits and every pair agrees.
+    const da = a.digits || (a.status === "empty" ? [] : [a]);
+    const db = b.digits || (b.status === "empty" ? [] : [b]);
+    const sameCount = da.length === db.length;
+    const agree = sameCount && (da.length ? da.every((d, i) => d.digit === db[i].digit && (d.digit !== null || d.status === db[i].status))
+      : a.status === b.status);
+    const both = sameCount && da.length > 0;
     let maxDiff = 0;
-    if (both) for (let i = 0; i < 10; i++) maxDiff = Math.max(maxDiff, Math.abs(a.probs[i] - b.probs[i]));
+    if (both) {
+      da.forEach((d, i) => {
+        for (let k = 0; k < 10; k++) maxDiff = Math.max(maxDiff, Math.abs(d.probs[k] - db[i].probs[k]));
+      });
+    }
     box.dataset.agree = String(agree);
-    box.dataset.maxDiff = String(maxDiff);
-    const fmt = (r) => (r.digit === null ? r.status.replaceAll("_", " ") : `${r.digit} (${pct(r.confidence)})`);
+    box.dataset.maxDiff = sameCount ? String(maxDiff) : "";
+    const fmt = (r, ds) => {
+      if (ds.length > 1) return `${r.number || "no digits"} (${pct(r.confidence)})`;
+      return r.digit === null ? r.status.replaceAll("_", " ") : `${r.digit} (${pct(r.confidence)})`;
+    };
     box.replaceChildren();
     const line = this.doc.createElement("p");
     line.append(`${agree ? "✓ Engines agree" : "⚠ Engines disagree"}: TF.js `);
     const s1 = this.doc.createElement("strong");
-    s1.textContent = `${fmt(a)}, ${a.ms.toFixed(1)} ms`;
+    s1.textContent = `${fmt(a, da)}, ${a.ms.toFixed(1)} ms`;
     const s2 = this.doc.createElement("strong");
-    s2.textContent = `${fmt(b)}, ${b.ms.toFixed(0)} ms`;
+    s2.textContent = `${fmt(b, db)}, ${b.ms.toFixed(0)} ms`;
     line.append(s1, " · Python ", s2);
     box.append(line);
-    if (both) {
+    if (both || !sameCount) {
       const small = this.doc.createElement("p");
       small.className = "engine-line";
-      small.textContent = `Largest probability difference: ${maxDiff.toExponential(1)}`;
+      small.textContent = both ? `Largest probability difference: ${maxDiff.toExponential(1)}`
+        : `TF.js found ${da.length} digit${da.length === 1 ? "" : "s"}, Python ${db.length}.`;
       box.append(small);
     }
   }
