@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pymodel.preprocess import analyse, normalize, preprocess, single
+from pymodel.preprocess import Page, analyse, normalize, preprocess, single
 from pymodel.segment import segment
 from pymodel.weights import DEFAULT_DIR, Weights, load_weights
 
@@ -123,10 +123,17 @@ class Model:
         page = analyse(gray, width, height)
         found = None if page.empty else segment(page, self.predict_batch, normalize)
         if found is None:
-            p = self._classify(single(page))
-            return Reading(_number([p]), [] if p.empty else [p])
+            return self._read_single(page)
         digits = [self.judge(f.probs, f.image28, page.source_box(f.digit.box)) for f in found]
+        if any(d.status == "not_a_digit" for d in digits):
+            # A reading with a part that is no digit is no number (a letter's strokes, a shape's sides):
+            # the image is read as one digit, which says "not a digit" when it is none.
+            return self._read_single(page)
         return Reading(_number(digits), digits)
+
+    def _read_single(self, page: Page) -> Reading:
+        p = self._classify(single(page))
+        return Reading(_number([p]), [] if p.empty else [p])
 
 
 def _number(digits: Sequence[Prediction]) -> str:

@@ -39,8 +39,8 @@ The same page analysis as a single digit (lines removed, specks and fragments dr
    at the image border is left out at SKIP_COST too, and a run that takes it pays EDGE_COST: a digit cut
    by the crop is read only when the classifier is sure of it.
 
-A page whose reading is one digit is read exactly as a single digit (preprocess.locate), so a single
-digit keeps its behaviour.
+A page whose reading is one digit, or one ink group cut into several (see segment()), is read exactly as
+a single digit (preprocess.locate), so a single digit keeps its behaviour.
 """
 from __future__ import annotations
 
@@ -459,12 +459,16 @@ def decide(skippable: Sequence[bool], spans: Sequence[Span], probs) -> list[int]
 
 
 def segment(page, score: Scorer, normalize) -> list[Found] | None:
-    """Steps 1-4. None when the page holds at most one digit (read it as a single digit instead)."""
+    """Steps 1-4. None when the page holds at most one digit (read it as a single digit instead), and when
+    the best reading cuts one ink group into several digits with no gap between any of them and one of
+    them narrower than WHOLE of the height: a letter or a scribble cut by seams ("n" as "17", "w" as "111")
+    far more often than touching digits (a "70" drawn in one go keeps its reading)."""
     skippable, spans = candidates(page, normalize)
     if not spans:
         return None
     probs = score([s.image28 for s in spans])
     chosen = decide(skippable, spans, probs)
-    if len(chosen) < 2:
+    if len(chosen) < 2 or (all(spans[k].severs > 0 for k in chosen[1:])
+                           and any(spans[k].wide < WHOLE for k in chosen)):
         return None
     return [Found(spans[k].digit, spans[k].image28, [float(v) for v in probs[k]]) for k in chosen]

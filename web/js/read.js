@@ -1,8 +1,8 @@
 // Reading a whole number, as pymodel/model.py's Model.read does it (its port; TEAM.md interface 4): the
 // page is analysed once, segment.js groups its ink into digits and has every candidate scored in ONE
 // batched call, each chosen digit is judged by result.js's rules, and the number is their digits. When the
-// page holds at most one digit it is read exactly as recognize reads it (preprocess's single digit, one
-// forward pass), so a single digit keeps its answer.
+// page holds at most one digit, or a chosen digit is "not a digit", it is read exactly as recognize reads
+// it (preprocess's single digit, one forward pass), so a single digit keeps its answer.
 //
 // The classifier is passed in, so the same code runs with TF.js in the page and with stored scores in the
 // golden tests (tests/js/run_preprocess.mjs).
@@ -22,16 +22,21 @@ import { decide } from "./result.js";
 export async function readNumber(gray, width, height, { scoreBatch, scoreOne, rules }) {
   const page = analyse(gray, width, height);
   const found = page.empty ? null : await segment(page, scoreBatch, normalize);
-  let digits;
-  if (found === null) {
-    const pre = single(page);
-    if (pre.empty) return { number: "", digits: [] };
-    const image28 = Float32Array.from(pre.image28);
-    digits = [{ ...decide(await scoreOne(image28), rules), box: pre.box, image28 }];
-  } else {
-    digits = found.map((f) => ({
+  if (found !== null) {
+    const digits = found.map((f) => ({
       ...decide(f.probs, rules), box: page.sourceBox(f.digit.box), image28: Float32Array.from(f.image28),
     }));
+    // A reading with a part that is no digit is no number (a letter's strokes, a shape's sides): the
+    // image is read as one digit, which says "not a digit" when it is none.
+    if (!digits.some((d) => d.status === "not_a_digit")) return { number: numberOf(digits), digits };
   }
-  return { number: digits.filter((d) => d.digit !== null).map((d) => String(d.digit)).join(""), digits };
+  const pre = single(page);
+  if (pre.empty) return { number: "", digits: [] };
+  const image28 = Float32Array.from(pre.image28);
+  const digits = [{ ...decide(await scoreOne(image28), rules), box: pre.box, image28 }];
+  return { number: numberOf(digits), digits };
+}
+
+function numberOf(digits) {
+  return digits.filter((d) => d.digit !== null).map((d) => String(d.digit)).join("");
 }

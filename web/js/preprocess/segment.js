@@ -520,15 +520,18 @@ export function decide(skippable, spans, probs) {
 }
 
 /**
- * Steps 1-4: [{digit, image28, probs}] left to right, or null when the page holds at most one digit (read
- * it as a single digit instead). score(images28) -> one row of class probabilities per image, all in one
- * call (may return a Promise); normalize(page, digit) -> 28x28 or null.
+ * Steps 1-4: [{digit, image28, probs}] left to right, or null when the page holds at most one digit, or one
+ * ink group cut into several (read it as a single digit instead). score(images28) -> one row of class
+ * probabilities per image, all in one call (may return a Promise); normalize(page, digit) -> 28x28 or null.
  */
 export async function segment(page, score, normalize) {
   const { skippable, spans } = candidates(page, normalize);
   if (!spans.length) return null;
   const probs = await score(spans.map((s) => s.image28));
   const chosen = decide(skippable, spans, probs);
-  if (chosen.length < 2) return null;
+  // One ink group cut into several digits with no gap between any, one of them narrow: a letter or a
+  // scribble far more often (segment.py's segment()).
+  if (chosen.length < 2 || (chosen.slice(1).every((k) => spans[k].severs > 0)
+    && chosen.some((k) => spans[k].wide < WHOLE))) return null;
   return chosen.map((k) => ({ digit: spans[k].digit, image28: spans[k].image28, probs: Array.from(probs[k]) }));
 }
