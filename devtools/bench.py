@@ -99,9 +99,14 @@ _NUMBER = """async ([engine, g, w, h, n]) => {
 }"""
 
 
-def _photo_and_number_rows(page, engine: str, photo: bytes, number, n: int) -> dict:
-    """Whole recognition of the photo and whole reading of the number in one engine (after 2 warm-ups)."""
+def _photo_and_number_rows(page, engine: str, photo: bytes, number, n: int, photo_gray=None) -> dict:
+    """Whole recognition of the photo and whole reading of the number in one engine (after 2 warm-ups);
+    with photo_gray, also the recognition of the photo given as grey pixels (no file decode in the browser)."""
     out = {}
+    if photo_gray is not None:
+        gray, w, _ = photo_gray
+        page.evaluate(_RECOGNIZE, [engine, gray, w, 2])
+        out["photo_gray"] = _stats([ms for ms, _ in page.evaluate(_RECOGNIZE, [engine, gray, w, n])])
     try:
         page.evaluate(_PHOTO, [engine, list(photo), 2])
         runs = page.evaluate(_PHOTO, [engine, list(photo), n])
@@ -228,7 +233,8 @@ def run(site: Path, tfjs_runs: int = 300, python_runs: int = 30, loads: int = 3)
                 s.recognize("tfjs", drawing, side, 5)
                 results["tfjs"]["recognize"] = _stats([ms for ms, _ in s.recognize("tfjs", drawing, side, 50)])
                 photo, number = _photo_and_number()
-                results["tfjs"].update(_photo_and_number_rows(s.page, "tfjs", photo, number, 50))
+                from pymodel import bench as inputs
+                results["tfjs"].update(_photo_and_number_rows(s.page, "tfjs", photo, number, 50, inputs.photo()))
                 results["bytes"] = s.bytes_by_part()
             s.close()
 
@@ -291,6 +297,8 @@ def table(r: dict) -> str:
 
     read("TF.js whole recognition of a 1000x1000 JPEG photo (decode + reduce + find + model)",
          r["tfjs"].get("photo"), TARGETS_MS["photo_tfjs"])
+    lat("  the same photo given as 1000x1000 grey pixels (no file decode): reduce + find + model, TF.js",
+        r["tfjs"].get("photo_gray"))
     read("Python whole recognition of the same photo (decode in the page, rest in PyScript, pure Python)",
          py.get("photo"), TARGETS_MS["photo_python"])
     read("TF.js reading of a six-digit number drawn on a 720x240 pad (segment + one batched pass)",
