@@ -1,4 +1,4 @@
-"""Take README screenshots of the built site: a digit drawn with the mouse, both engines compared.
+"""Take README screenshots of the built site: a number drawn with the mouse, both engines compared.
 
     python -m devtools.screenshot [--out .github/screenshot.png] [--width 1280 --height 800] [--dark]
 
@@ -13,9 +13,7 @@ from devtools import browser as chromium
 from devtools.build_site import ROOT, build_site
 from devtools.server import serve_in_background
 
-# A "3" as pad-relative points: two bumps drawn in one stroke.
-THREE = [(0.3, 0.22), (0.45, 0.15), (0.62, 0.18), (0.68, 0.3), (0.6, 0.42), (0.45, 0.47), (0.62, 0.52),
-         (0.7, 0.65), (0.64, 0.8), (0.47, 0.85), (0.3, 0.78)]
+NUMBER = (2, 0, 2, 6)  # written across the landscape pad, one unit box per digit (pymodel.bench.STROKES)
 
 
 def main(argv: list[str] | None = None) -> Path:
@@ -38,13 +36,23 @@ def main(argv: list[str] | None = None) -> Path:
         page.goto(url)
         page.wait_for_selector("html:not([data-python=loading])", state="attached", timeout=120_000)
         page.select_option("[data-testid=engine]", "compare")
+        from pymodel.bench import STROKES
         box = page.locator("[data-testid=pad]").bounding_box()
-        page.mouse.move(box["x"] + THREE[0][0] * box["width"], box["y"] + THREE[0][1] * box["height"])
-        page.mouse.down()
-        for x, y in THREE[1:]:
-            page.mouse.move(box["x"] + x * box["width"], box["y"] + y * box["height"], steps=6)
-        page.mouse.up()
-        page.wait_for_selector("#compare[data-agree]", state="visible", timeout=30_000)
+        for k, digit in enumerate(NUMBER):
+            left, top, w, h = 0.1 + 0.21 * k, 0.22, 0.15, 0.56
+            for stroke in STROKES[digit]:
+                pts = [(box["x"] + (left + x * w) * box["width"], box["y"] + (top + y * h) * box["height"])
+                       for x, y in stroke]
+                page.mouse.move(*pts[0])
+                page.mouse.down()
+                for x, y in pts[1:]:
+                    page.mouse.move(x, y, steps=6)
+                page.mouse.up()
+        number = "".join(map(str, NUMBER))
+        page.wait_for_selector(f"html[data-number='{number}']", state="attached", timeout=30_000)
+        # The comparison of the last stroke's reading, not of a stroke before it (Python answers later).
+        page.wait_for_function("(n) => (document.querySelector('#compare[data-agree]') || {}).innerText"
+                               "?.split(n).length > 2", arg=number, timeout=30_000)
         args.out.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(args.out))
         browser.close()

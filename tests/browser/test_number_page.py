@@ -163,7 +163,9 @@ def test_compare_mode_reads_numbers_with_both_engines(desk):
     desk.clear()
     desk.draw_mouse(number_strokes("2026", aspect=pad_aspect(desk)))
     assert_number_shown(desk, "2026", "tfjs")
-    # The comparison of the last stroke's reading (an earlier stroke's stays until Python has answered).
+    # Until Python has read the last stroke, no verdict (of an earlier stroke's reading) is shown.
+    assert page.evaluate("() => { const b = document.getElementById('compare'); return !b.hasAttribute('data-agree')"
+                         " || (b.textContent.match(/2026/g) || []).length === 2; }")
     page.wait_for_function("() => (document.getElementById('compare').textContent.match(/2026/g) || []).length"
                            " === 2", timeout=WAIT_MS)
     box = page.locator("[data-testid=compare]")

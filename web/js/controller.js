@@ -98,6 +98,8 @@ export class Controller {
       }
       if (current()) this._show(a, note);
       if (mode === "compare" && this.ready("python")) {
+        // The comparison shown so far is of an earlier input: say so until Python has read this one.
+        if (current()) this.view.showComparePending();
         let b;
         try {
           b = shownResult(await readWith(python, input));

@@ -176,6 +176,15 @@ export class View {
     return parts.join(" · ");
   }
 
+  /** While Python reads the input TF.js has just answered: no verdict (data-agree absent) until it has. */
+  showComparePending() {
+    const box = this.el.compare;
+    box.hidden = false;
+    delete box.dataset.agree;
+    delete box.dataset.maxDiff;
+    box.textContent = "Python is reading this too…";
+  }
+
   /** a: TF.js's answer; b: Python's, or {error}; both null hides the comparison. */
   showCompare(a, b) {
     const box = this.el.compare;
