@@ -171,3 +171,28 @@ def test_every_status_is_shown(mouse_page, status, digit, verdict, big):
     assert page.inner_text("#big-digit") == big
     assert el.get_attribute("data-unsure") == str(status == "unsure").lower()
     mouse_page.clear()
+
+
+# Capital letters as pad-relative strokes, drawn in the middle of the landscape pad.
+LETTERS = {
+    "A": [[(0.1, 1.0), (0.5, 0.0), (0.9, 1.0)], [(0.28, 0.6), (0.72, 0.6)]],
+    "E": [[(0.85, 0.0), (0.15, 0.0), (0.15, 1.0), (0.85, 1.0)], [(0.15, 0.5), (0.7, 0.5)]],
+    "H": [[(0.15, 0.0), (0.15, 1.0)], [(0.85, 0.0), (0.85, 1.0)], [(0.15, 0.5), (0.85, 0.5)]],
+    "W": [[(0.0, 0.0), (0.25, 1.0), (0.5, 0.35), (0.75, 1.0), (1.0, 0.0)]],
+}
+
+
+@pytest.mark.parametrize("engine", ["tfjs", "python"])
+@pytest.mark.parametrize("letter", sorted(LETTERS))
+def test_drawn_letter_is_not_a_digit(mouse_page, engine, letter):
+    """The shipped 11-class model through the page's reader: a letter is "not a digit", not a number made of
+    its strokes."""
+    mouse_page.set_engine(engine)
+    mouse_page.clear()
+    strokes = [[(0.38 + 0.24 * x, 0.2 + 0.6 * y) for x, y in s] for s in LETTERS[letter]]
+    mouse_page.draw_mouse(strokes)
+    el = mouse_page.page.wait_for_selector(f"{PREDICTION}[data-engine={engine}][data-status=not_a_digit]",
+                                           state="attached")
+    assert el.get_attribute("data-digit") == ""
+    assert "doesn't look like a digit" in mouse_page.page.inner_text("[data-testid=verdict]")
+    assert not mouse_page.errors
