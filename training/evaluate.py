@@ -182,7 +182,16 @@ def _realistic_data(card: dict) -> list[str]:
         f"{tr['val_realistic']['digits']:,} + {tr['val_realistic']['non_digits']:,} "
         "for validation and the thresholds. Each is rendered (photo on paper, pad drawing or plot screenshot), "
         "decoded and passed through `pymodel.preprocess` exactly as at run time.",
+        *(["", _number_crops(tr["train_number_crops"])] if tr.get("train_number_crops", {}).get("numbers") else []),
     ]
+
+
+def _number_crops(nc: dict) -> str:
+    none = nc.get("numbers_without_candidates", 0)
+    return (f"Number-reader candidates (`training/synth/number_crops.py`): {nc['numbers']:,} synthetic training "
+            f"numbers ({none} of them gave no usable candidate) gave {nc['digits']:,} candidates "
+            f"cut right (trained as their digit) and {nc['not_a_digit']:,} fragments or merged neighbours "
+            "(trained as not_a_digit); ambiguous cuts are left out.")
 
 
 def _realistic_section(fig: dict) -> list[str]:
