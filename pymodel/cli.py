@@ -10,18 +10,24 @@ from pymodel.model import BACKENDS, load_model
 from pymodel.weights import DEFAULT_DIR, WeightsError
 
 
-def cmd_predict(args: argparse.Namespace) -> int:
+def _images(names: list[str], failures: list[str]):
+    """(name, GrayImage) of each file that decodes; a bad one gets its message on stderr and joins failures."""
     from pymodel.imageio import ImageFileError, load_gray
 
-    model = load_model(args.weights, args.backend)
-    failures = 0
-    for name in args.images:
+    for name in names:
         try:
             image = load_gray(name)
         except ImageFileError as exc:
             print(f"error: {name}: {exc}", file=sys.stderr)
-            failures += 1
+            failures.append(name)
             continue
+        yield name, image
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    model = load_model(args.weights, args.backend)
+    failures: list[str] = []
+    for name, image in _images(args.images, failures):
         h, w = image.gray.shape
         result = model.recognize_gray(image.gray.ravel().tolist(), w, h)
         box = image.source_box(result.box)
@@ -42,17 +48,9 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 def cmd_read(args: argparse.Namespace) -> int:
     """The number in each image file: every digit, left to right, each with its own answer and box."""
-    from pymodel.imageio import ImageFileError, load_gray
-
     model = load_model(args.weights, args.backend)
-    failures = 0
-    for name in args.images:
-        try:
-            image = load_gray(name)
-        except ImageFileError as exc:
-            print(f"error: {name}: {exc}", file=sys.stderr)
-            failures += 1
-            continue
+    failures: list[str] = []
+    for name, image in _images(args.images, failures):
         h, w = image.gray.shape
         reading = model.read(image.gray.ravel().tolist(), w, h)
         digits = [{"digit": d.digit, "confidence": round(d.confidence, 6), "status": d.status,

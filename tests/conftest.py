@@ -90,3 +90,17 @@ def couch_server(tmp_path: Path):
     server = CouchServer(tmp_path / "couch").start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def source():
+    """Digits to render scenes from (tests.scenes): MNIST test digits and the handwriting fonts."""
+    from tests.scenes import DigitSource
+    return DigitSource()
+
+
+@pytest.fixture(scope="module")
+def model():
+    """The shipped model on NumPy kernels."""
+    from pymodel import load_model
+    return load_model(backend="numpy")

@@ -16,3 +16,18 @@ def import_engine() -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def upload_gray(rgb) -> tuple[list[float], int, int]:
+    """The grey pixels the page's upload path hands the engines for an opaque 8-bit RGB image no larger
+    than it decodes pixel for pixel (1024 px a side): the ink-separating grey, block-reduced to MAX_SIDE."""
+    import numpy as np
+
+    from pymodel.imageio import rgba_to_gray_array
+    from pymodel.preprocess import MAX_SIDE, reduce_blocks
+    h, w = rgb.shape[:2]
+    rgba = np.concatenate([rgb, np.full((h, w, 1), 255, np.uint8)], axis=-1).astype(np.float64) / 255.0
+    gray = rgba_to_gray_array(rgba).ravel().tolist()
+    if max(w, h) > MAX_SIDE:
+        return reduce_blocks(gray, w, h, -(-max(w, h) // MAX_SIDE))
+    return gray, w, h

@@ -4,23 +4,11 @@ digits are MNIST test digits and handwriting-font digits the model never trained
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from PIL import Image, ImageDraw
 
-from pymodel import load_model
 from pymodel.imageio import rgba_to_gray_array
 from pymodel.preprocess import preprocess
 from tests.scenes import INKS, KINDS, DigitSource, _ink, _line_mask, _paste, iou, make_scene
-
-
-@pytest.fixture(scope="module")
-def source() -> DigitSource:
-    return DigitSource()
-
-
-@pytest.fixture(scope="module")
-def model():
-    return load_model(backend="numpy")
 
 
 def gray_of(rgb: np.ndarray) -> np.ndarray:

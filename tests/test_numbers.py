@@ -4,24 +4,12 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import pytest
 from PIL import Image, ImageDraw
 
-from pymodel import load_model
 from pymodel.bench import STROKES
-from tests.scenes import KINDS, DigitSource, iou, make_scene, number_scene
+from tests.scenes import KINDS, iou, make_scene, number_scene
 from tests.test_cli import run_cli
 from tests.test_finding import gray_of
-
-
-@pytest.fixture(scope="module")
-def source() -> DigitSource:
-    return DigitSource()
-
-
-@pytest.fixture(scope="module")
-def model():
-    return load_model(backend="numpy")
 
 
 def read(model, rgb_uint8: np.ndarray):

@@ -62,8 +62,8 @@ def test_both_engines_find_the_same_digit_in_an_uploaded_photo(page, kind, seed)
 
     from PIL import Image
 
-    from pymodel.imageio import rgba_to_gray_array
-    from pymodel.preprocess import MAX_SIDE, preprocess, reduce_blocks
+    from pymodel.preprocess import preprocess
+    from tests.helpers import upload_gray
     from tests.scenes import DigitSource, make_scene
 
     scene = make_scene(DigitSource(), np.random.default_rng(seed), kind, label=seed % 10)
@@ -72,10 +72,7 @@ def test_both_engines_find_the_same_digit_in_an_uploaded_photo(page, kind, seed)
     assert max(w, h) <= 1024  # the page decodes it at full size, pixel for pixel
     png = io.BytesIO()
     Image.fromarray(rgb).save(png, "PNG")
-    rgba = np.concatenate([rgb, np.full((h, w, 1), 255, np.uint8)], axis=-1).astype(np.float64) / 255.0
-    gray, gw, gh = rgba_to_gray_array(rgba).ravel().tolist(), w, h
-    if max(w, h) > MAX_SIDE:
-        gray, gw, gh = reduce_blocks(gray, w, h, -(-max(w, h) // MAX_SIDE))
+    gray, gw, gh = upload_gray(rgb)
     expected = preprocess(gray, gw, gh)
     assert expected.box is not None
 

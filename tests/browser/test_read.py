@@ -10,10 +10,9 @@ import pytest
 from PIL import Image
 
 from pymodel import load_model
-from pymodel.imageio import rgba_to_gray_array
-from pymodel.preprocess import MAX_SIDE, reduce_blocks
 from tests.browser.pages import PageHandle
 from tests.fixtures.make_golden import in_row, strokes, to_gray
+from tests.helpers import upload_gray
 from tests.scenes import DigitSource, number_scene
 
 READ = "([e, g, w, h]) => window.__digits.readGray(e, g, w, h)"
@@ -70,10 +69,7 @@ def test_tfjs_reads_a_number_in_an_uploaded_photo(page, cpython, seed, n):
     h, w = rgb.shape[:2]
     png = io.BytesIO()
     Image.fromarray(rgb).save(png, "PNG")
-    rgba = np.concatenate([rgb, np.full((h, w, 1), 255, np.uint8)], axis=-1).astype(np.float64) / 255.0
-    gray, gw, gh = rgba_to_gray_array(rgba).ravel().tolist(), w, h
-    if max(w, h) > MAX_SIDE:
-        gray, gw, gh = reduce_blocks(gray, w, h, -(-max(w, h) // MAX_SIDE))
+    gray, gw, gh = upload_gray(rgb)
     py = cpython.read(gray, gw, gh)
     assert py.number == truth
     got = page.page.evaluate(
