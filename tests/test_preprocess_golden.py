@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from pymodel.imageio import rgba_to_gray_array
-from pymodel.preprocess import analyse, normalize, preprocess
+from pymodel.preprocess import MAX_SIDE, analyse, normalize, preprocess, reduce_blocks
 from pymodel.segment import candidates, decide
 from tests.fixtures.stored_scores import StoredScores
 from tests.helpers import ROOT
@@ -276,6 +276,8 @@ def _rgba_images() -> dict[str, np.ndarray]:
 
     out["blue_ink"] = sheet((236, 232, 222), (35, 60, 150), alpha=True)
     out["red_ink"] = sheet((240, 238, 230), (180, 20, 25))  # darkest in green
+    # Over MAX_SIDE, partly transparent: the page reduces it a row at a time through the green channel.
+    out["red_ink_large"] = sheet((240, 238, 230), (180, 20, 25), h=300, w=530, alpha=True)
     out["yellow_ink"] = sheet((250, 250, 248), (230, 200, 40))  # darkest in blue
     # Ink as far from the paper in red as in green: the first of the equal channels (red) is the grey,
     # and the specks, where red and green differ, show which one was taken.
@@ -307,18 +309,28 @@ def test_rgba_to_gray_matches_javascript(tmp_path):
         [node, str(RUNNER), "--rgba", str(src)], capture_output=True, text=True, cwd=ROOT, timeout=60
     )
     assert proc.returncode == 0, proc.stderr
-    greys = json.loads(proc.stdout)["greys"]
+    out = json.loads(proc.stdout)
     channels = {}
-    for (name, rgba), js in zip(images.items(), greys):
+    reduced = 0
+    for (name, rgba), js, small in zip(images.items(), out["greys"], out["small"]):
         f = rgba.astype(np.float64) / 255.0
         py = rgba_to_gray_array(f).ravel()
         alpha = f[..., 3:4]
         channels[name] = ink_channel(f[..., :3] * alpha + (1.0 - alpha))
         assert len(js) == len(py), name
         assert float(np.max(np.abs(np.array(js) - py))) == 0.0, name
+        # The page's uploads and pad go through rgbaToSmallGray (grey made and reduced a row at a time):
+        # the same numbers as pymodel's grey reduced by its step 1.
+        h, w = rgba.shape[:2]
+        k = -(-max(w, h) // MAX_SIDE)
+        expect = reduce_blocks(py.tolist(), w, h, k) if k > 1 else (py.tolist(), w, h)
+        reduced += k > 1
+        assert (small["width"], small["height"]) == expect[1:], name
+        assert float(np.max(np.abs(np.array(small["gray"]) - np.array(expect[0])))) == 0.0, name
+    assert reduced >= 2  # the row-at-a-time reduction itself is exercised, on luma and on a channel
     # Every path is taken: luma, and each of the three channels (the tie goes to the first).
-    assert channels == {"varied": -1, "blue_ink": -1, "red_ink": 1, "yellow_ink": 2, "channel_tie": 0,
-                        "colour_map": -1}, channels
+    assert channels == {"varied": -1, "blue_ink": -1, "red_ink": 1, "red_ink_large": 1, "yellow_ink": 2,
+                        "channel_tie": 0, "colour_map": -1}, channels
     tie = images["channel_tie"].astype(np.float64) / 255.0
     assert not np.array_equal(tie[..., 0], tie[..., 1])  # the tie's choice shows in the grey
     # Fully transparent pixels are white paper whatever their colour.

@@ -105,3 +105,42 @@ def test_low_confidence_is_shown_as_unsure(page, mnist, site_dir):
         assert float(r["confidence"]) < model.unsure_threshold
         assert page.page.get_attribute(PREDICTION, "data-unsure") == "true"
         assert "Unsure" in page.page.inner_text(PREDICTION)
+
+
+def _rotated_upload(image28: np.ndarray, side: int, tagged: bool) -> bytes:
+    """A dark MNIST 7 on a wide white photo, stored turned a quarter and, when tagged, with the EXIF
+    orientation (6) that turns it upright again: what a phone held sideways writes."""
+    from PIL import Image
+
+    digit = Image.fromarray(255 - image28).resize((side // 4, side // 4))
+    upright = Image.new("L", (side, side * 2 // 3), 255)
+    upright.paste(digit, (side // 5, side // 6))
+    stored = upright.transpose(Image.Transpose.ROTATE_90)
+    exif = Image.Exif()
+    if tagged:
+        exif[0x0112] = 6
+    buf = io.BytesIO()
+    stored.save(buf, "JPEG", quality=92, exif=exif.tobytes())
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("side", [900, 1800], ids=["decoded-whole", "decoded-reduced"])
+def test_exif_rotated_photo_is_read_upright(page, mnist, side):
+    """Both decode paths (a small file straight to a bitmap, a large one through an <img> for its rotated
+    size) turn the photo upright: the box lands where the digit is in the upright picture."""
+    images, _ = mnist
+    read = ("async ([bytes]) => (await window.__digits.recognizeFile('tfjs', bytes, 'image/jpeg')).result")
+    tagged = page.page.evaluate(read, [list(_rotated_upload(images[0], side, True))])
+    untagged = page.page.evaluate(read, [list(_rotated_upload(images[0], side, False))])
+    assert tagged["digit"] == 7, tagged
+    decoded = min(side, 1024)  # decode-image.js's DECODE_SIDE, then blocks down to at most 256 a side:
+    k = side / decoded * -(-decoded // 256)  # boxes are in the reduced grey's pixels
+
+    def inside(box, region):
+        x, y, w, h = box
+        rx, ry, rw, rh = (v / k for v in region)
+        return rx - 2 <= x and ry - 2 <= y and x + w <= rx + rw + 2 and y + h <= ry + rh + 2
+
+    d = side // 4
+    assert inside(tagged["box"], (side // 5, side // 6, d, d)), tagged["box"]  # where the digit is, upright
+    assert inside(untagged["box"], (side // 6, side - side // 5 - d, d, d)), untagged["box"]  # as stored

@@ -1,11 +1,12 @@
 // Uploaded / dropped / pasted images -> grey pixels for the engines, with clear errors for bad input.
 // Every check happens before a full-size decode, so a 12000x12000 image or a 200 MB paste never
 // allocates gigabytes or freezes the page.
-import { reduceToMaxSide, rgbaToGray } from "./preprocess.js";
+import { HEADER_BYTES, imageSize } from "./image-size.js";
+import { rgbaToSmallGray } from "./preprocess.js";
 
 export const MAX_FILE_BYTES = 25 * 1024 * 1024;
 export const MAX_PIXELS = 40_000_000; // 40 megapixels: any phone photo, not a decompression bomb
-// Decoding straight to this size keeps memory small; reduceToMaxSide then brings it to MAX_SIDE exactly as
+// Decoding straight to this size keeps memory small; rgbaToSmallGray then brings it to MAX_SIDE exactly as
 // pymodel does, so both engines receive identical grey pixels.
 const DECODE_SIDE = 1024;
 
@@ -23,6 +24,22 @@ function sniff(bytes) {
   const head = new TextDecoder("utf-8", { fatal: false }).decode(b.subarray(0, 512)).trimStart().toLowerCase();
   if (head.startsWith("<svg") || (head.startsWith("<?xml") && head.includes("<svg")) || head.includes("<svg")) return "svg";
   return null;
+}
+
+function checkPixels(w, h) {
+  if (!w || !h) throw new InputError("This image has no pixels.");
+  if (w * h > MAX_PIXELS) {
+    throw new InputError(`This image is ${w}×${h} pixels — too large (limit ${MAX_PIXELS / 1e6} megapixels). Crop or shrink it first.`);
+  }
+}
+
+async function decodeBitmap(blob, options) {
+  try {
+    // createImageBitmap takes the first frame of an animated GIF/WebP (the spec's "default image").
+    return await (options ? createImageBitmap(blob, options) : createImageBitmap(blob));
+  } catch {
+    throw new InputError("This image could not be decoded: the file is corrupt or truncated.");
+  }
 }
 
 function loadImageElement(url) {
@@ -44,7 +61,7 @@ export async function blobToGray(blob, name = "file") {
   if (blob.size > MAX_FILE_BYTES) {
     throw new InputError(`“${name}” is ${(blob.size / 1048576).toFixed(0)} MB; the limit is ${MAX_FILE_BYTES / 1048576} MB.`);
   }
-  const head = new Uint8Array(await blob.slice(0, 512).arrayBuffer());
+  const head = new Uint8Array(await blob.slice(0, HEADER_BYTES).arrayBuffer());
   const kind = sniff(head);
   if (kind === "svg") {
     throw new InputError("SVG drawings are not supported: upload a photo or a PNG/JPEG of the digit.");
@@ -56,26 +73,27 @@ export async function blobToGray(blob, name = "file") {
   const typed = new Blob([blob], { type: `image/${kind}` });
   const url = URL.createObjectURL(typed);
   try {
-    // The element reads only the header to learn the size; pixels are decoded later, at reduced size.
-    const img = await loadImageElement(url);
-    const w = img.naturalWidth;
-    const h = img.naturalHeight;
-    if (!w || !h) throw new InputError("This image has no pixels.");
-    if (w * h > MAX_PIXELS) {
-      throw new InputError(`This image is ${w}×${h} pixels — too large (limit ${MAX_PIXELS / 1e6} megapixels). Crop or shrink it first.`);
-    }
-    const scale = Math.min(1, DECODE_SIDE / Math.max(w, h));
-    const dw = Math.max(1, Math.round(w * scale));
-    const dh = Math.max(1, Math.round(h * scale));
+    const stored = imageSize(head, kind);
+    if (stored) checkPixels(stored.width, stored.height);
     let bitmap;
-    try {
-      // createImageBitmap takes the first frame of an animated GIF/WebP (the spec's "default image").
+    if (stored && Math.max(stored.width, stored.height) <= DECODE_SIDE) {
+      // Small enough to decode at full size: one decode, straight to a bitmap (EXIF rotation applied).
+      bitmap = await decodeBitmap(typed);
+    } else {
+      // A large or unreadable header: an <img> tells the (rotated) size, then the decode is straight to
+      // the reduced size, so a phone photo never sits in memory at full size.
+      const img = await loadImageElement(url);
+      checkPixels(img.naturalWidth, img.naturalHeight);
+      const scale = Math.min(1, DECODE_SIDE / Math.max(img.naturalWidth, img.naturalHeight));
       // At full size no resize options: Chromium then skips its resampling pass (about 2 ms a megapixel).
-      bitmap = scale === 1 ? await createImageBitmap(typed)
-        : await createImageBitmap(typed, { resizeWidth: dw, resizeHeight: dh, resizeQuality: "high" });
-    } catch {
-      throw new InputError("This image could not be decoded: the file is corrupt or truncated.");
+      bitmap = await decodeBitmap(typed, scale === 1 ? undefined : {
+        resizeWidth: Math.max(1, Math.round(img.naturalWidth * scale)),
+        resizeHeight: Math.max(1, Math.round(img.naturalHeight * scale)),
+        resizeQuality: "high",
+      });
     }
+    const dw = bitmap.width;
+    const dh = bitmap.height;
     const canvas = document.createElement("canvas");
     canvas.width = dw;
     canvas.height = dh;
@@ -85,7 +103,7 @@ export async function blobToGray(blob, name = "file") {
     ctx.drawImage(bitmap, 0, 0, dw, dh);
     bitmap.close();
     const rgba = ctx.getImageData(0, 0, dw, dh).data;
-    const reduced = reduceToMaxSide(rgbaToGray(rgba, dw, dh), dw, dh);
+    const reduced = rgbaToSmallGray(rgba, dw, dh);
     // frame: the decoded size the grey pixels were reduced from, so boxes map onto the preview exactly.
     return { ...reduced, previewUrl: url, kind, frame: { width: dw, height: dh } };
   } catch (err) {

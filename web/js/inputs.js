@@ -3,7 +3,7 @@
 // side) handed to the controller; bad files become a message, never a half-changed page.
 import { blobToGray, InputError } from "./decode-image.js";
 import { DrawingPad } from "./pad.js";
-import { reduceToMaxSide, rgbaToGray } from "./preprocess.js";
+import { rgbaToSmallGray } from "./preprocess.js";
 
 export class Inputs {
   constructor({ doc = document, controller, view }) {
@@ -122,7 +122,7 @@ export class Inputs {
       return;
     }
     const { data, width, height } = this.pad.imageData();
-    const small = reduceToMaxSide(rgbaToGray(data, width, height), width, height);
+    const small = rgbaToSmallGray(data, width, height);
     this.controller.setInput({ ...small, source: "pad" });
   }
 }

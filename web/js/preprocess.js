@@ -21,7 +21,7 @@
 // golden fixtures (tests/fixtures/golden). Change one, change the other, and regenerate the fixtures.
 //
 // Plain ES modules, no dependencies: browsers and Node 20.
-import { rgbaToGray } from "./preprocess/gray.js";
+import { grayRows, rgbaToGray } from "./preprocess/gray.js";
 import {
   MIN_CONTRAST, MIN_INK_FRACTION, MIN_INK_PIXELS, PARAMETERS as INK, cellGrid, cellGridSize, inkMap, topInk,
 } from "./preprocess/ink.js";
@@ -29,7 +29,7 @@ import { label, measure, rowRuns } from "./preprocess/components.js";
 import { PARAMETERS as LINES, findLines, sameLine, thinLimit } from "./preprocess/lines.js";
 import { PARAMETERS as LOCATE, choose, giveBack, inside } from "./preprocess/locate.js";
 import { FIT, PARAMETERS as NORMALIZE, SIZE, digitValues, toMnist } from "./preprocess/normalize.js";
-import { ceilDiv, crop, reduceBlocks, scaleBox } from "./preprocess/raster.js";
+import { ceilDiv, crop, reduceBlocks, reduceRows, scaleBox } from "./preprocess/raster.js";
 import { PARAMETERS as REGION, filledRegion } from "./preprocess/region.js";
 import { PARAMETERS as SEGMENT } from "./preprocess/segment.js";
 
@@ -249,4 +249,14 @@ export function reduceToMaxSide(gray, width, height) {
   const longer = Math.max(width, height);
   if (longer <= MAX_SIDE) return { gray, width, height };
   return reduceBlocks(gray, width, height, ceilDiv(longer, MAX_SIDE));
+}
+
+/**
+ * rgbaToGray then reduceToMaxSide, the same numbers, but a large image's grey is made and summed a row
+ * at a time: no full-size grey array (8 MB for a megapixel photo) to allocate, fill and read back.
+ */
+export function rgbaToSmallGray(rgba, width, height) {
+  const longer = Math.max(width, height);
+  if (longer <= MAX_SIDE) return { gray: rgbaToGray(rgba, width, height), width, height };
+  return reduceRows(grayRows(rgba, width, height), width, height, ceilDiv(longer, MAX_SIDE));
 }

@@ -94,11 +94,7 @@ export function inkChannel(rgba, n) {
   return diff[best] >= GRAY_MARGIN * luma ? best : -1;
 }
 
-/**
- * 8-bit RGBA (canvas ImageData.data), width x height -> Float64Array grey in [0, 1] (0 black): flattened
- * onto white (a transparent canvas or PNG is paper), then the ink-separating channel or luma.
- */
-export function rgbaToGray(rgba, width, height) {
+function checkSize(rgba, width, height) {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
     throw new Error(`image size ${width}x${height} is not a positive pair of integers`);
   }
@@ -106,18 +102,62 @@ export function rgbaToGray(rgba, width, height) {
     const got = rgba ? rgba.length : 0;
     throw new Error(`got ${got} RGBA values for a ${width}x${height} image (expected ${4 * width * height})`);
   }
-  const n = width * height;
+}
+
+// Luma of an opaque pixel from three 256-entry tables: composite * weight is the same double product
+// either way, and the sum keeps the order r + g + b, so the grey is unchanged; a megapixel photo is
+// nearly always opaque, and small tables stay in the fastest cache.
+let opaqueLuma = null;
+
+function lumaTables(table) {
+  if (opaqueLuma === null) {
+    opaqueLuma = LUMA.map((weight) => Float64Array.from({ length: 256 }, (_, v) => table[256 * 255 + v] * weight));
+  }
+  return opaqueLuma;
+}
+
+/** Grey of pixels [start, start + count) into out[0..count): the ink channel, or luma when channel < 0. */
+function grayPixels(rgba, start, count, channel, out) {
   const table = composite();
-  const channel = inkChannel(rgba, n);
-  const out = new Float64Array(n);
   if (channel >= 0) {
-    for (let i = 0, j = 0; i < n; i++, j += 4) out[i] = table[256 * rgba[j + 3] + rgba[j + channel]];
-  } else {
-    const [wr, wg, wb] = LUMA;
-    for (let i = 0, j = 0; i < n; i++, j += 4) {
-      const alpha = 256 * rgba[j + 3];
-      out[i] = table[alpha + rgba[j]] * wr + table[alpha + rgba[j + 1]] * wg + table[alpha + rgba[j + 2]] * wb;
+    for (let i = 0, j = 4 * start; i < count; i++, j += 4) out[i] = table[256 * rgba[j + 3] + rgba[j + channel]];
+    return;
+  }
+  const [wr, wg, wb] = LUMA;
+  const [lr, lg, lb] = lumaTables(table);
+  for (let i = 0, j = 4 * start; i < count; i++, j += 4) {
+    const alpha = rgba[j + 3];
+    if (alpha === 255) {
+      out[i] = lr[rgba[j]] + lg[rgba[j + 1]] + lb[rgba[j + 2]];
+    } else {
+      const key = 256 * alpha;
+      out[i] = table[key + rgba[j]] * wr + table[key + rgba[j + 1]] * wg + table[key + rgba[j + 2]] * wb;
     }
   }
+}
+
+/**
+ * 8-bit RGBA (canvas ImageData.data), width x height -> Float64Array grey in [0, 1] (0 black): flattened
+ * onto white (a transparent canvas or PNG is paper), then the ink-separating channel or luma.
+ */
+export function rgbaToGray(rgba, width, height) {
+  checkSize(rgba, width, height);
+  const n = width * height;
+  const out = new Float64Array(n);
+  grayPixels(rgba, 0, n, inkChannel(rgba, n), out);
   return out;
+}
+
+/**
+ * The rows of rgbaToGray one at a time: rowAt(y) fills and returns one reused row buffer. For reducing
+ * a large photo without holding its full-size grey (raster.js reduceRows).
+ */
+export function grayRows(rgba, width, height) {
+  checkSize(rgba, width, height);
+  const channel = inkChannel(rgba, width * height);
+  const row = new Float64Array(width);
+  return (y) => {
+    grayPixels(rgba, y * width, width, channel, row);
+    return row;
+  };
 }

@@ -26,6 +26,15 @@ export function isqrt(n) {
  * then its columns (column 0 + column 1 + ...), then one division.
  */
 export function reduceBlocks(gray, width, height, k) {
+  const values = ArrayBuffer.isView(gray) ? gray : Float64Array.from(gray);
+  return reduceRows((y) => values.subarray(y * width, (y + 1) * width), width, height, k);
+}
+
+/**
+ * reduceBlocks over rows handed out one at a time by rowAt(y) (a Float64Array of `width` values, read
+ * before the next row is asked for), so a megapixel photo never needs its full-size grey array.
+ */
+export function reduceRows(rowAt, width, height, k) {
   const outW = ceilDiv(width, k);
   const outH = ceilDiv(height, k);
   const lastCols = width - (outW - 1) * k;
@@ -34,20 +43,20 @@ export function reduceBlocks(gray, width, height, k) {
   for (let by = 0; by < outH; by++) {
     const y0 = by * k;
     const y1 = Math.min(height, y0 + k);
-    let base = y0 * width;
-    for (let x = 0; x < width; x++) acc[x] = gray[base + x];
+    let row = rowAt(y0);
+    for (let x = 0; x < width; x++) acc[x] = row[x];
     for (let y = y0 + 1; y < y1; y++) {
-      base = y * width;
-      for (let x = 0; x < width; x++) acc[x] = acc[x] + gray[base + x];
+      row = rowAt(y);
+      for (let x = 0; x < width; x++) acc[x] = acc[x] + row[x];
     }
     const nRows = y1 - y0;
     const full = nRows * k;
-    const row = by * outW;
+    const base = by * outW;
     for (let bx = 0; bx < outW; bx++) {
       const start = bx * k;
       let s = acc[start];
       for (let j = 1; j < k; j++) s = s + acc[start + j];
-      out[row + bx] = bx === outW - 1 ? s / (nRows * lastCols) : s / full;
+      out[base + bx] = bx === outW - 1 ? s / (nRows * lastCols) : s / full;
     }
   }
   return { gray: out, width: outW, height: outH };
