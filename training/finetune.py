@@ -122,7 +122,7 @@ def run(extra: list[Path], quick: bool = False, out: Path | None = None, epochs:
     (x_m, y_m), _ = split_train_val(images, labels, cfg)
     real_tr, _ = realistic_arrays(cfg)
     keep = np.random.default_rng(SEED).permutation(len(y_m))[: (3000 if quick else 20000)]
-    real_x, real_y = training_examples(real_tr)
+    real_x, real_y, _ = training_examples(real_tr)
     base_x = np.concatenate([x_m[keep], real_x])
     base_y = np.concatenate([y_m[keep], real_y])
     repeat = int(np.clip(round(CORRECTION_SHARE * len(base_y) / max(1, len(tune_idx))), 1, 50))

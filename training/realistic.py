@@ -20,13 +20,19 @@ def realistic_arrays(cfg) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]
     return generate(train_req), generate(val_req)
 
 
-def training_examples(data: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """(images, labels) of a generated set to train on: the single-digit scenes and the number reader's
-    labelled candidates."""
+def training_examples(data: dict[str, np.ndarray], fragment_weight: float = 1.0
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(images, labels, sample weights) of a generated set to train on: the single-digit scenes and the
+    number reader's labelled candidates. A fragment of a digit cut from a number can look exactly like a
+    whole 1 or 7 once normalised, so its "not_a_digit" label weighs `fragment_weight`: enough for the
+    reader to prefer whole digits, not so much that thin MNIST digits become "not a digit"."""
+    weights = np.ones(len(data["labels"]), np.float32)
     if "number_images" not in data:
-        return data["images"], data["labels"]
+        return data["images"], data["labels"], weights
+    number_weights = np.where(data["number_labels"] == NOT_A_DIGIT, fragment_weight, 1.0).astype(np.float32)
     return (np.concatenate([data["images"], data["number_images"]]),
-            np.concatenate([data["labels"], data["number_labels"]]))
+            np.concatenate([data["labels"], data["number_labels"]]),
+            np.concatenate([weights, number_weights]))
 
 
 def to_float(images: np.ndarray) -> np.ndarray:

@@ -44,6 +44,8 @@ class TrainConfig:
     # digits cut right, and fragments or merged neighbours as "not_a_digit".
     synth_numbers: int = 3000
     synth_seed: int = 0
+    # Weight of a number candidate labelled "not_a_digit" (training.realistic.training_examples).
+    fragment_weight: float = 0.5
 
 
 def quick_config() -> TrainConfig:
@@ -83,7 +85,8 @@ def train(out_dir: Path, cfg: TrainConfig) -> dict:
     real_tr, real_val = realistic_arrays(cfg)
     data_seconds = time.time() - data_started
     mnist_train, mnist_val = len(y_tr), len(y_val)
-    real_x, real_y = training_examples(real_tr)
+    real_x, real_y, real_w = training_examples(real_tr, cfg.fragment_weight)
+    w_tr = np.concatenate([np.ones(len(y_tr), np.float32), real_w])
     x_tr = to_float(np.concatenate([x_tr, real_x]))
     y_tr = np.concatenate([y_tr, real_y])
     x_val = to_float(np.concatenate([x_val, real_val["images"]]))
@@ -93,10 +96,10 @@ def train(out_dir: Path, cfg: TrainConfig) -> dict:
     batch = cfg.batch_size * strategy.num_replicas_in_sync
     steps_per_epoch = int(np.ceil(len(y_tr) / batch))
     train_ds = (
-        tf.data.Dataset.from_tensor_slices((x_tr, y_tr.astype(np.int32)))
+        tf.data.Dataset.from_tensor_slices((x_tr, y_tr.astype(np.int32), w_tr))
         .shuffle(len(y_tr), seed=cfg.seed, reshuffle_each_iteration=True)
         .batch(batch)
-        .map(lambda x, y: (augment_batch(x), y), num_parallel_calls=tf.data.AUTOTUNE)
+        .map(lambda x, y, w: (augment_batch(x), y, w), num_parallel_calls=tf.data.AUTOTUNE)
         .prefetch(tf.data.AUTOTUNE)
     )
     val_ds = tf.data.Dataset.from_tensor_slices((x_val, y_val.astype(np.int32))).batch(512)
