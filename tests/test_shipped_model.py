@@ -16,11 +16,13 @@ def test_model_card_holds_the_shipped_figures():
     retrained model fails here. (Issue 7's MNIST and realistic-flagging targets: the test below.)"""
     card = json.loads(CARD.read_text())
     real = card["realistic_eval"]
-    assert card["test"]["accuracy"] >= 0.993  # argmax over all outputs: "not_a_digit" on a digit is an error
-    assert real["mnist_test"]["accuracy"] >= 0.995  # the digit chosen, through the run-time path
+    # Floors at the shipped model's figures (retrained with fragment_weight 0.5: realistic digits 94.2 -> 94.8%,
+    # flagged 4.7 -> 4.2%, MNIST 99.35 -> 99.23%; the trade was taken for real paper, see the model card).
+    assert card["test"]["accuracy"] >= 0.992  # argmax over all outputs: "not_a_digit" on a digit is an error
+    assert real["mnist_test"]["accuracy"] >= 0.994  # the digit chosen, through the run-time path
     assert real["mnist_test"]["flagged_rate"] <= 0.02
     assert real["realistic"]["non_digits"]["flagged_rate"] >= 0.90
-    assert real["realistic"]["digits"]["accuracy"] >= 0.93
+    assert real["realistic"]["digits"]["accuracy"] >= 0.945
     assert card["model"]["multiply_adds"] <= 2_500_000
     assert card["files"]["npz_bytes"] <= 200_000
     manifest = json.loads((SHIPPED_WEIGHTS / "digits.json").read_text())
@@ -30,7 +32,7 @@ def test_model_card_holds_the_shipped_figures():
 
 
 @pytest.mark.xfail(strict=True, reason="issue 7's targets are not met yet by the shipped 11-class model: MNIST "
-                   "99.35% (target 99.60%) and 4.7% of realistic digits flagged (target <= 3%); see the model card")
+                   "99.23% (target 99.60%) and 4.2% of realistic digits flagged (target <= 3%); see the model card")
 def test_model_card_meets_issue_7_targets():
     card = json.loads(CARD.read_text())
     assert card["test"]["accuracy"] >= 0.996
