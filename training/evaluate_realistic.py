@@ -171,6 +171,15 @@ def evaluate_numbers(model, eval_dir: Path = EVAL_DIR, stride: int = 1) -> dict:
     return {k: {**v, "exact_rate": _rate(v["exact"], v["n"])} for k, v in sorted(groups.items())}
 
 
+def _shown(path: Path) -> str:
+    """A path as the card shows it: relative to the repository when inside it (no machine's folders)."""
+    root = Path(__file__).resolve().parents[1]
+    try:
+        return str(Path(path).resolve().relative_to(root))
+    except ValueError:
+        return str(path)
+
+
 def evaluate(weights_dir: Path | None = None, eval_dir: Path = EVAL_DIR, stride: int = 1) -> dict:
     """All figures; stride > 1 takes every stride-th image only (quick runs)."""
     from pymodel import load_model
@@ -178,7 +187,7 @@ def evaluate(weights_dir: Path | None = None, eval_dir: Path = EVAL_DIR, stride:
     model = load_model(weights_dir or DEFAULT_DIR, backend="numpy")
     limits = thresholds(model)
     started = time.time()
-    out = {"command": "python -m training.evaluate_realistic", "weights": str(weights_dir or DEFAULT_DIR),
+    out = {"command": "python -m training.evaluate_realistic", "weights": _shown(weights_dir or DEFAULT_DIR),
            "thresholds": limits, "realistic": evaluate_realistic(model, limits, eval_dir, stride),
            "mnist_test": evaluate_mnist(model, limits), "numbers": evaluate_numbers(model, eval_dir, stride)}
     if stride > 1:
