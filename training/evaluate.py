@@ -182,16 +182,19 @@ def _realistic_data(card: dict) -> list[str]:
         f"{tr['val_realistic']['digits']:,} + {tr['val_realistic']['non_digits']:,} "
         "for validation and the thresholds. Each is rendered (photo on paper, pad drawing or plot screenshot), "
         "decoded and passed through `pymodel.preprocess` exactly as at run time.",
-        *(["", _number_crops(tr["train_number_crops"])] if tr.get("train_number_crops", {}).get("numbers") else []),
+        *(["", _number_crops(tr["train_number_crops"], tr.get("config", {}).get("fragment_weight", 1.0))]
+          if tr.get("train_number_crops", {}).get("numbers") else []),
     ]
 
 
-def _number_crops(nc: dict) -> str:
+def _number_crops(nc: dict, fragment_weight: float = 1.0) -> str:
     none = nc.get("numbers_without_candidates", 0)
+    weight = (f", each weighing {fragment_weight:g} of an example in the loss: a fragment can look exactly like "
+              "a whole 1 or 7") if fragment_weight != 1.0 else ""
     return (f"Number-reader candidates (`training/synth/number_crops.py`): {nc['numbers']:,} synthetic training "
             f"numbers ({none} of them gave no usable candidate) gave {nc['digits']:,} candidates "
             f"cut right (trained as their digit) and {nc['not_a_digit']:,} fragments or merged neighbours "
-            "(trained as not_a_digit); ambiguous cuts are left out.")
+            f"(trained as not_a_digit{weight}); ambiguous cuts are left out.")
 
 
 def _realistic_section(fig: dict) -> list[str]:
