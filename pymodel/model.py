@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pymodel.preprocess import Page, analyse, normalize, preprocess, single
-from pymodel.segment import segment
+from pymodel.segment import NUMBER_SURE, segment
 from pymodel.weights import DEFAULT_DIR, Weights, load_weights
 
 BACKENDS = ("auto", "numpy", "python")
@@ -129,6 +129,8 @@ class Model:
             # A reading with a part that is no digit is no number (a letter's strokes, a shape's sides):
             # the image is read as one digit, which says "not a digit" when it is none.
             return self._read_single(page)
+        digits = [replace(d, status="unsure") if d.status == "ok" and d.confidence < NUMBER_SURE else d
+                  for d in digits]
         return Reading(_number(digits), digits)
 
     def _read_single(self, page: Page) -> Reading:

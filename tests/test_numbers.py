@@ -154,3 +154,29 @@ def test_read_command_json_and_text(tmp_path, model):
     text = run_cli("read", *files[:3])
     assert text.stdout.splitlines() == [f"{files[0]}: 2026", f"{files[1]}: 7",
                                         f"{files[2]}: no digits found (the image looks empty)"]
+
+
+def test_a_digit_of_a_number_needs_more_confidence_than_a_lone_digit(model, source):
+    """segment.NUMBER_SURE: in a reading of several digits, a digit the model gives less than NUMBER_SURE is
+    "unsure" (the number is shown as "Unsure — maybe ..."), though alone the same confidence would be "ok";
+    its best guess still counts in the number."""
+    from pymodel.segment import NUMBER_SURE
+
+    band = (model.unsure_threshold + NUMBER_SURE) / 2
+    lone = [0.0] * len(model.weights.labels)
+    lone[3], lone[8] = band, 1.0 - band
+    assert model.judge(lone).status == "ok"
+    rng = np.random.default_rng(8)
+    in_band = []
+    for k in range(60):
+        r = read(model, number_scene(source, rng, 2 + k % 4, True, True).decoded())
+        if len(r.digits) < 2 or any(d.status == "not_a_digit" for d in r.digits):
+            continue
+        for d in r.digits:
+            assert d.status == ("unsure" if d.confidence < NUMBER_SURE else "ok"), (r.number, d.as_dict())
+            if model.unsure_threshold <= d.confidence < NUMBER_SURE:
+                in_band.append(d)
+        assert r.number == "".join(str(d.digit) for d in r.digits)
+        if len(in_band) >= 2:
+            break
+    assert in_band, "no digit of a number came out between the two thresholds: the rule was not exercised"

@@ -88,7 +88,8 @@ def evaluate_realistic(model, limits: dict, eval_dir: Path = EVAL_DIR, stride: i
     doc["items"] = doc["items"][::stride]
     digits = {"n": 0, "correct": 0, "flagged": 0, "confident_wrong": 0, "with_region": 0, "region_found": 0,
               "read_as_number": 0}
-    # read_answered: the number reader shows a number with at least one confident digit (the page's view)
+    # read_answered: the number reader shows a confident number, every digit "ok" (the page's view: one
+    # doubtful digit makes it "Unsure — maybe ...", result.js's worstStatus)
     non = {"n": 0, "flagged": 0, "not_a_digit": 0, "empty": 0, "unsure": 0, "read_as_number": 0,
            "read_answered": 0}
     per_tag: dict[str, dict[str, int]] = defaultdict(lambda: {"n": 0, "correct": 0, "flagged": 0, "region_found": 0})
@@ -117,7 +118,7 @@ def evaluate_realistic(model, limits: dict, eval_dir: Path = EVAL_DIR, stride: i
             non["n"] += 1
             non["flagged"] += flagged
             non["read_as_number"] += several is not None
-            non["read_answered"] += ("ok" in several) if several is not None else not flagged
+            non["read_answered"] += all(s == "ok" for s in several) if several is not None else not flagged
             if status in non:
                 non[status] += 1
             s = non_per_source[item["source"].split(":")[0]]
@@ -214,8 +215,8 @@ def report(fig: dict) -> str:
         f"empty {r['non_digits']['empty']})",
         f"MNIST test: accuracy {fig['mnist_test']['accuracy']:.2%}, flagged {_pct(fig['mnist_test']['flagged_rate'])}",
         f"read as a number by the page's reader (several digits): {_pct(r['digits']['read_as_number_rate'])} of the "
-        f"realistic digits; non-digits given a confident digit by the reader: "
-        f"{_pct(r['non_digits']['read_answered_rate'])}",
+        f"realistic digits; non-digits given a confident answer by the reader (a digit, or a number with every "
+        f"digit sure): {_pct(r['non_digits']['read_answered_rate'])}",
         "",
         *([f"realistic digits: the region read holds the digit in {_pct(r['digits']['region_found_rate'])}", ""]
           if r["digits"]["region_found_rate"] is not None else []),

@@ -36,6 +36,8 @@ export const CUT_COST = 0.5;
 export const JOIN_COST = 1.5;
 export const SKIP_COST = 1.0;
 export const EDGE_COST = 0.5;
+// A digit of a number below this confidence is "unsure" (read.js), as in Python's segment.py.
+export const NUMBER_SURE = 0.7;
 
 export const PARAMETERS = Object.freeze({
   row_line_min: ROW_LINE_MIN,
@@ -66,6 +68,7 @@ export const PARAMETERS = Object.freeze({
   join_cost: JOIN_COST,
   skip_cost: SKIP_COST,
   edge_cost: EDGE_COST,
+  number_sure: NUMBER_SURE,
 });
 
 function overlap(a0, a1, b0, b1) {
