@@ -1,6 +1,6 @@
 // Time the page's JavaScript preprocessing in Node, step by step as the page runs it:
-//   photo:   rgbaToGray (the decoded pixels, 1000x1000) -> reduceToMaxSide (250x250) -> preprocessGray
-//   drawing: rgbaToGray (the pad, 252x252) -> reduceToMaxSide (no-op) -> preprocessGray
+//   photo:   rgbaToSmallGray (the decoded pixels, 1000x1000, to grey reduced to 250x250) -> preprocessGray
+//   drawing: rgbaToSmallGray (the pad, 252x252: grey only) -> preprocessGray
 // Decoding and the TF.js forward pass (about 1 ms on the wasm backend) are not included.
 //
 //   node devtools/bench_preprocess.mjs [--runs 40]
@@ -8,7 +8,7 @@
 // The images are drawn here (deterministic): a photo of a 5 in blue ballpoint on ruled paper with a red
 // margin, uneven light, a shadow, sensor noise and a neighbour's fragment at the edge; and a 7 drawn on
 // the pad. Prints the median and 90th percentile of each step in milliseconds, and what was found.
-import { preprocessGray, reduceToMaxSide, rgbaToGray } from "../web/js/preprocess.js";
+import { preprocessGray, rgbaToSmallGray } from "../web/js/preprocess.js";
 
 function rng(seed) {
   let s = seed >>> 0;
@@ -110,22 +110,23 @@ const row = (name, r) => rows.push([name, r.median.toFixed(2), r.p90.toFixed(2)]
 
 const W = 1000;
 const rgba = photo(W, W);
-const g = time(() => rgbaToGray(rgba, W, W), runs);
-const red = time(() => reduceToMaxSide(g.out, W, W), runs);
+const red = time(() => rgbaToSmallGray(rgba, W, W), runs);
 const pre = time(() => preprocessGray(red.out.gray, red.out.width, red.out.height), runs);
 const all = time(() => {
-  const small = reduceToMaxSide(rgbaToGray(rgba, W, W), W, W);
+  const small = rgbaToSmallGray(rgba, W, W);
   return preprocessGray(small.gray, small.width, small.height);
 }, runs);
-row(`photo ${W}x${W}: rgbaToGray`, g);
-row(`photo: reduceToMaxSide -> ${red.out.width}x${red.out.height}`, red);
+row(`photo ${W}x${W}: rgbaToSmallGray -> ${red.out.width}x${red.out.height}`, red);
 row("photo: preprocessGray", pre);
-row("photo: all three", all);
+row("photo: both", all);
 
 const S = 252;
 const pad = drawing(S);
-const dAll = time(() => preprocessGray(rgbaToGray(pad, S, S), S, S), runs);
-row(`drawing ${S}x${S}: rgbaToGray + preprocessGray`, dAll);
+const dAll = time(() => {
+  const small = rgbaToSmallGray(pad, S, S);
+  return preprocessGray(small.gray, small.width, small.height);
+}, runs);
+row(`drawing ${S}x${S}: rgbaToSmallGray + preprocessGray`, dAll);
 
 console.log(`Node ${process.version}, ${runs} runs after 5 warm-up runs, ms`);
 console.log(`${"step".padEnd(48)} ${"median".padStart(7)} ${"p90".padStart(7)}`);

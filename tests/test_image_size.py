@@ -21,13 +21,13 @@ def _sizes(files: dict[str, tuple[bytes, str]]) -> dict:
     if node is None:
         pytest.skip("node is not installed, cannot run web/js/image-size.js")
     payload = json.dumps({name: [list(data), kind] for name, (data, kind) in files.items()})
-    code = (f"import {{ imageSize, HEADER_BYTES }} from {json.dumps(MODULE)};"
-            "const files = JSON.parse(require_stdin());"
+    code = ("import { readFileSync } from 'node:fs';"
+            f"import {{ imageSize, HEADER_BYTES }} from {json.dumps(MODULE)};"
+            "const files = JSON.parse(readFileSync(0, 'utf8'));"
             "const out = {};"
             "for (const [name, [data, kind]] of Object.entries(files))"
             "  out[name] = imageSize(Uint8Array.from(data).subarray(0, HEADER_BYTES), kind);"
             "console.log(JSON.stringify(out));")
-    code = "import { readFileSync } from 'node:fs'; const require_stdin = () => readFileSync(0, 'utf8');" + code
     proc = subprocess.run([node, "--input-type=module", "-e", code], input=payload, capture_output=True,
                           text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr

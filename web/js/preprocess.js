@@ -241,19 +241,10 @@ export function preprocessGray(gray, width, height) {
 }
 
 /**
- * Step 1 on its own: bring a grey image down to at most MAX_SIDE a side (a no-op when small). The page
- * applies it to every input before choosing an engine, so both engines get the same small image and
- * preprocess's own step 1 has nothing left to do.
- */
-export function reduceToMaxSide(gray, width, height) {
-  const longer = Math.max(width, height);
-  if (longer <= MAX_SIDE) return { gray, width, height };
-  return reduceBlocks(gray, width, height, ceilDiv(longer, MAX_SIDE));
-}
-
-/**
- * rgbaToGray then reduceToMaxSide, the same numbers, but a large image's grey is made and summed a row
- * at a time: no full-size grey array (8 MB for a megapixel photo) to allocate, fill and read back.
+ * Colour pixels to the grey both engines receive: rgbaToGray, then step 1 on its own (blocks averaged down
+ * to at most MAX_SIDE a side, a no-op when small), so preprocess's own step 1 has nothing left to do. A
+ * large image's grey is made and summed a row at a time: no full-size grey array (8 MB for a megapixel
+ * photo) to allocate, fill and read back; the numbers are the same.
  */
 export function rgbaToSmallGray(rgba, width, height) {
   const longer = Math.max(width, height);

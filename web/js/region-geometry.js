@@ -1,14 +1,14 @@
 // Where a box in an uploaded image's grey pixels lies on the picture the page shows, and back.
 //
 // An upload is decoded at `frame` size (at most 1024 px a side, decode-image.js) and then block-reduced by
-// k to at most MAX_SIDE px (reduceToMaxSide): grey pixel x covers decoded pixels [x*k, min((x+1)*k, W)),
+// k to at most MAX_SIDE px (rgbaToSmallGray): grey pixel x covers decoded pixels [x*k, min((x+1)*k, W)),
 // the last block being partial. Boxes (TEAM.md interface 1) are in those grey pixels; the preview shows
 // the whole picture, so positions on it are fractions of the frame. No DOM here.
 import { MAX_SIDE } from "./preprocess.js";
 
 export class RegionError extends Error {}
 
-/** The block size reduceToMaxSide used for a decoded frame. */
+/** The block size rgbaToSmallGray used for a decoded frame. */
 export function reduction(frame) {
   return Math.max(1, Math.ceil(Math.max(frame.width, frame.height) / MAX_SIDE));
 }
