@@ -267,3 +267,18 @@ def test_unsure_and_rejected_digits_are_marked_in_words_not_only_colour(desk):
     assert "doesn't look like a digit" in page.inner_text("[data-testid=verdict]")
     desk.clear()
     assert page.locator(ITEM).count() == 0
+
+
+def test_the_pad_does_not_move_when_offline_becomes_ready_on_a_phone(chromium_browser, site_url):
+    """At 360 px the "Offline ready" chip opens a second row of chips a few seconds after the page: its place
+    is kept from the start, so the pad does not jump under a finger already drawing (it did, by 38 px)."""
+    phone = {"has_touch": True, "is_mobile": True, "viewport": {"width": 360, "height": 740}}
+    h = PageHandle(chromium_browser, site_url, **phone).open(python=True)  # both engines' chips settled
+    try:
+        before = h.pad_box()
+        if h.page.get_attribute("html", "data-offline") == "ready":
+            pytest.skip("the service worker was ready before both engines: nothing left to appear")
+        h.page.wait_for_selector("html[data-offline=ready]", state="attached", timeout=WAIT_MS)
+        assert h.pad_box() == before
+    finally:
+        h.close()
