@@ -85,11 +85,18 @@ def turn_sync_on(h: PageHandle, url: str, username: str | None = None, password:
 
 
 def wait_sync(h: PageHandle, state: str, reason: str | None = None, timeout_ms: int = 30_000) -> dict:
-    """Wait until [data-testid=sync-state] shows `state` (and `reason`); returns its attributes and text."""
-    sel = f"[data-testid=sync-state][data-state={state}]" + (f"[data-reason={reason}]" if reason else "")
-    el = h.page.wait_for_selector(sel, state="attached", timeout=timeout_ms)
-    return {"state": el.get_attribute("data-state"), "reason": el.get_attribute("data-reason"), "text": el.inner_text(),
-            "chip": h.page.get_attribute("[data-testid=sync-chip]", "data-state")}
+    """Wait until [data-testid=sync-state] shows `state` (and `reason`); returns its attributes and text, and
+    the chip's state, read in the same tick: live sync may move on a moment later (a pull after a push), and
+    reading them one round trip apart could mix two states."""
+    handle = h.page.wait_for_function(
+        """([state, reason]) => {
+            const el = document.querySelector('[data-testid=sync-state]');
+            if (!el || el.dataset.state !== state || (reason !== null && el.dataset.reason !== reason)) return null;
+            const chip = document.querySelector('[data-testid=sync-chip]');
+            return {state: el.dataset.state, reason: el.dataset.reason ?? null, text: el.innerText,
+                    chip: chip ? chip.dataset.state ?? null : null};
+        }""", arg=[state, reason], timeout=timeout_ms)
+    return handle.json_value()
 
 
 def site_origin(site_url: str) -> str:
