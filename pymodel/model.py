@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pymodel.preprocess import Page, analyse, normalize, preprocess, single
-from pymodel.segment import NUMBER_SURE, segment
+from pymodel.segment import NUMBER_REJECTS, NUMBER_SURE, segment
 from pymodel.weights import DEFAULT_DIR, Weights, load_weights
 
 BACKENDS = ("auto", "numpy", "python")
@@ -125,17 +125,23 @@ class Model:
         if found is None:
             return self._read_single(page)
         digits = [self.judge(f.probs, f.image28, page.source_box(f.digit.box)) for f in found]
-        if any(d.status == "not_a_digit" for d in digits):
-            # A reading with a part that is no digit is no number (a letter's strokes, a shape's sides):
-            # the image is read as one digit, which says "not a digit" when it is none.
-            return self._read_single(page)
-        digits = [replace(d, status="unsure") if d.status == "ok" and d.confidence < NUMBER_SURE else d
-                  for d in digits]
+        if sum(d.status == "not_a_digit" for d in digits) >= NUMBER_REJECTS * len(digits):
+            return self._read_single(page)  # no number: read as one digit (segment.NUMBER_REJECTS says why)
+        digits = [_in_number(d) for d in digits]
         return Reading(_number(digits), digits)
 
     def _read_single(self, page: Page) -> Reading:
         p = self._classify(single(page))
         return Reading(_number([p]), [] if p.empty else [p])
+
+
+def _in_number(d: Prediction) -> Prediction:
+    """A digit as part of a number: rejected, it is unsure with its best guess (segment.NUMBER_REJECTS);
+    below NUMBER_SURE, unsure."""
+    if d.status == "not_a_digit":
+        best = max(range(10), key=d.probs.__getitem__)
+        return replace(d, digit=best, confidence=d.probs[best], status="unsure")
+    return replace(d, status="unsure") if d.status == "ok" and d.confidence < NUMBER_SURE else d
 
 
 def _number(digits: Sequence[Prediction]) -> str:

@@ -191,27 +191,31 @@ def test_javascript_reads_as_python(path, js_readings):
 
 def test_javascript_reads_eleven_outputs_as_python(tmp_path):
     """An 11-class model (labels "0".."9", "not_a_digit"; TEAM.md interface 2): the same choice of pieces
-    (decided on the ten digits); a reading with a chosen digit rejected as not a digit is no number, so
-    the image is read as one digit; a lone rejected digit reads as nothing; in both languages. The
-    fixtures' stored outputs get a chosen 11th column."""
+    (decided on the ten digits); in a number one chosen digit of four rejected as not a digit is unsure,
+    with its best guess; two of four make it no number, so the image is read as one digit; a lone rejected
+    digit reads as nothing; in both languages. The fixtures' stored outputs get a chosen 11th column."""
     rules = {"labels": [str(d) for d in range(10)] + ["not_a_digit"], "unsure_threshold": 0.9,
              "reject_threshold": 0.5}
-    number = load(GOLDEN / "number_drawn_separated.json")
     lone = load(GOLDEN / "number_single_digit.json")
-    rejected = number["read"]["chosen"][1]
-    # The first ten columns of whatever model made the fixtures, and a chosen 11th.
-    number["read"].update(rules=rules, batch_scores=[row[:10] + [0.75 if k == rejected else 0.25]
-                                                     for k, row in enumerate(number["read"]["batch_scores"])],
-                          single_scores=[0.0078125] * 10 + [0.875])  # exact in float32 too
     lone["read"].update(rules=rules, single_scores=lone["read"]["single_scores"][:10] + [0.5])
-    for fx in (number, lone):
+    cases = [lone]
+    for name, rejected in (("one_rejected", 1), ("two_rejected", 2)):
+        number = load(GOLDEN / "number_drawn_separated.json")
+        chosen = number["read"]["chosen"][1:1 + rejected]
+        # The first ten columns of whatever model made the fixtures, and a chosen 11th.
+        number["read"].update(rules=rules, batch_scores=[row[:10] + [0.75 if k in chosen else 0.25]
+                                                         for k, row in enumerate(number["read"]["batch_scores"])],
+                              single_scores=[0.0078125] * 10 + [0.875])  # exact in float32 too
+        number["name"] = name
+        cases.append(number)
+    for fx in cases:
         (tmp_path / f"{fx['name']}.json").write_text(json.dumps(fx))
     proc = subprocess.run(
         [_node(), str(READ_RUNNER), str(tmp_path)], capture_output=True, text=True, cwd=ROOT, timeout=120
     )
     assert proc.returncode == 0, proc.stderr
     js = json.loads(proc.stdout)
-    for fx in (number, lone):
+    for fx in cases:
         stored = fx["read"]
         py = StoredScores(rules, stored["batch_scores"], stored["single_scores"]).read(
             fx["gray"], fx["width"], fx["height"])
@@ -220,10 +224,15 @@ def test_javascript_reads_eleven_outputs_as_python(tmp_path):
         assert {"number": got["number"], "digits": [{k: d[k] for k in ("digit", "status", "confidence", "box")}
                                                     for d in got["digits"]]} == reading_summary(py)
         assert [d["probs"] for d in got["digits"]] == [d.probs for d in py.digits]  # the ten digits only
-    # A chosen digit rejected: no number; the image is read as one digit (the single-digit path's outputs).
-    assert js["number_drawn_separated.json"]["calls"]["single"] == 1
-    assert js["number_drawn_separated.json"]["number"] == ""
-    assert [d["status"] for d in js["number_drawn_separated.json"]["digits"]] == ["not_a_digit"]
+    # One of four rejected: still the number, that digit unsure with its best guess and that guess's probability.
+    one = js["one_rejected.json"]
+    assert one["calls"]["single"] == 0 and one["number"] == "2026"
+    assert [d["status"] for d in one["digits"]] == ["ok", "unsure", "ok", "ok"]
+    assert one["digits"][1]["confidence"] == max(one["digits"][1]["probs"])
+    # Two of four: no number; the image is read as one digit (the single-digit path's outputs).
+    assert js["two_rejected.json"]["calls"]["single"] == 1
+    assert js["two_rejected.json"]["number"] == ""
+    assert [d["status"] for d in js["two_rejected.json"]["digits"]] == ["not_a_digit"]
     assert js["number_single_digit.json"]["number"] == ""
     assert [d["status"] for d in js["number_single_digit.json"]["digits"]] == ["not_a_digit"]
 

@@ -23,6 +23,11 @@ def test_model_card_holds_the_shipped_figures():
     assert real["mnist_test"]["flagged_rate"] <= 0.02
     assert real["realistic"]["non_digits"]["flagged_rate"] >= 0.90
     assert real["realistic"]["digits"]["accuracy"] >= 0.945
+    # The page's number reader, same weights: numbers read exactly, single digits not cut into several,
+    # non-digits given a confident reading (issue 8's reader; targets not met yet, see the README).
+    assert real["numbers"]["all"]["exact_rate"] >= 0.78
+    assert real["realistic"]["digits"]["read_as_number_rate"] <= 0.012
+    assert real["realistic"]["non_digits"]["read_answered_rate"] <= 0.10
     assert card["model"]["multiply_adds"] <= 2_500_000
     assert card["files"]["npz_bytes"] <= 200_000
     manifest = json.loads((SHIPPED_WEIGHTS / "digits.json").read_text())

@@ -1,14 +1,14 @@
 // Reading a whole number, as pymodel/model.py's Model.read does it (its port; TEAM.md interface 4): the
 // page is analysed once, segment.js groups its ink into digits and has every candidate scored in ONE
 // batched call, each chosen digit is judged by result.js's rules (a digit of a number below NUMBER_SURE is
-// unsure), and the number is their digits. When the page holds at most one digit, or a chosen digit is
-// "not a digit", it is read exactly as recognize reads it (preprocess's single digit, one forward pass), so
-// a single digit keeps its answer.
+// unsure, and so is one that is "not a digit" in a number that is mostly digits), and the number is their
+// digits. When the page holds at most one digit, or its digits are mostly "not a digit", it is read exactly
+// as recognize reads it (preprocess's single digit, one forward pass), so a single digit keeps its answer.
 //
 // The classifier is passed in, so the same code runs with TF.js in the page and with stored scores in the
 // golden tests (tests/js/run_preprocess.mjs).
 import { analyse, normalize, single } from "./preprocess.js";
-import { NUMBER_SURE, segment } from "./preprocess/segment.js";
+import { NUMBER_REJECTS, NUMBER_SURE, segment } from "./preprocess/segment.js";
 import { decide } from "./result.js";
 
 /**
@@ -27,11 +27,10 @@ export async function readNumber(gray, width, height, { scoreBatch, scoreOne, ru
     const digits = found.map((f) => ({
       ...decide(f.probs, rules), box: page.sourceBox(f.digit.box), image28: Float32Array.from(f.image28),
     }));
-    // A reading with a part that is no digit is no number (a letter's strokes, a shape's sides): the
-    // image is read as one digit, which says "not a digit" when it is none.
-    if (!digits.some((d) => d.status === "not_a_digit")) {
-      // A digit of a number needs more confidence than a lone digit (segment.py's NUMBER_SURE says why).
-      for (const d of digits) if (d.status === "ok" && d.confidence < NUMBER_SURE) d.status = "unsure";
+    // Mostly "not a digit" is no number (a letter's strokes, a shape's sides): read as one digit below.
+    const rejected = digits.filter((d) => d.status === "not_a_digit").length;
+    if (rejected < NUMBER_REJECTS * digits.length) {
+      for (const d of digits) inNumber(d);
       return { number: numberOf(digits), digits };
     }
   }
@@ -40,6 +39,18 @@ export async function readNumber(gray, width, height, { scoreBatch, scoreOne, ru
   const image28 = Float32Array.from(pre.image28);
   const digits = [{ ...decide(await scoreOne(image28), rules), box: pre.box, image28 }];
   return { number: numberOf(digits), digits };
+}
+
+// A digit as part of a number (segment.py's NUMBER_REJECTS and NUMBER_SURE say why): rejected, it is
+// unsure with its best guess; below NUMBER_SURE, unsure.
+function inNumber(d) {
+  if (d.status === "not_a_digit") {
+    let best = 0;
+    for (let i = 1; i < d.probs.length; i++) if (d.probs[i] > d.probs[best]) best = i;
+    Object.assign(d, { digit: best, confidence: d.probs[best], status: "unsure" });
+  } else if (d.status === "ok" && d.confidence < NUMBER_SURE) {
+    d.status = "unsure";
+  }
 }
 
 function numberOf(digits) {

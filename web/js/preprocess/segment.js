@@ -24,7 +24,8 @@ export const MERGE_GAP = 0.25;
 export const WHOLE = 0.45;
 export const WHOLE_HIGH = 0.7;
 export const NEAR = 0.06;
-export const DIGIT_COST = 0.0;
+// Each digit of a reading costs this much, so a stroke cut off a digit is not read as an extra 1 (segment.py).
+export const DIGIT_COST = 0.3;
 export const MIN_PIECE = 0.15;
 export const MAX_CUTS = 3;
 export const CUT_APART = 0.3;
@@ -38,6 +39,9 @@ export const SKIP_COST = 1.0;
 export const EDGE_COST = 0.5;
 // A digit of a number below this confidence is "unsure" (read.js), as in Python's segment.py.
 export const NUMBER_SURE = 0.7;
+// A reading where at least this share of digits is "not a digit" is read as one digit; below it, the
+// rejected digits are unsure with their best guess (read.js; segment.py says why).
+export const NUMBER_REJECTS = 0.5;
 
 export const PARAMETERS = Object.freeze({
   row_line_min: ROW_LINE_MIN,
@@ -69,6 +73,7 @@ export const PARAMETERS = Object.freeze({
   skip_cost: SKIP_COST,
   edge_cost: EDGE_COST,
   number_sure: NUMBER_SURE,
+  number_rejects: NUMBER_REJECTS,
 });
 
 function overlap(a0, a1, b0, b1) {
