@@ -8,10 +8,14 @@
    knows no polarity. On a grid of sample pixels (every s-th row and column, s = max(1,
    isqrt(area // POLARITY_SAMPLE))) the residuals from it are sorted: dark = -(the TAIL_END quantile),
    light = the (1 - TAIL_END) quantile, quantile f = sorted[floor(f * (m - 1))]. A side at least
-   TAIL_MIN and TAIL_RATIO times the other is the ink. Otherwise (bold ink fills cells, or nothing
-   stands out) the border decides: its median is the paper and the ink is the side whose extreme lies
-   farther from it, an extreme being the second-darkest (second-brightest) pixel of a cell, so one hot
-   pixel cannot decide. inverted = dark ink.
+   TAIL_MIN and TAIL_RATIO times the other is the ink. Otherwise (a hard shadow's edge gives both tails,
+   bold ink fills cells, or nothing stands out) the cells decide: thin ink lies beyond a cell's quartile
+   on its side, while a lit or shadowed area that fills a quarter of a cell does not, and a shadow's edge
+   crossing cells gives both sides alike. Summed over the cells in order, dark = q25 - second smallest
+   and light = second largest - q75; a side TAIL_RATIO times the other is the ink. Otherwise the border
+   decides: its median is the paper and the ink is the side whose extreme lies farther from it, an
+   extreme being the second-darkest (second-brightest) pixel of a cell, so one hot pixel cannot decide.
+   inverted = dark ink.
 3. Paper surface: each cell's paper level is the quantile on the paper side (PAPER_QUANTILE from the
    paper end), right even when ink covers most of the cell. A 3x3 median over the cell grid overrules
    cells filled with ink; bilinear interpolation between cell centres gives every pixel its paper level
@@ -291,6 +295,14 @@ def polarity(img: Sequence[float], w: int, h: int, grid: CellGrid) -> bool:
     if dark >= TAIL_MIN and dark > TAIL_RATIO * light:
         return True
     if light >= TAIL_MIN and light > TAIL_RATIO * dark:
+        return False
+    dark = light = 0.0
+    for s0, q25, _, q75, s4 in grid.stats:  # a loop, not sum(): the same rounding in every Python and in JS
+        dark += q25 - s0
+        light += s4 - q75
+    if dark > TAIL_RATIO * light:
+        return True
+    if light > TAIL_RATIO * dark:
         return False
     paper = border_median(img, w, h)
     darkest = min(s[0] for s in grid.stats)

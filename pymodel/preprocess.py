@@ -15,7 +15,8 @@ before this point (pymodel.imageio.rgba_to_gray_array and its JavaScript twin).
    mapped area of a plot, a dark canvas in a light window, a sheet on a dark desk) and holds something,
    everything below happens inside it, on a paper of one level (its border median).
 3. Ink map (ink.py): the paper level is estimated per cell and interpolated, so shadows and light
-   gradients are paper; the polarity comes from the border and the extremes. Every pixel gets an ink
+   gradients are paper; the polarity comes from the residuals' tails, the cells' spreads, then the
+   border and the extremes. Every pixel gets an ink
    strength d (distance from its local paper towards the ink), and the image gets weak and strong
    thresholds from its contrast and noise. A contrast below MIN_CONTRAST is an empty image.
 4. Lines (lines.py): long straight thin structures (ruled and margin lines, box borders, underlines,

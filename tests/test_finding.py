@@ -155,6 +155,22 @@ def test_gradient_and_soft_shadow_are_paper_not_ink():
     assert 115 <= x <= 122 and 45 <= y <= 50 and x + bw <= 166 and y + bh <= 156
 
 
+def test_dark_ink_in_a_hard_shadow_with_lit_paper_in_a_corner():
+    """The shadow's edge gives both tails of the residuals and the lit corner is the brightest paper, so
+    the border's extremes alone would take the paper for light ink; the cells' spreads say dark ink."""
+    rng = np.random.default_rng(3)
+    h, w = 160, 140
+    yy, xx = np.mgrid[0:h, 0:w]
+    img = Image.fromarray(np.full((h, w), 235, np.uint8))
+    ImageDraw.Draw(img).line([(60, 60), (100, 60), (70, 130)], fill=30, width=5)  # a 7
+    shadow = np.where(xx + yy > 0.35 * (w + h), 0.5, 1.0)
+    photo = np.clip(np.asarray(img) / 255.0 * shadow + rng.normal(0, 0.01, (h, w)), 0, 1)
+    r = run(photo)
+    assert r.inverted and not r.empty
+    x, y, bw, bh = r.box
+    assert 55 <= x <= 60 and 55 <= y <= 60 and 100 <= x + bw <= 106 and 130 <= y + bh <= 136, r.box
+
+
 def test_faint_pencil_next_to_dark_print_is_found():
     img, d = page(level=0.95)
     d.rectangle((20, 20, 220, 180), outline=10, width=2)  # a dark printed frame

@@ -357,6 +357,15 @@ export function polarity(img, w, h, grid) {
   const light = residuals[n - 1 - k];
   if (dark >= TAIL_MIN && dark > TAIL_RATIO * light) return true;
   if (light >= TAIL_MIN && light > TAIL_RATIO * dark) return false;
+  // Thin ink lies beyond a cell's quartile on its side; a lit or shadowed area filling a cell does not.
+  let darkSpread = 0;
+  let lightSpread = 0;
+  for (let i = 0, st = grid.stats; i < grid.cols * grid.rows; i++) {
+    darkSpread += st[STATS * i + Q25] - st[STATS * i + SECOND_SMALLEST];
+    lightSpread += st[STATS * i + SECOND_LARGEST] - st[STATS * i + Q75];
+  }
+  if (darkSpread > TAIL_RATIO * lightSpread) return true;
+  if (lightSpread > TAIL_RATIO * darkSpread) return false;
   const paper = borderMedian(img, w, h);
   const darkest = minOf(cellStat(grid, SECOND_SMALLEST));
   const brightest = maxOf(cellStat(grid, SECOND_LARGEST));
