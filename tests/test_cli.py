@@ -109,6 +109,21 @@ def test_bad_files_get_one_error_each_and_the_rest_still_run(good_files, tmp_pat
     assert [json.loads(x)["digit"] for x in out.stdout.splitlines()] == [7]
 
 
+def test_a_reader_that_stops_early_gets_no_traceback(good_files):
+    """`python -m pymodel read FILES | head -1`: the pipe closes after the first line; the command stops
+    quietly instead of printing a BrokenPipeError traceback."""
+    d, _ = good_files
+    files = [str(p) for p in sorted(d.iterdir()) if p.is_file()] * 50  # far more than a pipe buffer holds
+    proc = subprocess.Popen([sys.executable, "-m", "pymodel", "read", "--json", *files], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, cwd=ROOT)
+    first = proc.stdout.readline()
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=120)
+    assert json.loads(first)["file"] == files[0]
+    assert proc.returncode == 1 and "Traceback" not in err and "BrokenPipe" not in err, err
+
+
 def test_evaluate_on_small_idx_files(tmp_path, mnist_test):
     images, labels = mnist_test
     (tmp_path / "img").write_bytes(bytes([0, 0, 8, 3]) + (200).to_bytes(4, "big") + (28).to_bytes(4, "big") * 2
