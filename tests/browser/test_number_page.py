@@ -5,6 +5,7 @@ its old result; the landscape pad fits a 360 px portrait phone and a phone held 
 from __future__ import annotations
 
 import io
+import re
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from PIL import Image
 
 from pymodel.bench import STROKES
 from tests.browser.pages import DIGIT_STROKES, PREDICTION, PageHandle
+from tests.helpers import ROOT
 from tests.scenes import DigitSource, number_scene
 
 ITEM = "[data-testid=digit-item]"
@@ -280,5 +282,27 @@ def test_the_pad_does_not_move_when_offline_becomes_ready_on_a_phone(chromium_br
             pytest.skip("the service worker was ready before both engines: nothing left to appear")
         h.page.wait_for_selector("html[data-offline=ready]", state="attached", timeout=WAIT_MS)
         assert h.pad_box() == before
+    finally:
+        h.close()
+
+
+@pytest.mark.parametrize("width", [360, 820, 1280])
+def test_the_pad_does_not_move_while_python_loads(chromium_browser, site_url, width):
+    """The Python chip's text changes as the engine loads (web/js/python-engine.js's stages, then "ready"):
+    the chips keep their rows whatever they say, so the pad does not move under a finger already drawing
+    (at 360 px it moved by 18 px, at 820 px by a whole row)."""
+    source = (ROOT / "web" / "js" / "python-engine.js").read_text()
+    stages = re.findall(r'^\s+\w+: \[(?:null|\d+), "([^"]+)"\],$', source, flags=re.M)
+    assert len(stages) >= 3, "python-engine.js's STAGES moved: update this test"
+    texts = ["Python: loading…"] + [f"Python: {s} (50%)" for s in stages]
+    texts += ["Python 3.14: ready (pure-Python kernels)", "Python 3.14: ready (NumPy)"]
+    h = PageHandle(chromium_browser, site_url, viewport={"width": width, "height": 800}).open("?nosw", python=False)
+    try:
+        tops = set()
+        for text in texts:
+            h.page.evaluate("""(t) => { document.querySelector('#status-python .chip-text').textContent = t;
+                document.querySelector('#status-tfjs .chip-text').textContent = 'TF.js: ready (webgl)'; }""", text)
+            tops.add(h.page.evaluate("document.getElementById('pad').getBoundingClientRect().top + window.scrollY"))
+        assert len(tops) == 1, (width, tops)
     finally:
         h.close()

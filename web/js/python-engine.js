@@ -18,7 +18,7 @@ export const START_TIMEOUT_MS = 120_000; // Pyodide is about 12 MB: generous for
 // that stretch is shown as indeterminate (null) rather than with invented percentages.
 const STAGES = {
   core: [5, "starting PyScript"],
-  worker: [null, "downloading and starting Python (Pyodide, about 12 MB)"],
+  worker: [null, "downloading Python (Pyodide, 12 MB)"],
   engine: [90, "loading pymodel and checking the weights"],
 };
 
