@@ -5,7 +5,7 @@ import { rowRuns } from "./components.js";
 
 export const SLOPE_MAX = 0.11;
 export const SLOPE_STEP = 1 / 64;
-export const THIN_FRACTION = 1 / 33; // lines.py says why
+export const THIN_FRACTION = 1 / 40;
 export const THIN_MIN = 3;
 export const LINE_MIN_FRACTION = 0.3;
 export const LINE_MIN_PIXELS = 16;
