@@ -99,5 +99,11 @@ def wait_sync(h: PageHandle, state: str, reason: str | None = None, timeout_ms: 
     return handle.json_value()
 
 
+def wait_settled(h: PageHandle, timeout_ms: int = 30_000) -> None:
+    """Wait until the sync form is no longer busy: what its last button did (settings saved or deleted)
+    is done, though the sync state may have changed before."""
+    h.page.wait_for_selector("[data-testid=sync-form][aria-busy=false]", state="attached", timeout=timeout_ms)
+
+
 def site_origin(site_url: str) -> str:
     return site_url.rstrip("/")

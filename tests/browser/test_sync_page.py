@@ -31,6 +31,7 @@ from tests.browser.history_ui import (
     wait_history,
     wait_js,
     wait_listed,
+    wait_settled,
     wait_sync,
 )
 from tests.browser.pages import DIGIT_STROKES, PageHandle, mnist_file
@@ -350,6 +351,7 @@ def test_sync_page_credentials_stay_on_the_device_and_off_stops_sync(open_histor
         assert password.encode() not in data and b"alice" not in data and couch.url.encode() not in data
 
     # A reload: the settings are still on the device and sync starts again by itself.
+    wait_settled(h)
     h.page.reload()
     wait_history(h)
     wait_sync(h, "up_to_date")
@@ -374,6 +376,7 @@ def test_sync_page_credentials_stay_on_the_device_and_off_stops_sync(open_histor
     wait_until(lambda: later["id"] in server_entries(couch, db), what="the entry made while sync was off")
     h.page.click("[data-testid=sync-forget]")
     wait_sync(h, "off")
+    wait_settled(h)  # "off" comes when sync stops, a moment before the settings are deleted
     h.page.reload()
     wait_history(h)
     open_sync_panel(h)

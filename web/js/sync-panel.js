@@ -185,8 +185,11 @@ export class SyncPanel {
     if (text && field && FIELD_IDS[field]) this.field(field).focus();
   }
 
+  // Busy from a press of on, off or forget until its settings are saved or deleted: the state may say
+  // "off" a moment before the settings are gone.
   _setBusy(busy) {
     for (const b of [this.el.on, this.el.off, this.el.forget]) b.disabled = busy;
+    this.el.form.setAttribute("aria-busy", String(busy));
   }
 
   _showButtons() {
