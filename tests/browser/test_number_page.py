@@ -122,11 +122,11 @@ def test_an_uploaded_photo_of_a_number_is_read_digit_by_digit(desk, engine):
     desk.clear()
     desk.upload_bytes("amount.png", "image/png", data)
     assert_number_shown(desk, truth, engine)
-    # The upload is kept in the history at once, as the number read.
-    entry = desk.page.wait_for_selector("[data-testid=history-entry] .entry-answer")
-    desk.page.wait_for_function("t => document.querySelector('[data-testid=history-entry] .entry-answer')"
-                                ".textContent.includes(t)", arg=truth)
-    assert truth in entry.inner_text()
+    # The upload is kept in the history at once, as the number read. (The list is drawn again as entries
+    # arrive, so the newest entry is looked up afresh, never through an element found earlier.)
+    desk.page.wait_for_function("t => { const e = document.querySelector('[data-testid=history-entry] .entry-answer');"
+                                " return e !== null && e.textContent.includes(t); }", arg=truth, timeout=WAIT_MS)
+    assert truth in desk.page.inner_text("[data-testid=history-entry] .entry-answer")
 
 
 def test_choosing_a_digit_shows_its_probabilities_and_its_28x28(desk):
