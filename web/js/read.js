@@ -9,7 +9,7 @@
 // golden tests (tests/js/run_preprocess.mjs).
 import { analyse, normalize, single } from "./preprocess.js";
 import { NUMBER_REJECTS, NUMBER_SURE, segment } from "./preprocess/segment.js";
-import { decide } from "./result.js";
+import { argmax, decide } from "./result.js";
 
 /**
  * Read the digits of a grey image (flat, row-major, 0 black .. 1 white).
@@ -45,8 +45,7 @@ export async function readNumber(gray, width, height, { scoreBatch, scoreOne, ru
 // unsure with its best guess; below NUMBER_SURE, unsure.
 function inNumber(d) {
   if (d.status === "not_a_digit") {
-    let best = 0;
-    for (let i = 1; i < d.probs.length; i++) if (d.probs[i] > d.probs[best]) best = i;
+    const best = argmax(d.probs);
     Object.assign(d, { digit: best, confidence: d.probs[best], status: "unsure" });
   } else if (d.status === "ok" && d.confidence < NUMBER_SURE) {
     d.status = "unsure";

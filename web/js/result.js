@@ -27,7 +27,8 @@ export function rulesFromManifest(manifest) {
   };
 }
 
-function argmax(values) {
+/** The index of the largest value (the first of equals). */
+export function argmax(values) {
   let best = 0;
   for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
   return best;
