@@ -4,7 +4,9 @@ A line is found from the runs that cross it: for a horizontal line, the vertical
 column that are at most `thin` pixels long (THIN_FRACTION of the shorter side, at least THIN_MIN). A
 digit's stroke crossing the line makes the run through it long, so the crossing is not part of the line
 and survives its removal; this is how a line touching or crossing the digit is removed without cutting
-the digit's strokes.
+the digit's strokes. Long means above the thin limit, or above CROSSING times the line's median run: a
+pen that is thin for the image, crossing a line at a slant, makes runs under the thin limit that are
+still far longer than the line's own, and erasing them would cut the stroke in two.
 
 Finding: each thin run is a point (position along the line, centre across it). For every slope in
 [-SLOPE_MAX, SLOPE_MAX] (step SLOPE_STEP, enough for a photo taken slightly askew) the points are
@@ -30,7 +32,7 @@ from pymodel.components import row_runs
 
 SLOPE_MAX = 0.11
 SLOPE_STEP = 1 / 64
-THIN_FRACTION = 1 / 40
+THIN_FRACTION = 1 / 33
 THIN_MIN = 3
 LINE_MIN_FRACTION = 0.3
 LINE_MIN_PIXELS = 16
@@ -38,6 +40,7 @@ COVERAGE = 0.6
 BAND = 1.5
 EDGE_FRACTION = 0.05
 SPAN_FRACTION = 0.7
+CROSSING = 2
 
 PARAMETERS = {
     "slope_max": SLOPE_MAX,
@@ -50,6 +53,7 @@ PARAMETERS = {
     "band": BAND,
     "edge_fraction": EDGE_FRACTION,
     "span_fraction": SPAN_FRACTION,
+    "crossing": CROSSING,
 }
 
 Point = tuple[int, int, int, int]  # position along the line, 2 x centre across it, run start, run end
@@ -158,6 +162,13 @@ def _search(points: list[Point], n: int, lanes: Sequence[bytes]) -> list[Found]:
     return found
 
 
+def crossing_limit(lengths: Sequence[int]) -> int:
+    """The longest run a line erases: CROSSING times its median run. A longer run is a stroke crossing the
+    line (or resting on it) and stays, whatever the image-wide thin limit says."""
+    ordered = sorted(lengths)
+    return CROSSING * ordered[len(ordered) // 2]
+
+
 def find_lines(mask_rows: Sequence[bytes], w: int, h: int) -> list[Line]:
     """Horizontal and vertical lines in the mask (one bytes object per row, non-zero = ink)."""
     thin = thin_limit(w, h)
@@ -170,11 +181,13 @@ def find_lines(mask_rows: Sequence[bytes], w: int, h: int) -> list[Line]:
             line = Line(horizontal, offset, slope, first, last, covered, spans)
             lo = min(p[2] for p in members)
             hi = max(p[3] for p in members)
+            limit = crossing_limit([b - a for _, _, a, b in members])
+            erased = [p for p in members if p[3] - p[2] <= limit]
             if horizontal:
-                line.pixels = [y * w + t for t, _, a, b in members for y in range(a, b)]
+                line.pixels = [y * w + t for t, _, a, b in erased for y in range(a, b)]
                 line.x0, line.x1, line.y0, line.y1 = first, last + 1, lo, hi
             else:
-                line.pixels = [t * w + x for t, _, a, b in members for x in range(a, b)]
+                line.pixels = [t * w + x for t, _, a, b in erased for x in range(a, b)]
                 line.x0, line.x1, line.y0, line.y1 = lo, hi, first, last + 1
             lines.append(line)
     return lines

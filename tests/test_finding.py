@@ -92,6 +92,17 @@ def test_ruled_lines_crossing_a_one_go_but_the_one_stays():
     assert w <= 10, r.box  # and none of the rules
 
 
+def test_thin_pen_crossing_a_rule_at_a_slant_is_not_cut(model):
+    """The slant of a 4 in a thin pen crosses a rule in runs under the thin limit: they are still twice the
+    rule's own runs, so they are the stroke, not the rule, and the 4 stays whole (it read "1" from a piece)."""
+    from tests.fixtures.make_golden import pen_crossing_rules
+    img, _ = pen_crossing_rules()
+    g = np.asarray(img, np.float64) / 255.0
+    x, y, w, h = run(g).box
+    assert x <= 53 and y <= 30 and x + w >= 117 and y + h >= 139, (x, y, w, h)  # all of the 4
+    assert model.read(g.ravel().tolist(), 160, 160).number == "4"
+
+
 def test_straight_bar_of_a_seven_is_kept():
     img, d = page()
     d.line([(80, 60), (160, 60)], fill=20, width=3)  # a ruler-straight bar

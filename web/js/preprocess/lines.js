@@ -5,7 +5,7 @@ import { rowRuns } from "./components.js";
 
 export const SLOPE_MAX = 0.11;
 export const SLOPE_STEP = 1 / 64;
-export const THIN_FRACTION = 1 / 40;
+export const THIN_FRACTION = 1 / 33;
 export const THIN_MIN = 3;
 export const LINE_MIN_FRACTION = 0.3;
 export const LINE_MIN_PIXELS = 16;
@@ -13,6 +13,7 @@ export const COVERAGE = 0.6;
 export const BAND = 1.5;
 export const EDGE_FRACTION = 0.05;
 export const SPAN_FRACTION = 0.7;
+export const CROSSING = 2;
 
 export const PARAMETERS = Object.freeze({
   slope_max: SLOPE_MAX,
@@ -25,6 +26,7 @@ export const PARAMETERS = Object.freeze({
   band: BAND,
   edge_fraction: EDGE_FRACTION,
   span_fraction: SPAN_FRACTION,
+  crossing: CROSSING,
 });
 
 export class Line {
@@ -196,6 +198,12 @@ function search(pts, n, lanes, laneLen) {
   return found;
 }
 
+/** The longest run a line erases: CROSSING times its median run; a longer run is a stroke crossing it. */
+export function crossingLimit(lengths) {
+  const sorted = Float64Array.from(lengths).sort();
+  return CROSSING * sorted[Math.floor(sorted.length / 2)];
+}
+
 function transpose(mask, w, h) {
   const out = new Uint8Array(w * h);
   for (let y = 0; y < h; y++) {
@@ -220,12 +228,14 @@ export function findLines(mask, w, h) {
       let lo = Infinity;
       let hi = -Infinity;
       const pixels = line.pixels;
+      const limit = crossingLimit(members.map((p) => pts.b[p] - pts.a[p]));
       for (const p of members) {
         const t = pts.t[p];
         const a = pts.a[p];
         const b = pts.b[p];
         if (a < lo) lo = a;
         if (b > hi) hi = b;
+        if (b - a > limit) continue; // a stroke crossing the line: kept
         if (horizontal) for (let y = a; y < b; y++) pixels.push(y * w + t);
         else for (let x = a; x < b; x++) pixels.push(t * w + x);
       }
