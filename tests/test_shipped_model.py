@@ -18,17 +18,19 @@ def test_model_card_holds_the_shipped_figures():
     real = card["realistic_eval"]
     # Floors at the shipped model's figures (retrained with fragment_weight 0.5: realistic digits 94.2 -> 94.8%,
     # flagged 4.7 -> 4.2%, MNIST 99.35 -> 99.23%; the trade was taken for real paper, see the model card;
-    # then the cells' spreads in the polarity test: realistic digits 95.5%, flagged 3.5%).
+    # then the cells' spreads in the polarity test: realistic digits 95.5%, flagged 3.5%; then lines thin up to
+    # 1/33 with crossings kept: 95.7%, and single-path non-digits 94.2 -> 93.9% while the page's reader, which
+    # is what the page shows, answers fewer of them, 8.9 -> 8.6%).
     assert card["test"]["accuracy"] >= 0.992  # argmax over all outputs: "not_a_digit" on a digit is an error
     assert real["mnist_test"]["accuracy"] >= 0.994  # the digit chosen, through the run-time path
     assert real["mnist_test"]["flagged_rate"] <= 0.02
     assert real["realistic"]["non_digits"]["flagged_rate"] >= 0.90
-    assert real["realistic"]["digits"]["accuracy"] >= 0.955
+    assert real["realistic"]["digits"]["accuracy"] >= 0.956
     assert real["realistic"]["digits"]["flagged_rate"] <= 0.035
-    assert real["realistic"]["non_digits"]["flagged_rate"] >= 0.94
+    assert real["realistic"]["non_digits"]["flagged_rate"] >= 0.935
     # The page's number reader, same weights: numbers read exactly, single digits not cut into several,
     # non-digits given a confident reading (issue 8's reader; targets not met yet, see the README).
-    assert real["numbers"]["all"]["exact_rate"] >= 0.78
+    assert real["numbers"]["all"]["exact_rate"] >= 0.79
     assert real["realistic"]["digits"]["read_as_number_rate"] <= 0.012
     assert real["realistic"]["non_digits"]["read_answered_rate"] <= 0.09
     assert card["model"]["multiply_adds"] <= 2_500_000
