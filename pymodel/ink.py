@@ -12,7 +12,13 @@
    bold ink fills cells, or nothing stands out) the cells decide: thin ink lies beyond a cell's quartile
    on its side, while a lit or shadowed area that fills a quarter of a cell does not, and a shadow's edge
    crossing cells gives both sides alike. Summed over the cells in order, dark = q25 - second smallest
-   and light = second largest - q75; a side TAIL_RATIO times the other is the ink. Otherwise the border
+   and light = second largest - q75; dark is the ink when it is DARK_LEAN times light, light when it is
+   TAIL_RATIO times dark. The sides are not alike: bold ink filling a quarter of a cell leans the sum
+   away from itself, so a bold dark digit leans light and a light lean must be clear; a dark lean with
+   tied tails is dark ink in a hard shadow, where the border below would see shadowed paper beside lit
+   paper brighter than any ink and say light. Inside a filled region (flat: a plot's colour map, a dark
+   canvas) the paper is one level and a bold light digit leans dark the same way, so there both sides
+   need TAIL_RATIO and the border decides a tie. Otherwise the border
    decides: its median is the paper and the ink is the side whose extreme lies farther from it, an
    extreme being the second-darkest (second-brightest) pixel of a cell, so one hot pixel cannot decide.
    inverted = dark ink.
@@ -56,6 +62,7 @@ NOISE_SAMPLE = 16384
 TAIL_END = 0.005
 TAIL_RATIO = 1.5
 TAIL_MIN = 0.05
+DARK_LEAN = 1.15
 FLAT = 0.01
 STEP_MIN = 0.05
 STEP_NOISE = 4.0
@@ -79,6 +86,7 @@ PARAMETERS = {
     "tail_end": TAIL_END,
     "tail_ratio": TAIL_RATIO,
     "tail_min": TAIL_MIN,
+    "dark_lean": DARK_LEAN,
     "flat": FLAT,
     "step_min": STEP_MIN,
     "step_noise": STEP_NOISE,
@@ -275,8 +283,8 @@ def noise_level(img: Sequence[float], w: int, h: int) -> float:
     return diffs[len(diffs) // 2] / 0.954
 
 
-def polarity(img: Sequence[float], w: int, h: int, grid: CellGrid) -> bool:
-    """Step 2: True when the ink is darker than the paper."""
+def polarity(img: Sequence[float], w: int, h: int, grid: CellGrid, flat: bool = False) -> bool:
+    """Step 2: True when the ink is darker than the paper. flat: inside a filled region (no shadows)."""
     levels = _median3x3([s[2] for s in grid.stats], grid.cols, grid.rows)
     step = max(1, math.isqrt(w * h // POLARITY_SAMPLE))
     wx = _axis_blend(w, grid.size, grid.cols)[::step]
@@ -300,7 +308,7 @@ def polarity(img: Sequence[float], w: int, h: int, grid: CellGrid) -> bool:
     for s0, q25, _, q75, s4 in grid.stats:  # a loop, not sum(): the same rounding in every Python and in JS
         dark += q25 - s0
         light += s4 - q75
-    if dark > TAIL_RATIO * light:
+    if dark > (TAIL_RATIO if flat else DARK_LEAN) * light:
         return True
     if light > TAIL_RATIO * dark:
         return False
@@ -314,7 +322,7 @@ def ink_map(img: Sequence[float], w: int, h: int, grid: CellGrid | None = None, 
     """Steps 1-7. flat: the paper is known to be one colour (the inside of a plot or a canvas), so its
     level is the border median, however much of it a bold digit covers."""
     grid = grid or cell_grid(img, w, h)
-    inverted = polarity(img, w, h, grid)
+    inverted = polarity(img, w, h, grid, flat)
     noise = noise_level(img, w, h)
 
     surface = border_median(img, w, h) if flat else paper_surface(img, grid, noise, inverted)

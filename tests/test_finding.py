@@ -8,6 +8,7 @@ from PIL import Image, ImageDraw
 
 from pymodel.imageio import rgba_to_gray_array
 from pymodel.preprocess import preprocess
+from tests.helpers import ROOT
 from tests.scenes import INKS, KINDS, DigitSource, _ink, _line_mask, _paste, iou, make_scene
 
 
@@ -180,6 +181,22 @@ def test_dark_ink_in_a_hard_shadow_with_lit_paper_in_a_corner():
     assert r.inverted and not r.empty
     x, y, bw, bh = r.box
     assert 55 <= x <= 60 and 55 <= y <= 60 and 100 <= x + bw <= 106 and 130 <= y + bh <= 136, r.box
+
+
+def test_pencil_in_a_hard_shadow_leaning_only_a_little_dark_is_dark_ink(model):
+    """An evaluation photo: the tails tie, the cells lean dark by less than TAIL_RATIO, and the border is
+    all shadow, so its extremes (lit paper brighter than any ink) said light ink and nothing was read."""
+    from pymodel.imageio import load_gray
+    from pymodel.ink import DARK_LEAN, TAIL_RATIO, cell_grid
+
+    img = load_gray(ROOT / "training" / "evalsets" / "realistic" / "d0276.jpg")
+    h, w = img.gray.shape
+    gray = img.gray.ravel().tolist()
+    grid = cell_grid(gray, w, h)
+    lean = sum(s[1] - s[0] for s in grid.stats) / sum(s[4] - s[3] for s in grid.stats)
+    assert DARK_LEAN < lean < TAIL_RATIO  # the case this rule is for
+    assert preprocess(gray, w, h).inverted
+    assert model.read(gray, w, h).number == "8"
 
 
 def test_faint_pencil_next_to_dark_print_is_found():

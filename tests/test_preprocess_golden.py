@@ -47,7 +47,8 @@ def test_fixture_set_is_complete():
         "blank", "canvas_drawing", "huge_digit", "narrow_one", "near_blank_speck", "off_centre",
         "photo_gradient_noise", "thick_stroke", "thin_stroke", "tiny_digit", "uniform_grey",
         "ruled_margin", "shadow_edge", "neighbours_lined_shadow", "faint_pencil", "box_around", "underline",
-        "grid_paper", "plot_viridis", "canvas_frame", "dark_canvas", "shadow_polarity_cells", "pen_crossing_rules",
+        "grid_paper", "plot_viridis", "canvas_frame", "dark_canvas", "shadow_polarity_cells", "shadow_dark_lean",
+        "pen_crossing_rules",
         # Exact images where candidates tie, so the choice among equals decides the box (make_golden.TIES).
         "tie_double_rule", "tie_slope_tables", "tie_twin_strokes", "tie_twin_panels", "tie_grow_order",
         # Numbers (make_golden.NUMBERS): drawn, slanted, in pieces, touching, with flecks; photos.

@@ -9,6 +9,7 @@ export const NOISE_SAMPLE = 16384;
 export const TAIL_END = 0.005;
 export const TAIL_RATIO = 1.5;
 export const TAIL_MIN = 0.05;
+export const DARK_LEAN = 1.15;
 export const FLAT = 0.01;
 export const STEP_MIN = 0.05;
 export const STEP_NOISE = 4.0;
@@ -32,6 +33,7 @@ export const PARAMETERS = Object.freeze({
   tail_end: TAIL_END,
   tail_ratio: TAIL_RATIO,
   tail_min: TAIL_MIN,
+  dark_lean: DARK_LEAN,
   flat: FLAT,
   step_min: STEP_MIN,
   step_noise: STEP_NOISE,
@@ -333,7 +335,7 @@ export function noiseLevel(img, w, h) {
 }
 
 /** Step 2: true when the ink is darker than the paper. */
-export function polarity(img, w, h, grid) {
+export function polarity(img, w, h, grid, flat = false) {
   const { cols } = grid;
   const levels = median3x3(cellStat(grid, MEDIAN), cols, grid.rows);
   const step = Math.max(1, isqrt(Math.floor((w * h) / POLARITY_SAMPLE)));
@@ -364,7 +366,9 @@ export function polarity(img, w, h, grid) {
     darkSpread += st[STATS * i + Q25] - st[STATS * i + SECOND_SMALLEST];
     lightSpread += st[STATS * i + SECOND_LARGEST] - st[STATS * i + Q75];
   }
-  if (darkSpread > TAIL_RATIO * lightSpread) return true;
+  // Bold dark ink leans light, so a light lean must be clear; a dark lean with tied tails is ink in a hard
+  // shadow. Inside a filled region a bold light digit leans dark the same way (ink.py, step 2).
+  if (darkSpread > (flat ? TAIL_RATIO : DARK_LEAN) * lightSpread) return true;
   if (lightSpread > TAIL_RATIO * darkSpread) return false;
   const paper = borderMedian(img, w, h);
   const darkest = minOf(cellStat(grid, SECOND_SMALLEST));
@@ -378,7 +382,7 @@ export function polarity(img, w, h, grid) {
  */
 export function inkMap(img, w, h, grid = null, flat = false) {
   grid = grid || cellGrid(img, w, h);
-  const inverted = polarity(img, w, h, grid);
+  const inverted = polarity(img, w, h, grid, flat);
   const noise = noiseLevel(img, w, h);
 
   const surface = flat ? borderMedian(img, w, h) : paperSurface(img, grid, noise, inverted);
