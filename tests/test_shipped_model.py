@@ -20,17 +20,18 @@ def test_model_card_holds_the_shipped_figures():
     # flagged 4.7 -> 4.2%, MNIST 99.35 -> 99.23%; the trade was taken for real paper, see the model card;
     # then the cells' spreads in the polarity test: realistic digits 95.5%, flagged 3.5%; then lines thin up to
     # 1/33 with crossings kept: 95.7%, and single-path non-digits 94.2 -> 93.9% while the page's reader, which
-    # is what the page shows, answers fewer of them, 8.9 -> 8.6%).
+    # is what the page shows, answers fewer of them, 8.9 -> 8.6%; then a dark lean of the cells decides the
+    # polarity under hard shadows: 96.2% correct, 3.0% flagged, numbers 80.4%).
     assert card["test"]["accuracy"] >= 0.992  # argmax over all outputs: "not_a_digit" on a digit is an error
     assert real["mnist_test"]["accuracy"] >= 0.994  # the digit chosen, through the run-time path
     assert real["mnist_test"]["flagged_rate"] <= 0.02
     assert real["realistic"]["non_digits"]["flagged_rate"] >= 0.90
-    assert real["realistic"]["digits"]["accuracy"] >= 0.956
-    assert real["realistic"]["digits"]["flagged_rate"] <= 0.035
+    assert real["realistic"]["digits"]["accuracy"] >= 0.96
+    assert real["realistic"]["digits"]["flagged_rate"] <= 0.03
     assert real["realistic"]["non_digits"]["flagged_rate"] >= 0.935
     # The page's number reader, same weights: numbers read exactly, single digits not cut into several,
     # non-digits given a confident reading (issue 8's reader; targets not met yet, see the README).
-    assert real["numbers"]["all"]["exact_rate"] >= 0.79
+    assert real["numbers"]["all"]["exact_rate"] >= 0.80
     assert real["realistic"]["digits"]["read_as_number_rate"] <= 0.012
     assert real["realistic"]["non_digits"]["read_answered_rate"] <= 0.09
     assert card["model"]["multiply_adds"] <= 2_500_000
@@ -41,12 +42,17 @@ def test_model_card_holds_the_shipped_figures():
         assert (CARD.parent / name).stat().st_size > 1000
 
 
-@pytest.mark.xfail(strict=True, reason="issue 7's targets are not met yet by the shipped 11-class model: MNIST "
-                   "99.23% (target 99.60%) and 3.5% of realistic digits flagged (target <= 3%); see the model card")
-def test_model_card_meets_issue_7_targets():
+def test_model_card_meets_issue_7_realistic_flagging_target():
+    """At most 3% of the realistic digits flagged (met since the dark-lean polarity rule: 3.0%)."""
+    card = json.loads(CARD.read_text())
+    assert card["realistic_eval"]["realistic"]["digits"]["flagged_rate"] <= 0.03
+
+
+@pytest.mark.xfail(strict=True, reason="issue 7's MNIST target is not met yet by the shipped 11-class model: "
+                   "99.23% (target 99.60%); see the model card")
+def test_model_card_meets_issue_7_mnist_target():
     card = json.loads(CARD.read_text())
     assert card["test"]["accuracy"] >= 0.996
-    assert card["realistic_eval"]["realistic"]["digits"]["flagged_rate"] <= 0.03
 
 
 def test_cli_evaluate_reproduces_model_card_accuracy():
