@@ -10,8 +10,9 @@ The same page analysis as a single digit (lines removed, specks and fragments dr
    follows a slanted or wavy baseline. Smaller components in the row's band (a 5's flag, a broken
    stroke) join as pieces of their own. A component cut by a border the row does not touch is either a
    neighbour cut by the crop of a sheet or a digit written up to the edge of the photo: it joins only
-   when it looks whole (at least EDGE_HIGH of the row height high and EDGE_WIDE of it wide), and only
-   as a piece that may be left out (step 4), so the classifier decides.
+   when it looks whole (at least EDGE_HIGH of the row height high, and EDGE_WIDE of it wide when the cut
+   is at the left or right, where the neighbours of a number are; a narrow 1 or 5 written up to the top
+   of a tight crop is whole), and only as a piece that may be left out (step 4), so the classifier decides.
    Lines that are a digit's stroke (the bar of a 7) are given back to it (locate.belongs).
 2. Atoms: digits of the row whose columns overlap by at least STACK of the narrower are one atom (the
    flag of a 5 above its body, a 7's bar drawn apart).
@@ -199,9 +200,9 @@ def build_row(page) -> list[Digit]:
                     continue  # not beyond the end of the row on this side
                 if _overlap(c.y0, c.y1, end.y0, end.y1) < ROW_OVERLAP * min(c.height, end.y1 - end.y0):
                     continue
-                if ((c.x0 == 0 and end.x0 > 0) or (c.x1 == w and end.x1 < w) or (c.y0 == 0 and end.y0 > 0)
-                        or (c.y1 == h and end.y1 < h)) and not (c.height >= EDGE_HIGH * row_h
-                                                                and c.width >= EDGE_WIDE * row_h):
+                side_cut = (c.x0 == 0 and end.x0 > 0) or (c.x1 == w and end.x1 < w)
+                if (side_cut or (c.y0 == 0 and end.y0 > 0) or (c.y1 == h and end.y1 < h)) and not (
+                        c.height >= EDGE_HIGH * row_h and (c.width >= EDGE_WIDE * row_h or not side_cut)):
                     continue  # a fragment cut by the crop (a whole-looking one may be a digit: step 4)
                 if best is None or gap < best_gap:
                     best, best_gap = c, gap

@@ -70,6 +70,17 @@ def test_touching_pair_is_cut_where_they_touch(model):
     assert reading.digits[0].box[0] < 60 and reading.digits[1].box[0] + reading.digits[1].box[2] > 180
 
 
+def test_a_narrow_digit_written_up_to_the_top_of_a_tight_crop_is_read(model):
+    """The 5 of "352" is cut by the top border only: a number's neighbours are cut at the sides, so a
+    digit cut at the top or bottom needs the height of a whole digit, not its width (the 5 was left out)."""
+    from tests.fixtures.make_golden import strokes
+    img = strokes((130, 46), [(3, (8, 6, 20, 36)), (5, (40, 0, 12, 40)), (2, (66, 6, 20, 36))], 3)
+    g = (np.asarray(img, np.float64) / 255.0).ravel().tolist()
+    reading = model.read(g, 130, 46)
+    assert reading.number == "352"
+    assert reading.digits[1].box[1] == 0  # the 5, up to the top
+
+
 def test_a_number_is_classified_in_one_batched_forward_pass(model, monkeypatch):
     calls = {"batch": 0, "single": 0}
     batch, single = model.predict_batch, model.predict28

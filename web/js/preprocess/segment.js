@@ -123,9 +123,12 @@ function merge(digits, w) {
   return asDigit(parts, extra, w);
 }
 
+function sideCut(c, end, w) {
+  return (c.x0 === 0 && end.x0 > 0) || (c.x1 === w && end.x1 < w);
+}
+
 function crossesBorder(c, end, w, h) {
-  return (c.x0 === 0 && end.x0 > 0) || (c.x1 === w && end.x1 < w) || (c.y0 === 0 && end.y0 > 0)
-    || (c.y1 === h && end.y1 < h);
+  return sideCut(c, end, w) || (c.y0 === 0 && end.y0 > 0) || (c.y1 === h && end.y1 < h);
 }
 
 function looksWhole(d, height) {
@@ -166,7 +169,8 @@ export function buildRow(page) {
         if (gap > ROW_GAP * rowH || gap < -0.5 * Math.min(c.width, end.x1 - end.x0)) continue;
         if ((c.x0 + c.x1) * side <= (end.x0 + end.x1) * side) continue; // not beyond the row's end on this side
         if (overlap(c.y0, c.y1, end.y0, end.y1) < ROW_OVERLAP * Math.min(c.height, end.y1 - end.y0)) continue;
-        if (crossesBorder(c, end, w, h) && !(c.height >= EDGE_HIGH * rowH && c.width >= EDGE_WIDE * rowH)) {
+        if (crossesBorder(c, end, w, h)
+          && !(c.height >= EDGE_HIGH * rowH && (c.width >= EDGE_WIDE * rowH || !sideCut(c, end, w)))) {
           continue; // a fragment cut by the crop (a whole-looking one may be a digit: step 4)
         }
         if (best === null || gap < bestGap) {
