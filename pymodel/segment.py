@@ -96,12 +96,6 @@ NUMBER_SURE = 0.7
 # best guess: a digit's crop that takes a stroke of its neighbour looks like no digit to the classifier,
 # and the digits beside it say it is one.
 NUMBER_REJECTS = 0.5
-# One ink group cut into several digits, one of them narrow, is read as one mark (segment()) unless every
-# digit's top probability is at least this: touching digits with a 1 ("14", "61") are read sure, while a
-# letter cut by seams leaves a doubtful piece. Chosen on validation numbers and scenes (training writers):
-# numbers read exactly 80.0% -> 81.0% (the same from 0.95 to 0.98), single digits read as several and
-# non-digits given a confident reading unchanged (1.4%, 8.7%).
-GROUP_SURE = 0.98
 
 PARAMETERS = {
     "row_line_min": ROW_LINE_MIN,
@@ -134,7 +128,6 @@ PARAMETERS = {
     "edge_cost": EDGE_COST,
     "number_sure": NUMBER_SURE,
     "number_rejects": NUMBER_REJECTS,
-    "group_sure": GROUP_SURE,
 }
 
 Scorer = Callable[[list[list[float]]], Sequence[Sequence[float]]]
@@ -484,17 +477,15 @@ def decide(skippable: Sequence[bool], spans: Sequence[Span], probs) -> list[int]
 
 def segment(page, score: Scorer, normalize) -> list[Found] | None:
     """Steps 1-4. None when the page holds at most one digit (read it as a single digit instead), and when
-    the best reading cuts one ink group into several digits with no gap between any of them, one of them
-    narrower than WHOLE of the height, and one of them less sure than GROUP_SURE: a letter or a scribble
-    cut by seams ("n" as "17", "w" as "111") far more often than touching digits (a "70" drawn in one go
-    keeps its reading, and so does a "14" whose digits are both sure)."""
+    the best reading cuts one ink group into several digits with no gap between any of them and one of
+    them narrower than WHOLE of the height: a letter or a scribble cut by seams ("n" as "17", "w" as "111")
+    far more often than touching digits (a "70" drawn in one go keeps its reading)."""
     skippable, spans = candidates(page, normalize)
     if not spans:
         return None
     probs = score([s.image28 for s in spans])
     chosen = decide(skippable, spans, probs)
     if len(chosen) < 2 or (all(spans[k].severs > 0 for k in chosen[1:])
-                           and any(spans[k].wide < WHOLE for k in chosen)
-                           and any(max(probs[k][:10]) < GROUP_SURE for k in chosen)):
+                           and any(spans[k].wide < WHOLE for k in chosen)):
         return None
     return [Found(spans[k].digit, spans[k].image28, [float(v) for v in probs[k]]) for k in chosen]

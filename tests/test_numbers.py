@@ -81,16 +81,6 @@ def test_a_narrow_digit_written_up_to_the_top_of_a_tight_crop_is_read(model):
     assert reading.digits[1].box[1] == 0  # the 5, up to the top
 
 
-def test_touching_digits_with_a_narrow_one_stand_when_every_digit_is_sure(model):
-    """One ink group cut into digits, one of them a narrow 1: a letter cut by seams looks like that, so it
-    stands only when every digit is GROUP_SURE (these read as one rejected mark before)."""
-    from tests.fixtures.make_golden import number_photo
-    for seed, n, photo, truth in ((156, 2, False, "19"), (161, 3, False, "441"), (161, 3, True, "441")):
-        img, _ = number_photo(seed, n, True, photo, side=140)
-        g = (np.asarray(img, np.float64) / 255.0).ravel().tolist()
-        assert model.read(g, img.width, img.height).number == truth, (seed, photo)
-
-
 def test_a_number_is_classified_in_one_batched_forward_pass(model, monkeypatch):
     calls = {"batch": 0, "single": 0}
     batch, single = model.predict_batch, model.predict28

@@ -42,9 +42,6 @@ export const NUMBER_SURE = 0.7;
 // A reading where at least this share of digits is "not a digit" is read as one digit; below it, the
 // rejected digits are unsure with their best guess (read.js; segment.py says why).
 export const NUMBER_REJECTS = 0.5;
-// One ink group cut into several digits, one narrow, is read as one mark unless every digit is this sure
-// (segment.py says why).
-export const GROUP_SURE = 0.98;
 
 export const PARAMETERS = Object.freeze({
   row_line_min: ROW_LINE_MIN,
@@ -77,7 +74,6 @@ export const PARAMETERS = Object.freeze({
   edge_cost: EDGE_COST,
   number_sure: NUMBER_SURE,
   number_rejects: NUMBER_REJECTS,
-  group_sure: GROUP_SURE,
 });
 
 function overlap(a0, a1, b0, b1) {
@@ -545,11 +541,9 @@ export async function segment(page, score, normalize) {
   if (!spans.length) return null;
   const probs = await score(spans.map((s) => s.image28));
   const chosen = decide(skippable, spans, probs);
-  // One ink group cut into several digits with no gap between any, one of them narrow and one less than
-  // GROUP_SURE sure: a letter or a scribble far more often (segment.py's segment()).
-  const topDigit = (k) => Math.max(...Array.from(probs[k]).slice(0, 10));
+  // One ink group cut into several digits with no gap between any, one of them narrow: a letter or a
+  // scribble far more often (segment.py's segment()).
   if (chosen.length < 2 || (chosen.slice(1).every((k) => spans[k].severs > 0)
-    && chosen.some((k) => spans[k].wide < WHOLE)
-    && chosen.some((k) => topDigit(k) < GROUP_SURE))) return null;
+    && chosen.some((k) => spans[k].wide < WHOLE))) return null;
   return chosen.map((k) => ({ digit: spans[k].digit, image28: spans[k].image28, probs: Array.from(probs[k]) }));
 }
