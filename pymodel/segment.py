@@ -20,8 +20,10 @@ The same page analysis as a single digit (lines removed, specks and fragments dr
    or (in a row of three or more) wider than CUT_TYPICAL times the row's median width. Candidate cuts
    are seams (seams()): paths from the atom's top row to its bottom row, moving at most one column per
    row, through the least ink; where digits overlap a seam bends round their strokes. At most MAX_CUTS,
-   at least CUT_APART of the row height apart, none within MIN_PIECE of the atom's sides. Cutting splits
-   the atom's pixels along each seam.
+   or one more than CUTS_PER_HEIGHT per row height of the atom's width when that is more (an atom of
+   four touching digits needs three right cuts among its candidates), at least CUT_APART of the row
+   height apart, none within MIN_PIECE of the atom's sides. Cutting splits the atom's pixels along each
+   seam.
 4. Choice: a digit is a run of at most MAX_SPAN consecutive pieces, or all the pieces of one atom
    (merging the parts of a broken digit, or not cutting); a run lower than SLIVER of the row height is
    no digit on its own. A run never grows wider than 1.5 times the row height, and never joins two
@@ -77,6 +79,10 @@ NEAR = 0.06
 DIGIT_COST = 0.3
 MIN_PIECE = 0.15
 MAX_CUTS = 3
+# A wide atom gets more candidate cuts: with three, an atom of four or more touching digits never had all
+# its right cuts. Chosen on validation numbers (training writers): 77.5% -> 79.2% exact (touching 38.8% ->
+# 45.9%), single digits and non-digits unchanged; 2.0 per height gave the same.
+CUTS_PER_HEIGHT = 1.5
 CUT_APART = 0.3
 STEP = 0.05
 MAX_SPAN = 3
@@ -117,6 +123,7 @@ PARAMETERS = {
     "digit_cost": DIGIT_COST,
     "min_piece": MIN_PIECE,
     "max_cuts": MAX_CUTS,
+    "cuts_per_height": CUTS_PER_HEIGHT,
     "cut_apart": CUT_APART,
     "step": STEP,
     "max_span": MAX_SPAN,
@@ -301,12 +308,13 @@ def seams(atom: Digit, height: int) -> list[tuple[list[int], int]]:
         right = [v + STEP for v in prev[1:]] + [far]
         costs.append(list(map(add, map(min, left, prev, right), ink[r])))
     apart = max(1, math.floor(CUT_APART * height + 0.5))
+    most = max(MAX_CUTS, math.ceil(CUTS_PER_HEIGHT * (atom.x1 - atom.x0) / height) + 1)
     bottom = costs[-1]
     ends: list[int] = []
     for k in sorted(range(n), key=lambda k: (bottom[k], abs(2 * k - n))):
         if all(abs(k - e) >= apart for e in ends):
             ends.append(k)
-            if len(ends) == MAX_CUTS:
+            if len(ends) == most:
                 break
     out = []
     for k in sorted(ends):

@@ -70,6 +70,21 @@ def test_touching_pair_is_cut_where_they_touch(model):
     assert reading.digits[0].box[0] < 60 and reading.digits[1].box[0] + reading.digits[1].box[2] > 180
 
 
+def test_five_digits_all_touching_get_enough_candidate_cuts(model):
+    """"48203" written as one ink group: five digits need four cuts, and with at most three candidates
+    (the old MAX_CUTS) the 0 was never cut out ("4823"). A wide atom gets more (CUTS_PER_HEIGHT)."""
+    from pymodel import segment
+    from pymodel.preprocess import analyse
+    img = strokes_image([4, 8, 2, 0, 3], [(30 + 66 * k, 40, 80, 140) for k in range(5)], (430, 220))
+    g = gray_of(img.astype(np.float64) / 255.0)
+    page = analyse(g.ravel().tolist(), g.shape[1], g.shape[0])
+    units = segment.atoms(segment.build_row(page), page.ink.width)
+    assert len(units) == 1  # all five touch
+    height = units[0].y1 - units[0].y0
+    assert len(segment.seams(units[0], height)) > segment.MAX_CUTS
+    assert read(model, img).number == "48203"
+
+
 def test_a_narrow_digit_written_up_to_the_top_of_a_tight_crop_is_read(model):
     """The 5 of "352" is cut by the top border only: a number's neighbours are cut at the sides, so a
     digit cut at the top or bottom needs the height of a whole digit, not its width (the 5 was left out)."""

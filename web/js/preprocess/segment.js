@@ -28,6 +28,8 @@ export const NEAR = 0.06;
 export const DIGIT_COST = 0.3;
 export const MIN_PIECE = 0.15;
 export const MAX_CUTS = 3;
+// More candidate cuts for a wide atom: one more than this many per row height of its width (segment.py).
+export const CUTS_PER_HEIGHT = 1.5;
 export const CUT_APART = 0.3;
 export const STEP = 0.05;
 export const MAX_SPAN = 3;
@@ -63,6 +65,7 @@ export const PARAMETERS = Object.freeze({
   digit_cost: DIGIT_COST,
   min_piece: MIN_PIECE,
   max_cuts: MAX_CUTS,
+  cuts_per_height: CUTS_PER_HEIGHT,
   cut_apart: CUT_APART,
   step: STEP,
   max_span: MAX_SPAN,
@@ -306,6 +309,7 @@ export function seams(atom, height) {
     }
   }
   const apart = Math.max(1, Math.floor(CUT_APART * height + 0.5));
+  const most = Math.max(MAX_CUTS, Math.ceil((CUTS_PER_HEIGHT * (atom.x1 - atom.x0)) / height) + 1);
   const bottom = costs.subarray((rows - 1) * n);
   const order = Array.from({ length: n }, (_, k) => k);
   // Python: sorted by (bottom[k], |2k - n|), stable, so the smaller k first among equals.
@@ -314,7 +318,7 @@ export function seams(atom, height) {
   for (const k of order) {
     if (ends.every((e) => Math.abs(k - e) >= apart)) {
       ends.push(k);
-      if (ends.length === MAX_CUTS) break;
+      if (ends.length === most) break;
     }
   }
   ends.sort((a, b) => a - b);
