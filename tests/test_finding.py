@@ -104,6 +104,20 @@ def test_thin_pen_crossing_a_rule_at_a_slant_is_not_cut(model):
     assert model.read(g.ravel().tolist(), 160, 160).number == "4"
 
 
+def test_grid_photographed_askew_is_erased(model):
+    """A bold 6 on grid paper photographed askew (evaluation photo d0596): the grid tilts past the old slope
+    limit of 0.11, so it was kept as ink and the 6 came back "not a digit"."""
+    from pymodel.preprocess import analyse
+    from tests.fixtures.make_golden import evalset_photo
+    img, _ = evalset_photo("d0596.jpg", 213)
+    g = np.asarray(img, np.float64) / 255.0
+    flat = g.ravel().tolist()
+    page = analyse(flat, img.width, img.height)
+    assert any(abs(line.slope) > 0.11 for line in page.lines), [line.slope for line in page.lines]
+    p = model.recognize_gray(flat, img.width, img.height)
+    assert (p.digit, p.status) == (6, "ok")
+
+
 def test_straight_bar_of_a_seven_is_kept():
     img, d = page()
     d.line([(80, 60), (160, 60)], fill=20, width=3)  # a ruler-straight bar

@@ -3,8 +3,9 @@
 // module's docstring.
 import { rowRuns } from "./components.js";
 
-export const SLOPE_MAX = 0.11;
-export const SLOPE_STEP = 1 / 64;
+// Up to 0.18 in steps of 1/48: grids and rules of a sheet photographed askew (lines.py says why).
+export const SLOPE_MAX = 0.18;
+export const SLOPE_STEP = 1 / 48;
 export const THIN_FRACTION = 1 / 33;
 export const THIN_MIN = 3;
 export const LINE_MIN_FRACTION = 0.3;
