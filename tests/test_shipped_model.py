@@ -43,7 +43,8 @@ def test_model_card_holds_the_shipped_figures():
 
 
 def test_model_card_meets_issue_7_realistic_flagging_target():
-    """At most 3% of the realistic digits flagged (met since the dark-lean polarity rule: 3.0%)."""
+    """At most 3% of the realistic digits flagged (met since the dark-lean polarity rule: 3.0%; 2.7% since lines
+    are found at slopes up to 0.18)."""
     card = json.loads(CARD.read_text())
     assert card["realistic_eval"]["realistic"]["digits"]["flagged_rate"] <= 0.03
 
