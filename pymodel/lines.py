@@ -32,8 +32,10 @@ from pymodel.components import row_runs
 
 # A sheet photographed askew tilts its grid and rules past 0.11 (the old limit: a 6 on tilted grid paper was
 # read with the grid as "not a digit"). The coarser step keeps the number of slopes tried (17, was 15) and
-# so the time of the search nearly as before; a line between two slopes still falls in a 2-pixel bin over
-# 190 pixels, and the least-squares fit takes the exact slope from the members.
+# so the time of the search nearly as before: a line between two slopes is at most 1/96 off the nearer,
+# under 3 pixels across the 256-pixel working image, so most of its points still share a 2-pixel bin, and
+# the least-squares fit then takes its exact slope from the members. Measured: the benchmark photo's time
+# did not change, and 1/64 steps (23 slopes) read only 1 more of the 600 evaluation digits.
 SLOPE_MAX = 0.18
 SLOPE_STEP = 1 / 48
 THIN_FRACTION = 1 / 33
