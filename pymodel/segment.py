@@ -40,7 +40,10 @@ The same page analysis as a single digit (lines removed, specks and fragments dr
    that no run takes (a fleck beside the number) is left out at SKIP_COST. (With an 11-class model the
    digit probabilities of a fragment or a merged pair are low, which makes the choice sharper.) A piece
    at the image border is left out at SKIP_COST too, and a run that takes it pays EDGE_COST: a digit cut
-   by the crop is read only when the classifier is sure of it.
+   by the crop is read only when the classifier is sure of it. The two digits on either side of a cut must
+   sit side by side, their rows overlapping by ROW_OVERLAP of the shorter as neighbours in step 1 do: a
+   long slanted 1 is wider than the row is high, gets cut, and its halves, one above the other, each read
+   as a sure 1.
 
 A page whose reading is one digit, or one ink group cut into several (see segment()), is read exactly as
 a single digit (preprocess.locate), so a single digit keeps its behaviour.
@@ -451,35 +454,73 @@ def candidates(page, normalize) -> tuple[list[bool], list[Span]]:
     return skippable, spans
 
 
+def _side_by_side(a: Digit, b: Digit) -> bool:
+    """Whether two digits sit side by side as neighbours of a row do (step 1's ROW_OVERLAP)."""
+    return _overlap(a.y0, a.y1, b.y0, b.y1) >= ROW_OVERLAP * min(a.y1 - a.y0, b.y1 - b.y0)
+
+
+def _first_best(states: Sequence[tuple[float, int]]) -> tuple[float, int]:
+    best = (-math.inf, -1)
+    for state in states:
+        if state[0] > best[0]:
+            best = state
+    return best
+
+
 def decide(skippable: Sequence[bool], spans: Sequence[Span], probs) -> list[int]:
     """Step 4's best reading: indices into spans, left to right ([] when no reading covers the pieces).
-    A piece too low to be a digit that no run takes is left out at SKIP_COST."""
+    A piece too low to be a digit that no run takes is left out at SKIP_COST. The two digits on either side
+    of a cut must sit side by side, as the neighbours of a row do: a long slanted 1 cut in two gives two
+    pieces one above the other that each read as a confident 1, and the whole stroke pays for its width.
+
+    Dynamic programming over piece boundaries; a boundary is reached either by leaving out the piece before
+    it (or at the start: state -1) or by a span ending there (state k), and the state before each is kept,
+    so a span after a cut can look at the digit before it."""
     n_parts = len(skippable)
-    best = [0.0] + [-math.inf] * n_parts
-    back: list[tuple[int, int] | None] = [None] * (n_parts + 1)
+    gain = []
+    for k, span in enumerate(spans):
+        p = [float(v) for v in probs[k][:10]]
+        digit = max(range(10), key=p.__getitem__)
+        gain.append(math.log(p[digit] + 1e-12) + span.prior(digit) - DIGIT_COST)
+    skip_best = [0.0] + [-math.inf] * n_parts
+    skip_back = [-1] * (n_parts + 1)
+    span_best = [-math.inf] * len(spans)
+    span_back = [-1] * len(spans)
     starting: list[list[int]] = [[] for _ in range(n_parts)]
+    ending: list[list[int]] = [[] for _ in range(n_parts + 1)]
     for k, span in enumerate(spans):
         starting[span.first].append(k)
+        ending[span.last + 1].append(k)
+
+    def states(i: int) -> list[tuple[float, int]]:
+        return [(skip_best[i], -1)] + [(span_best[k], k) for k in ending[i]]
+
     for i in range(n_parts):
-        if best[i] == -math.inf:
+        here = states(i)
+        top = _first_best(here)
+        if top[0] == -math.inf:
             continue
-        if skippable[i] and best[i] - SKIP_COST > best[i + 1]:
-            best[i + 1], back[i + 1] = best[i] - SKIP_COST, (i, -1)
+        if skippable[i] and top[0] - SKIP_COST > skip_best[i + 1]:
+            skip_best[i + 1], skip_back[i + 1] = top[0] - SKIP_COST, top[1]
         for k in starting[i]:
             span = spans[k]
-            p = [float(v) for v in probs[k][:10]]
-            digit = max(range(10), key=p.__getitem__)
-            value = best[i] + math.log(p[digit] + 1e-12) + span.prior(digit) - DIGIT_COST
-            if value > best[span.last + 1]:
-                best[span.last + 1], back[span.last + 1] = value, (i, k)
+            before = top if span.severs == 0 else _first_best(
+                [s for s in here if s[1] < 0 or _side_by_side(spans[s[1]].digit, span.digit)])
+            if before[0] > -math.inf:
+                span_best[k], span_back[k] = before[0] + gain[k], before[1]
+    value, state = _first_best(states(n_parts))
+    if value == -math.inf:
+        return []
     chosen: list[int] = []
     end = n_parts
     while end > 0:
-        if back[end] is None:
-            return []
-        end, k = back[end]
-        if k >= 0:
-            chosen.append(k)
+        if state < 0:
+            state = skip_back[end]
+            end -= 1
+        else:
+            chosen.append(state)
+            end = spans[state].first
+            state = span_back[state]
     return chosen[::-1]
 
 

@@ -85,6 +85,28 @@ def test_five_digits_all_touching_get_enough_candidate_cuts(model):
     assert read(model, img).number == "48203"
 
 
+def test_a_long_slanted_one_is_one_digit_not_two(model):
+    """"137" with the 1 drawn as a long 45-degree stroke: wider than the row is high, so it is cut, and each
+    half reads as a confident 1 ("1137"). The halves lie one above the other, not side by side as two
+    digits of a row do, so the reading may not pair them (segment.decide)."""
+    from pymodel import segment
+    from pymodel.preprocess import analyse, normalize
+    from tests.fixtures.make_golden import SLANTED_ONE, strokes
+    img = strokes((190, 80), [(SLANTED_ONE, (14, 10, 44, 62)), (3, (84, 18, 28, 48)), (7, (126, 16, 28, 48))], 5)
+    g = (np.asarray(img, np.float64) / 255.0).ravel().tolist()
+    reading = model.read(g, 190, 80)
+    assert reading.number == "137"
+    assert reading.digits[0].box[2] > 40  # the whole stroke, not a half
+    # What the rule is up against: the lower and the upper half are candidates, each a sure 1.
+    _, spans = segment.candidates(analyse(g, 190, 80), normalize)
+    lower = next(s for s in spans if s.first == 0 and s.digit.x1 - s.digit.x0 < 30)
+    upper = next(s for s in spans if s.first == lower.last + 1 and s.severs > 0 and s.digit.x1 < 80)
+    assert lower.digit.y0 > upper.digit.y1 - 0.3 * (upper.digit.y1 - upper.digit.y0)
+    for half in (lower, upper):
+        probs = model.predict28(half.image28)
+        assert int(np.argmax(probs[:10])) == 1 and probs[1] > 0.9
+
+
 def test_a_narrow_digit_written_up_to_the_top_of_a_tight_crop_is_read(model):
     """The 5 of "352" is cut by the top border only: a number's neighbours are cut at the sides, so a
     digit cut at the top or bottom needs the height of a whole digit, not its width (the 5 was left out)."""

@@ -54,7 +54,7 @@ def test_fixture_set_is_complete():
         # Numbers (make_golden.NUMBERS): drawn, slanted, in pieces, touching, with flecks; photos.
         "number_drawn_separated", "number_drawn_touching", "number_slanted", "number_five_flag",
         "number_seven_bar", "number_five_touching", "number_dotted", "number_fleck", "number_single_digit",
-        "number_photo_separated",
+        "number_photo_separated", "number_slanted_one",
         "number_photo_touching", "number_drawn_touching_mnist", "number_edge_top",
     }
     assert {p.stem for p in FIXTURES} == expected

@@ -494,43 +494,77 @@ export function candidates(page, normalize) {
   return { skippable, spans };
 }
 
+// Whether two digits sit side by side as neighbours of a row do (step 1's ROW_OVERLAP).
+function sideBySide(a, b) {
+  return overlap(a.y0, a.y1, b.y0, b.y1) >= ROW_OVERLAP * Math.min(a.y1 - a.y0, b.y1 - b.y0);
+}
+
+// The first of the best [value, state] pairs (Python's strict > keeps the first of equals too).
+function firstBest(states) {
+  let best = [-Infinity, -1];
+  for (const state of states) if (state[0] > best[0]) best = state;
+  return best;
+}
+
 /**
  * Step 4's best reading: indices into spans, left to right ([] when no reading covers the pieces).
  * probs[k] holds the classifier's outputs for spans[k] (the first ten are the digits). A piece too low to
- * be a digit that no run takes is left out at SKIP_COST.
+ * be a digit that no run takes is left out at SKIP_COST. The two digits on either side of a cut must sit
+ * side by side (a long slanted 1 cut in two is not two 1s: segment.py). A boundary is reached by leaving
+ * out the piece before it (or at the start: state -1) or by a span ending there (state k).
  */
 export function decide(skippable, spans, probs) {
   const nParts = skippable.length;
-  const best = new Float64Array(nParts + 1).fill(-Infinity);
-  best[0] = 0.0;
-  const back = new Array(nParts + 1).fill(null);
+  const gain = spans.map((span, k) => {
+    const p = probs[k];
+    let digit = 0;
+    for (let d = 1; d < 10; d++) if (p[d] > p[digit]) digit = d;
+    return Math.log(p[digit] + 1e-12) + span.prior(digit) - DIGIT_COST;
+  });
+  const skipBest = new Array(nParts + 1).fill(-Infinity);
+  skipBest[0] = 0.0;
+  const skipBack = new Array(nParts + 1).fill(-1);
+  const spanBest = new Array(spans.length).fill(-Infinity);
+  const spanBack = new Array(spans.length).fill(-1);
   const starting = Array.from({ length: nParts }, () => []);
-  spans.forEach((span, k) => starting[span.first].push(k));
+  const ending = Array.from({ length: nParts + 1 }, () => []);
+  spans.forEach((span, k) => {
+    starting[span.first].push(k);
+    ending[span.last + 1].push(k);
+  });
+  const states = (i) => [[skipBest[i], -1], ...ending[i].map((k) => [spanBest[k], k])];
   for (let i = 0; i < nParts; i++) {
-    if (best[i] === -Infinity) continue;
-    if (skippable[i] && best[i] - SKIP_COST > best[i + 1]) {
-      best[i + 1] = best[i] - SKIP_COST;
-      back[i + 1] = [i, -1];
+    const here = states(i);
+    const top = firstBest(here);
+    if (top[0] === -Infinity) continue;
+    if (skippable[i] && top[0] - SKIP_COST > skipBest[i + 1]) {
+      skipBest[i + 1] = top[0] - SKIP_COST;
+      skipBack[i + 1] = top[1];
     }
     for (const k of starting[i]) {
       const span = spans[k];
-      const p = probs[k];
-      let digit = 0;
-      for (let d = 1; d < 10; d++) if (p[d] > p[digit]) digit = d;
-      const value = best[i] + Math.log(p[digit] + 1e-12) + span.prior(digit) - DIGIT_COST;
-      if (value > best[span.last + 1]) {
-        best[span.last + 1] = value;
-        back[span.last + 1] = [i, k];
+      const before = span.severs === 0 ? top
+        : firstBest(here.filter((s) => s[1] < 0 || sideBySide(spans[s[1]].digit, span.digit)));
+      if (before[0] > -Infinity) {
+        spanBest[k] = before[0] + gain[k];
+        spanBack[k] = before[1];
       }
     }
   }
+  const last = firstBest(states(nParts));
+  if (last[0] === -Infinity) return [];
+  let state = last[1];
   const chosen = [];
   let end = nParts;
   while (end > 0) {
-    if (back[end] === null) return [];
-    const [from, k] = back[end];
-    end = from;
-    if (k >= 0) chosen.push(k);
+    if (state < 0) {
+      state = skipBack[end];
+      end -= 1;
+    } else {
+      chosen.push(state);
+      end = spans[state].first;
+      state = spanBack[state];
+    }
   }
   return chosen.reverse();
 }
