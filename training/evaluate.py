@@ -138,12 +138,14 @@ def plot_misclassified(images: np.ndarray, labels: np.ndarray, probs: np.ndarray
 
 
 def describe_architecture() -> str:
-    from training.model import CONV_PLAN, POOL_AFTER
+    from training.model import CONV_PLAN, HIDDEN, POOL_AFTER
     parts = []
     for name, filters, size in CONV_PLAN:
         parts.append(f"{size}x{size} conv {filters}")
         if name in POOL_AFTER:
             parts.append("max-pool 2")
+    if HIDDEN:
+        parts.append(f"dense {HIDDEN} (ReLU)")
     return " → ".join(parts)
 
 

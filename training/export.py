@@ -21,6 +21,8 @@ from pymodel.preprocess import PARAMETERS as PREPROCESSING
 from pymodel.weights import FORMAT, FORMAT_VERSION, MANIFEST_NAME, NPZ_NAME
 from training.model import CONV_PLAN, LABELS, NUM_CLASSES, POOL_AFTER, build_inference_model
 
+DENSE_NAMES = ("hidden", "dense")  # in order; "hidden" only when the plan has it
+
 
 def fold_batchnorm(model: keras.Model) -> dict[str, np.ndarray]:
     """conv(x, W) then BN  ==  conv(x, W * g / s) + (beta - mean * g / s), with s = sqrt(var + eps)."""
@@ -32,9 +34,10 @@ def fold_batchnorm(model: keras.Model) -> dict[str, np.ndarray]:
         scale = gamma / np.sqrt(var + bn.epsilon)
         tensors[f"{name}.kernel"] = kernel * scale
         tensors[f"{name}.bias"] = beta - mean * scale
-    dense = model.get_layer("dense")
-    tensors["dense.kernel"] = dense.kernel.numpy()
-    tensors["dense.bias"] = dense.bias.numpy()
+    for name in DENSE_NAMES:
+        if any(layer.name == name for layer in model.layers):
+            tensors[f"{name}.kernel"] = model.get_layer(name).kernel.numpy()
+            tensors[f"{name}.bias"] = model.get_layer(name).bias.numpy()
     return {k: v.astype(np.float16) for k, v in tensors.items()}
 
 
@@ -43,15 +46,17 @@ def inference_model(tensors: dict[str, np.ndarray]) -> keras.Model:
     so weights exported by an earlier layer plan (e.g. the committed ones) load too."""
     plan = [(name, int(tensors[f"{name}.kernel"].shape[3]), int(tensors[f"{name}.kernel"].shape[0]))
             for name, _, _ in CONV_PLAN]
-    model = build_inference_model(plan, int(tensors["dense.kernel"].shape[1]))
-    for layer_name in [name for name, _, _ in CONV_PLAN] + ["dense"]:
+    hidden = int(tensors["hidden.kernel"].shape[1]) if "hidden.kernel" in tensors else 0
+    model = build_inference_model(plan, int(tensors["dense.kernel"].shape[1]), hidden)
+    for layer_name in [name for name, _, _ in CONV_PLAN] + [n for n in DENSE_NAMES if f"{n}.kernel" in tensors]:
         model.get_layer(layer_name).set_weights(
             [tensors[f"{layer_name}.kernel"].astype(np.float32), tensors[f"{layer_name}.bias"].astype(np.float32)]
         )
     return model
 
 
-def layer_list() -> list[dict]:
+def layer_list(hidden: int = 0) -> list[dict]:
+    """The manifest's layers; hidden: units of the hidden dense layer of the weights written (0: none)."""
     layers = []
     for name, filters, size in CONV_PLAN:
         layers.append({"type": "conv2d", "name": name, "filters": filters, "kernel_size": size,
@@ -59,6 +64,8 @@ def layer_list() -> list[dict]:
         if name in POOL_AFTER:
             layers.append({"type": "maxpool2d", "size": 2})
     layers.append({"type": "flatten", "order": "HWC"})
+    if hidden:
+        layers.append({"type": "dense", "name": "hidden", "units": hidden, "activation": "relu"})
     layers.append({"type": "dense", "name": "dense", "units": NUM_CLASSES, "activation": "softmax"})
     return layers
 
@@ -78,7 +85,7 @@ def write_weights(tensors: dict[str, np.ndarray], out_dir: Path, unsure_threshol
         "input": {"height": 28, "width": 28, "channels": 1, "layout": "HWC", "dtype": "float32",
                   "range": [0.0, 1.0], "ink": "light ink on a black background, as MNIST"},
         "preprocessing": PREPROCESSING,
-        "layers": layer_list(),
+        "layers": layer_list(int(tensors["hidden.kernel"].shape[1]) if "hidden.kernel" in tensors else 0),
         "tensors": {k: {"shape": list(v.shape), "dtype": str(v.dtype)} for k, v in tensors.items()},
         "labels": LABELS,
         "unsure_threshold": round(float(unsure_threshold), 4),

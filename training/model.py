@@ -15,6 +15,9 @@ from keras import layers
 # (name, filters, kernel size): valid padding, each of the first two followed by 2x2 max pooling.
 CONV_PLAN = [("conv1", 32, 5), ("conv2", 48, 3), ("conv3", 64, 3)]
 POOL_AFTER = {"conv1", "conv2"}
+# Units of a ReLU dense layer between the convolutions and the output (0: none, the output reads the
+# convolutions' features directly).
+HIDDEN = 0
 LABELS = [str(d) for d in range(10)] + ["not_a_digit"]  # output order (TEAM.md interface 2)
 NUM_CLASSES = len(LABELS)
 INPUT_SHAPE = (28, 28, 1)
@@ -30,13 +33,17 @@ def build_training_model(dropout: float = 0.3, bn_momentum: float = 0.99) -> ker
         if name in POOL_AFTER:
             x = layers.MaxPooling2D(2, name=f"{name}_pool")(x)
     x = layers.Flatten(name="flatten")(x)
+    if HIDDEN:
+        x = layers.Dense(HIDDEN, activation="relu", name="hidden")(x)
     x = layers.Dropout(dropout, name="dropout")(x)
     outputs = layers.Dense(NUM_CLASSES, activation="softmax", name="dense")(x)
     return keras.Model(inputs, outputs, name="digits_cnn")
 
 
-def build_inference_model(plan: list[tuple[str, int, int]] | None = None, classes: int = NUM_CLASSES) -> keras.Model:
-    """plan: (name, filters, kernel size) per convolution, CONV_PLAN unless weights of another width are loaded."""
+def build_inference_model(plan: list[tuple[str, int, int]] | None = None, classes: int = NUM_CLASSES,
+                          hidden: int = HIDDEN) -> keras.Model:
+    """plan: (name, filters, kernel size) per convolution, CONV_PLAN unless weights of another width are
+    loaded; hidden: units of the hidden dense layer (0: none), HIDDEN unless other weights are loaded."""
     inputs = keras.Input(INPUT_SHAPE, name="image")
     x = inputs
     for name, filters, size in plan or CONV_PLAN:
@@ -44,6 +51,8 @@ def build_inference_model(plan: list[tuple[str, int, int]] | None = None, classe
         if name in POOL_AFTER:
             x = layers.MaxPooling2D(2, name=f"{name}_pool")(x)
     x = layers.Flatten(name="flatten")(x)
+    if hidden:
+        x = layers.Dense(hidden, activation="relu", name="hidden")(x)
     outputs = layers.Dense(classes, activation="softmax", name="dense")(x)
     return keras.Model(inputs, outputs, name="digits_cnn_inference")
 
