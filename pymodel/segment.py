@@ -155,6 +155,12 @@ def _overlap(a0: int, a1: int, b0: int, b1: int) -> int:
     return min(a1, b1) - max(a0, b0)
 
 
+def _side_by_side(a: Component | Digit, b: Component | Digit) -> bool:
+    """Whether two digits sit side by side as neighbours of a row do: their rows overlap by at least
+    ROW_OVERLAP of the shorter (steps 1 and 4)."""
+    return _overlap(a.y0, a.y1, b.y0, b.y1) >= ROW_OVERLAP * min(a.y1 - a.y0, b.y1 - b.y0)
+
+
 def _as_digit(parts: Sequence[Component], extra: Sequence[int], w: int) -> Digit:
     if not parts:  # pieces cut from a line given back to the atom (a stroke along a double rule)
         return _extra_digit(extra, w)
@@ -208,7 +214,7 @@ def build_row(page) -> list[Digit]:
                     continue
                 if (c.x0 + c.x1) * side <= (end.x0 + end.x1) * side:
                     continue  # not beyond the end of the row on this side
-                if _overlap(c.y0, c.y1, end.y0, end.y1) < ROW_OVERLAP * min(c.height, end.y1 - end.y0):
+                if not _side_by_side(c, end):
                     continue
                 side_cut = (c.x0 == 0 and end.x0 > 0) or (c.x1 == w and end.x1 < w)
                 if (side_cut or (c.y0 == 0 and end.y0 > 0) or (c.y1 == h and end.y1 < h)) and not (
@@ -452,11 +458,6 @@ def candidates(page, normalize) -> tuple[list[bool], list[Span]]:
                                   any(at_edge[i:j + 1])))
     skippable = [d.y1 - d.y0 < SLIVER * height or edge for d, edge in zip(parts, at_edge)]
     return skippable, spans
-
-
-def _side_by_side(a: Digit, b: Digit) -> bool:
-    """Whether two digits sit side by side as neighbours of a row do (step 1's ROW_OVERLAP)."""
-    return _overlap(a.y0, a.y1, b.y0, b.y1) >= ROW_OVERLAP * min(a.y1 - a.y0, b.y1 - b.y0)
 
 
 def _first_best(states: Sequence[tuple[float, int]]) -> tuple[float, int]:

@@ -41,13 +41,17 @@ def fold_batchnorm(model: keras.Model) -> dict[str, np.ndarray]:
     return {k: v.astype(np.float16) for k, v in tensors.items()}
 
 
+def hidden_units(tensors: dict[str, np.ndarray]) -> int:
+    """Units of the hidden dense layer these weights have (0: none)."""
+    return int(tensors["hidden.kernel"].shape[1]) if "hidden.kernel" in tensors else 0
+
+
 def inference_model(tensors: dict[str, np.ndarray]) -> keras.Model:
     """A Keras model computing with exactly these tensors; widths and classes are read from their shapes,
     so weights exported by an earlier layer plan (e.g. the committed ones) load too."""
     plan = [(name, int(tensors[f"{name}.kernel"].shape[3]), int(tensors[f"{name}.kernel"].shape[0]))
             for name, _, _ in CONV_PLAN]
-    hidden = int(tensors["hidden.kernel"].shape[1]) if "hidden.kernel" in tensors else 0
-    model = build_inference_model(plan, int(tensors["dense.kernel"].shape[1]), hidden)
+    model = build_inference_model(plan, int(tensors["dense.kernel"].shape[1]), hidden_units(tensors))
     for layer_name in [name for name, _, _ in CONV_PLAN] + [n for n in DENSE_NAMES if f"{n}.kernel" in tensors]:
         model.get_layer(layer_name).set_weights(
             [tensors[f"{layer_name}.kernel"].astype(np.float32), tensors[f"{layer_name}.bias"].astype(np.float32)]
@@ -85,7 +89,7 @@ def write_weights(tensors: dict[str, np.ndarray], out_dir: Path, unsure_threshol
         "input": {"height": 28, "width": 28, "channels": 1, "layout": "HWC", "dtype": "float32",
                   "range": [0.0, 1.0], "ink": "light ink on a black background, as MNIST"},
         "preprocessing": PREPROCESSING,
-        "layers": layer_list(int(tensors["hidden.kernel"].shape[1]) if "hidden.kernel" in tensors else 0),
+        "layers": layer_list(hidden_units(tensors)),
         "tensors": {k: {"shape": list(v.shape), "dtype": str(v.dtype)} for k, v in tensors.items()},
         "labels": LABELS,
         "unsure_threshold": round(float(unsure_threshold), 4),

@@ -83,6 +83,12 @@ function overlap(a0, a1, b0, b1) {
   return Math.min(a1, b1) - Math.max(a0, b0);
 }
 
+// Whether two digits sit side by side as neighbours of a row do: their rows overlap by at least
+// ROW_OVERLAP of the shorter (steps 1 and 4).
+function sideBySide(a, b) {
+  return overlap(a.y0, a.y1, b.y0, b.y1) >= ROW_OVERLAP * Math.min(a.y1 - a.y0, b.y1 - b.y0);
+}
+
 /** Python's sorted(values)[len // 2]: the upper median of a few integers. */
 function upperMedian(values) {
   const sorted = Int32Array.from(values).sort();
@@ -171,7 +177,7 @@ export function buildRow(page) {
         const gap = side < 0 ? end.x0 - c.x1 : c.x0 - end.x1;
         if (gap > ROW_GAP * rowH || gap < -0.5 * Math.min(c.width, end.x1 - end.x0)) continue;
         if ((c.x0 + c.x1) * side <= (end.x0 + end.x1) * side) continue; // not beyond the row's end on this side
-        if (overlap(c.y0, c.y1, end.y0, end.y1) < ROW_OVERLAP * Math.min(c.height, end.y1 - end.y0)) continue;
+        if (!sideBySide(c, end)) continue;
         if (crossesBorder(c, end, w, h)
           && !(c.height >= EDGE_HIGH * rowH && (c.width >= EDGE_WIDE * rowH || !sideCut(c, end, w)))) {
           continue; // a fragment cut by the crop (a whole-looking one may be a digit: step 4)
@@ -492,11 +498,6 @@ export function candidates(page, normalize) {
   }
   const skippable = parts.map((d, k) => d.y1 - d.y0 < SLIVER * height || atEdge[k]);
   return { skippable, spans };
-}
-
-// Whether two digits sit side by side as neighbours of a row do (step 1's ROW_OVERLAP).
-function sideBySide(a, b) {
-  return overlap(a.y0, a.y1, b.y0, b.y1) >= ROW_OVERLAP * Math.min(a.y1 - a.y0, b.y1 - b.y0);
 }
 
 // The first of the best [value, state] pairs (Python's strict > keeps the first of equals too).
