@@ -21,6 +21,14 @@
    need TAIL_RATIO and the border decides a tie. Otherwise the border
    decides: its median is the paper and the ink is the side whose extreme lies farther from it, an
    extreme being the second-darkest (second-brightest) pixel of a cell, so one hot pixel cannot decide.
+   A light verdict (outside a filled region) is checked once more away from lighting edges: the tails
+   are taken again over the sample pixels of the cells that do not step (step 4's test on the median
+   levels: their 3x3 neighbourhood spreads by at most max(STEP_MIN, STEP_NOISE * noise)), and a dark
+   side there that is at least TAIL_MIN and TAIL_RATIO times the light one is the ink. A hard shadow over
+   most of a photo leaves a lit corner: along its edge the lit paper stands far above the smoothed cells,
+   a light tail as strong as any ink, while the dark digit lies in the calm shadowed paper. Light strokes
+   on a dark ground give no dark tail anywhere, so they keep their verdict. (Needs TAIL_SAMPLE_MIN
+   calm sample pixels.)
    inverted = dark ink.
 3. Paper surface: each cell's paper level is the quantile on the paper side (PAPER_QUANTILE from the
    paper end), right even when ink covers most of the cell. A 3x3 median over the cell grid overrules
@@ -62,6 +70,7 @@ NOISE_SAMPLE = 16384
 TAIL_END = 0.005
 TAIL_RATIO = 1.5
 TAIL_MIN = 0.05
+TAIL_SAMPLE_MIN = 100
 DARK_LEAN = 1.15
 FLAT = 0.01
 STEP_MIN = 0.05
@@ -86,6 +95,7 @@ PARAMETERS = {
     "tail_end": TAIL_END,
     "tail_ratio": TAIL_RATIO,
     "tail_min": TAIL_MIN,
+    "tail_sample_min": TAIL_SAMPLE_MIN,
     "dark_lean": DARK_LEAN,
     "flat": FLAT,
     "step_min": STEP_MIN,
@@ -248,21 +258,16 @@ def paper_surface(img: Sequence[float], grid: CellGrid, noise: float, inverted: 
         return sorted(levels)[len(levels) // 2]
     surface = _upsample(levels, grid.cols, grid.rows, grid.size, w, h)
     step = max(STEP_MIN, STEP_NOISE * noise)
-    cols, rows = grid.cols, grid.rows
     gate = []
-    for r in range(rows):
-        for c in range(cols):
-            near = [levels[rr * cols + cc] for rr in range(max(0, r - 1), min(rows, r + 2))
-                    for cc in range(max(0, c - 1), min(cols, c + 2))]
-            q = grid.stats[r * cols + c]
-            # The paper half of the cell spreads too when a shadow edge crosses it.
-            half = (q[3] - q[2]) if inverted else (q[2] - q[1])
-            gate.append(1.0 if max(near) - min(near) > step or half > step else 0.0)
+    for q, steps in zip(grid.stats, stepping(levels, grid.cols, grid.rows, step)):
+        # The paper half of the cell spreads too when a shadow edge crosses it.
+        half = (q[3] - q[2]) if inverted else (q[2] - q[1])
+        gate.append(1.0 if steps or half > step else 0.0)
     if max(gate) == 0.0:
         return surface
     env, sw, sh, f = _envelope(img, w, h, inverted)
     envelope = _upsample(env, sw, sh, f, w, h)
-    weight = _upsample(gate, cols, rows, grid.size, w, h)
+    weight = _upsample(gate, grid.cols, grid.rows, grid.size, w, h)
     if inverted:  # dark ink: a shadow lowers the paper, so the envelope is taken where it is lower
         return [s - g * (s - e) if e < s else s for s, e, g in zip(surface, envelope, weight)]
     return [s + g * (e - s) if e > s else s for s, e, g in zip(surface, envelope, weight)]
@@ -283,9 +288,22 @@ def noise_level(img: Sequence[float], w: int, h: int) -> float:
     return diffs[len(diffs) // 2] / 0.954
 
 
-def polarity(img: Sequence[float], w: int, h: int, grid: CellGrid, flat: bool = False) -> bool:
-    """Step 2: True when the ink is darker than the paper. flat: inside a filled region (no shadows)."""
-    levels = _median3x3([s[2] for s in grid.stats], grid.cols, grid.rows)
+def stepping(levels: Sequence[float], cols: int, rows: int, step: float) -> list[bool]:
+    """For each cell, whether the levels of its 3x3 neighbourhood spread by more than step: the edge of a
+    shadow or of a lit area runs through it (steps 2 and 4)."""
+    out = []
+    for r in range(rows):
+        for c in range(cols):
+            near = [levels[rr * cols + cc] for rr in range(max(0, r - 1), min(rows, r + 2))
+                    for cc in range(max(0, c - 1), min(cols, c + 2))]
+            out.append(max(near) - min(near) > step)
+    return out
+
+
+def _tails(img: Sequence[float], w: int, h: int, grid: CellGrid, levels: Sequence[float],
+           skip: Sequence[bool] | None = None) -> tuple[float, float] | None:
+    """Step 2's residual tails (dark, light) over the sample pixels, leaving out the cells marked in skip
+    (then None when fewer than TAIL_SAMPLE_MIN pixels are left)."""
     step = max(1, math.isqrt(w * h // POLARITY_SAMPLE))
     wx = _axis_blend(w, grid.size, grid.cols)[::step]
     wy = _axis_blend(h, grid.size, grid.rows)
@@ -296,10 +314,34 @@ def polarity(img: Sequence[float], w: int, h: int, grid: CellGrid, flat: bool = 
         a, b = levels[r0 * cols:(r0 + 1) * cols], levels[r1 * cols:(r1 + 1) * cols]
         row = [p + (q - p) * t for p, q in zip(a, b)]
         surface = [row[c0] + (row[c1] - row[c0]) * u for c0, c1, u in wx]
-        residuals += map(sub, img[y * w:y * w + w:step], surface)
+        values = map(sub, img[y * w:y * w + w:step], surface)
+        if skip is None:
+            residuals += values
+        else:
+            cells = skip[(y // grid.size) * cols:(y // grid.size + 1) * cols]
+            residuals += [v for x, v in zip(range(0, w, step), values) if not cells[x // grid.size]]
+    if skip is not None and len(residuals) < TAIL_SAMPLE_MIN:
+        return None
     residuals.sort()
     k = math.floor(TAIL_END * (len(residuals) - 1))
-    dark, light = -residuals[k], residuals[len(residuals) - 1 - k]
+    return -residuals[k], residuals[len(residuals) - 1 - k]
+
+
+def polarity(img: Sequence[float], w: int, h: int, grid: CellGrid, flat: bool = False, noise: float = 0.0) -> bool:
+    """Step 2: True when the ink is darker than the paper. flat: inside a filled region (no shadows);
+    noise: step 6's, for the lighting-edge check of a light verdict."""
+    levels = _median3x3([s[2] for s in grid.stats], grid.cols, grid.rows)
+    if _verdict(img, w, h, grid, levels, flat):
+        return True
+    if flat:
+        return False
+    calm = _tails(img, w, h, grid, levels, stepping(levels, grid.cols, grid.rows, max(STEP_MIN, STEP_NOISE * noise)))
+    return calm is not None and calm[0] >= TAIL_MIN and calm[0] > TAIL_RATIO * calm[1]
+
+
+def _verdict(img: Sequence[float], w: int, h: int, grid: CellGrid, levels: Sequence[float], flat: bool) -> bool:
+    """Step 2 before the lighting-edge check: the tails, then the cells, then the border."""
+    dark, light = _tails(img, w, h, grid, levels)
     if dark >= TAIL_MIN and dark > TAIL_RATIO * light:
         return True
     if light >= TAIL_MIN and light > TAIL_RATIO * dark:
@@ -322,8 +364,8 @@ def ink_map(img: Sequence[float], w: int, h: int, grid: CellGrid | None = None, 
     """Steps 1-7. flat: the paper is known to be one colour (the inside of a plot or a canvas), so its
     level is the border median, however much of it a bold digit covers."""
     grid = grid or cell_grid(img, w, h)
-    inverted = polarity(img, w, h, grid, flat)
     noise = noise_level(img, w, h)
+    inverted = polarity(img, w, h, grid, flat, noise)
 
     surface = border_median(img, w, h) if flat else paper_surface(img, grid, noise, inverted)
     if isinstance(surface, float):

@@ -118,6 +118,20 @@ def test_grid_photographed_askew_is_erased(model):
     assert (p.digit, p.status) == (6, "ok")
 
 
+def test_dark_ink_in_a_shadow_with_a_lit_corner(model):
+    """A 4 on grid paper in a shadow over most of the photo, with a lit corner (evaluation photo d0511): the
+    lit paper along the corner's edge gave a light tail stronger than the ink's and the border, all shadow,
+    agreed, so the lit corner was read as light ink and the 4 came back "not a digit". Away from the
+    lighting edges the dark tail is the 4's (ink.py's lighting-edge check)."""
+    from pymodel.ink import ink_map
+    from tests.fixtures.make_golden import evalset_photo
+    img, _ = evalset_photo("d0511.jpg", 128)
+    flat = (np.asarray(img, np.float64) / 255.0).ravel().tolist()
+    assert ink_map(flat, img.width, img.height).inverted
+    p = model.recognize_gray(flat, img.width, img.height)
+    assert (p.digit, p.status) == (4, "ok")
+
+
 def test_straight_bar_of_a_seven_is_kept():
     img, d = page()
     d.line([(80, 60), (160, 60)], fill=20, width=3)  # a ruler-straight bar

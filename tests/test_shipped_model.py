@@ -21,12 +21,13 @@ def test_model_card_holds_the_shipped_figures():
     # then the cells' spreads in the polarity test: realistic digits 95.5%, flagged 3.5%; then lines thin up to
     # 1/33 with crossings kept: 95.7%, and single-path non-digits 94.2 -> 93.9% while the page's reader, which
     # is what the page shows, answers fewer of them, 8.9 -> 8.6%; then a dark lean of the cells decides the
-    # polarity under hard shadows: 96.2% correct, 3.0% flagged, numbers 80.4%).
+    # polarity under hard shadows: 96.2% correct, 3.0% flagged, numbers 80.4%; then the lighting-edge check of
+    # a light verdict, a photo mostly in shadow with a lit corner: 96.3 -> 96.7% correct, 2.7 -> 2.5% flagged).
     assert card["test"]["accuracy"] >= 0.992  # argmax over all outputs: "not_a_digit" on a digit is an error
     assert real["mnist_test"]["accuracy"] >= 0.994  # the digit chosen, through the run-time path
     assert real["mnist_test"]["flagged_rate"] <= 0.02
     assert real["realistic"]["non_digits"]["flagged_rate"] >= 0.90
-    assert real["realistic"]["digits"]["accuracy"] >= 0.96
+    assert real["realistic"]["digits"]["accuracy"] >= 0.965
     assert real["realistic"]["digits"]["flagged_rate"] <= 0.03
     assert real["realistic"]["non_digits"]["flagged_rate"] >= 0.935
     # The page's number reader, same weights: numbers read exactly, single digits not cut into several,
@@ -44,7 +45,7 @@ def test_model_card_holds_the_shipped_figures():
 
 def test_model_card_meets_issue_7_realistic_flagging_target():
     """At most 3% of the realistic digits flagged (met since the dark-lean polarity rule: 3.0%; 2.7% since lines
-    are found at slopes up to 0.18)."""
+    are found at slopes up to 0.18; 2.5% since a light polarity verdict is checked away from lighting edges)."""
     card = json.loads(CARD.read_text())
     assert card["realistic_eval"]["realistic"]["digits"]["flagged_rate"] <= 0.03
 

@@ -9,6 +9,7 @@ export const NOISE_SAMPLE = 16384;
 export const TAIL_END = 0.005;
 export const TAIL_RATIO = 1.5;
 export const TAIL_MIN = 0.05;
+export const TAIL_SAMPLE_MIN = 100;
 export const DARK_LEAN = 1.15;
 export const FLAT = 0.01;
 export const STEP_MIN = 0.05;
@@ -33,6 +34,7 @@ export const PARAMETERS = Object.freeze({
   tail_end: TAIL_END,
   tail_ratio: TAIL_RATIO,
   tail_min: TAIL_MIN,
+  tail_sample_min: TAIL_SAMPLE_MIN,
   dark_lean: DARK_LEAN,
   flat: FLAT,
   step_min: STEP_MIN,
@@ -279,26 +281,15 @@ export function paperSurface(img, grid, noise, inverted) {
   const surface = upsample(levels, cols, rows, grid.size, w, h);
   const step = Math.max(STEP_MIN, STEP_NOISE * noise);
   const gate = new Float64Array(cols * rows);
+  const steps = stepping(levels, cols, rows, step);
   let any = false;
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) {
-      let lo = Infinity;
-      let hi = -Infinity;
-      for (let rr = Math.max(0, r - 1); rr < Math.min(rows, r + 2); rr++) {
-        for (let cc = Math.max(0, c - 1); cc < Math.min(cols, c + 2); cc++) {
-          const v = levels[rr * cols + cc];
-          if (v < lo) lo = v;
-          if (v > hi) hi = v;
-        }
-      }
-      // The paper half of the cell spreads too when a shadow edge crosses it.
-      const q = STATS * (r * cols + c);
-      const st = grid.stats;
-      const half = inverted ? st[q + Q75] - st[q + MEDIAN] : st[q + MEDIAN] - st[q + Q25];
-      if (hi - lo > step || half > step) {
-        gate[r * cols + c] = 1.0;
-        any = true;
-      }
+  for (let i = 0, st = grid.stats; i < cols * rows; i++) {
+    // The paper half of the cell spreads too when a shadow edge crosses it.
+    const q = STATS * i;
+    const half = inverted ? st[q + Q75] - st[q + MEDIAN] : st[q + MEDIAN] - st[q + Q25];
+    if (steps[i] || half > step) {
+      gate[i] = 1.0;
+      any = true;
     }
   }
   if (!any) return surface;
@@ -335,28 +326,67 @@ export function noiseLevel(img, w, h) {
 }
 
 /** Step 2: true when the ink is darker than the paper. */
-export function polarity(img, w, h, grid, flat = false) {
-  const { cols } = grid;
-  const levels = median3x3(cellStat(grid, MEDIAN), cols, grid.rows);
+/** For each cell, whether the levels of its 3x3 neighbourhood spread by more than step (ink.py). */
+export function stepping(levels, cols, rows, step) {
+  const out = new Uint8Array(cols * rows);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (let rr = Math.max(0, r - 1); rr < Math.min(rows, r + 2); rr++) {
+        for (let cc = Math.max(0, c - 1); cc < Math.min(cols, c + 2); cc++) {
+          const v = levels[rr * cols + cc];
+          if (v < lo) lo = v;
+          if (v > hi) hi = v;
+        }
+      }
+      out[r * cols + c] = hi - lo > step ? 1 : 0;
+    }
+  }
+  return out;
+}
+
+// Step 2's residual tails [dark, light] over the sample pixels, leaving out the cells marked in skip (then
+// null when fewer than TAIL_SAMPLE_MIN pixels are left).
+function tails(img, w, h, grid, levels, skip = null) {
+  const { cols, size } = grid;
   const step = Math.max(1, isqrt(Math.floor((w * h) / POLARITY_SAMPLE)));
-  const wx = axisBlend(w, grid.size, cols);
-  const wy = axisBlend(h, grid.size, grid.rows);
+  const wx = axisBlend(w, size, cols);
+  const wy = axisBlend(h, size, grid.rows);
   const residuals = new Float64Array(Math.ceil(h / step) * Math.ceil(w / step));
   const row = new Float64Array(cols);
   let n = 0;
   for (let y = 0; y < h; y += step) {
     blendRow(levels, cols, wy.c0[y], wy.c1[y], wy.t[y], row);
     const base = y * w;
+    const cellRow = Math.floor(y / size) * cols;
     for (let x = 0; x < w; x += step) {
+      if (skip && skip[cellRow + Math.floor(x / size)]) continue;
       const p = row[wx.c0[x]];
       residuals[n++] = img[base + x] - (p + (row[wx.c1[x]] - p) * wx.t[x]);
     }
   }
+  if (skip && n < TAIL_SAMPLE_MIN) return null;
   // Python sorts them; only the two tails' places are used.
   const k = Math.floor(TAIL_END * (n - 1));
-  selectAll(residuals, k === n - 1 - k ? [k] : [k, n - 1 - k]);
-  const dark = -residuals[k];
-  const light = residuals[n - 1 - k];
+  const used = residuals.subarray(0, n);
+  selectAll(used, k === n - 1 - k ? [k] : [k, n - 1 - k]);
+  return [-used[k], used[n - 1 - k]];
+}
+
+/** Step 2: true when the ink is darker than the paper (ink.py). noise: step 6's, for the lighting-edge check. */
+export function polarity(img, w, h, grid, flat = false, noise = 0) {
+  const levels = median3x3(cellStat(grid, MEDIAN), grid.cols, grid.rows);
+  if (verdict(img, w, h, grid, levels, flat)) return true;
+  if (flat) return false;
+  // A light verdict is checked away from lighting edges: the lit corner of a photo mostly in shadow.
+  const calm = tails(img, w, h, grid, levels, stepping(levels, grid.cols, grid.rows, Math.max(STEP_MIN, STEP_NOISE * noise)));
+  return calm !== null && calm[0] >= TAIL_MIN && calm[0] > TAIL_RATIO * calm[1];
+}
+
+// Step 2 before the lighting-edge check: the tails, then the cells, then the border.
+function verdict(img, w, h, grid, levels, flat) {
+  const [dark, light] = tails(img, w, h, grid, levels);
   if (dark >= TAIL_MIN && dark > TAIL_RATIO * light) return true;
   if (light >= TAIL_MIN && light > TAIL_RATIO * dark) return false;
   // Thin ink lies beyond a cell's quartile on its side; a lit or shadowed area filling a cell does not.
@@ -382,8 +412,8 @@ export function polarity(img, w, h, grid, flat = false) {
  */
 export function inkMap(img, w, h, grid = null, flat = false) {
   grid = grid || cellGrid(img, w, h);
-  const inverted = polarity(img, w, h, grid, flat);
   const noise = noiseLevel(img, w, h);
+  const inverted = polarity(img, w, h, grid, flat, noise);
 
   const surface = flat ? borderMedian(img, w, h) : paperSurface(img, grid, noise, inverted);
   const d = new Float64Array(w * h);
