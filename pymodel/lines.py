@@ -20,6 +20,13 @@ Its points leave every count, and the search repeats until no bin is full enough
 Whether a line is ink of the digit (the stem of a 1, the bar of a 7) is decided later, by locate.py, from
 how it relates to the digit; here a line only records whether it spans the image: it reaches within
 EDGE_FRACTION of both ends of the image, or is longer than SPAN_FRACTION of it.
+
+Frames (frame_lines): the border of a box or frame round the digit, blurred in a photo or drawn with a
+marker, is thicker than the thin limit and stays as ink, so the region read is the frame. A second search
+allows runs up to FRAME_THIN_FRACTION of the shorter side and keeps the lines that span the image within
+FRAME_NEAR of the shorter side from its border, when there are at least FRAME_SIDES of them: a frame has
+sides, while one straight stroke near the border (a triangle's base, the bar of a 7 in a tight crop) is
+alone.
 """
 from __future__ import annotations
 
@@ -47,6 +54,9 @@ BAND = 1.5
 EDGE_FRACTION = 0.05
 SPAN_FRACTION = 0.7
 CROSSING = 2
+FRAME_THIN_FRACTION = 1 / 12
+FRAME_NEAR = 0.2
+FRAME_SIDES = 2
 
 PARAMETERS = {
     "slope_max": SLOPE_MAX,
@@ -60,6 +70,9 @@ PARAMETERS = {
     "edge_fraction": EDGE_FRACTION,
     "span_fraction": SPAN_FRACTION,
     "crossing": CROSSING,
+    "frame_thin_fraction": FRAME_THIN_FRACTION,
+    "frame_near": FRAME_NEAR,
+    "frame_sides": FRAME_SIDES,
 }
 
 Point = tuple[int, int, int, int]  # position along the line, 2 x centre across it, run start, run end
@@ -175,9 +188,10 @@ def crossing_limit(lengths: Sequence[int]) -> int:
     return CROSSING * ordered[len(ordered) // 2]
 
 
-def find_lines(mask_rows: Sequence[bytes], w: int, h: int) -> list[Line]:
-    """Horizontal and vertical lines in the mask (one bytes object per row, non-zero = ink)."""
-    thin = thin_limit(w, h)
+def find_lines(mask_rows: Sequence[bytes], w: int, h: int, thin: int | None = None) -> list[Line]:
+    """Horizontal and vertical lines in the mask (one bytes object per row, non-zero = ink), made of runs
+    up to `thin` pixels across (default: thin_limit)."""
+    thin = thin_limit(w, h) if thin is None else thin
     lines = []
     columns = [bytes(col) for col in zip(*mask_rows)] if mask_rows else []
     for horizontal, lanes, n in ((True, columns, w), (False, mask_rows, h)):
@@ -197,3 +211,15 @@ def find_lines(mask_rows: Sequence[bytes], w: int, h: int) -> list[Line]:
                 line.x0, line.x1, line.y0, line.y1 = lo, hi, first, last + 1
             lines.append(line)
     return lines
+
+
+def frame_lines(mask_rows: Sequence[bytes], w: int, h: int, found: Sequence[Line]) -> list[Line]:
+    """The thick sides of a frame round the image (module docstring), those not among `found`."""
+    side = min(w, h)
+    near = FRAME_NEAR * side
+    thick = max(THIN_MIN, math.floor(side * FRAME_THIN_FRACTION + 0.5))
+    border = [ln for ln in find_lines(mask_rows, w, h, thick)
+              if ln.spans and (ln.offset <= near or ln.offset >= (h if ln.horizontal else w) - near)]
+    if len(border) < FRAME_SIDES:
+        return []
+    return [ln for ln in border if not any(same_line(ln, other) for other in found)]

@@ -132,6 +132,32 @@ def test_dark_ink_in_a_shadow_with_a_lit_corner(model):
     assert (p.digit, p.status) == (4, "ok")
 
 
+def test_thick_frame_round_the_digit_is_erased(model):
+    """An 8 in a blurred frame photographed close up (evaluation photo d0368): the frame's sides are thicker
+    than the thin limit, so the frame was kept and read as the digit ("not a digit")."""
+    from pymodel.preprocess import analyse
+    from tests.fixtures.make_golden import evalset_photo
+    img, _ = evalset_photo("d0368.jpg", 142)
+    flat = (np.asarray(img, np.float64) / 255.0).ravel().tolist()
+    assert sum(line.spans for line in analyse(flat, img.width, img.height).lines) >= 4
+    p = model.recognize_gray(flat, img.width, img.height)
+    assert (p.digit, p.status) == (8, "ok")
+
+
+def test_one_thick_straight_side_is_not_a_frame():
+    """The base of a drawn triangle near the border is straight and spans the image, but it is alone: not the
+    side of a frame, so the triangle keeps it (read as two strokes it became "11")."""
+    from pymodel.lines import frame_lines
+    from pymodel.preprocess import analyse
+    img = Image.new("L", (110, 110), 235)
+    d = ImageDraw.Draw(img)
+    d.line([(15, 96), (95, 96), (55, 20), (15, 96)], fill=30, width=7)
+    flat = [v / 255 for v in img.tobytes()]
+    page = analyse(flat, 110, 110)
+    assert frame_lines(page.ink.mask_rows(), 110, 110, []) == []
+    assert len(page.components) == 1
+
+
 def test_straight_bar_of_a_seven_is_kept():
     img, d = page()
     d.line([(80, 60), (160, 60)], fill=20, width=3)  # a ruler-straight bar

@@ -15,6 +15,9 @@ export const BAND = 1.5;
 export const EDGE_FRACTION = 0.05;
 export const SPAN_FRACTION = 0.7;
 export const CROSSING = 2;
+export const FRAME_THIN_FRACTION = 1 / 12;
+export const FRAME_NEAR = 0.2;
+export const FRAME_SIDES = 2;
 
 export const PARAMETERS = Object.freeze({
   slope_max: SLOPE_MAX,
@@ -28,6 +31,9 @@ export const PARAMETERS = Object.freeze({
   edge_fraction: EDGE_FRACTION,
   span_fraction: SPAN_FRACTION,
   crossing: CROSSING,
+  frame_thin_fraction: FRAME_THIN_FRACTION,
+  frame_near: FRAME_NEAR,
+  frame_sides: FRAME_SIDES,
 });
 
 export class Line {
@@ -214,9 +220,11 @@ function transpose(mask, w, h) {
   return out;
 }
 
-/** Horizontal and vertical lines in a flat w x h mask (non-zero = ink); horizontal ones first. */
-export function findLines(mask, w, h) {
-  const thin = thinLimit(w, h);
+/**
+ * Horizontal and vertical lines in a flat w x h mask (non-zero = ink); horizontal ones first. Made of runs up
+ * to `thin` pixels across (default: thinLimit).
+ */
+export function findLines(mask, w, h, thin = thinLimit(w, h)) {
   const lines = [];
   const columns = transpose(mask, w, h);
   // Horizontal lines are crossed by the columns (lanes of length h), vertical ones by the rows.
@@ -246,4 +254,15 @@ export function findLines(mask, w, h) {
     }
   }
   return lines;
+}
+
+/** The thick sides of a frame round the image (lines.py, frame_lines), those not among `found`. */
+export function frameLines(mask, w, h, found) {
+  const side = Math.min(w, h);
+  const near = FRAME_NEAR * side;
+  const thick = Math.max(THIN_MIN, Math.floor(side * FRAME_THIN_FRACTION + 0.5));
+  const border = findLines(mask, w, h, thick).filter(
+    (ln) => ln.spans && (ln.offset <= near || ln.offset >= (ln.horizontal ? h : w) - near));
+  if (border.length < FRAME_SIDES) return [];
+  return border.filter((ln) => !found.some((other) => sameLine(ln, other)));
 }
