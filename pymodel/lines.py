@@ -188,15 +188,21 @@ def crossing_limit(lengths: Sequence[int]) -> int:
     return CROSSING * ordered[len(ordered) // 2]
 
 
-def find_lines(mask_rows: Sequence[bytes], w: int, h: int, thin: int | None = None) -> list[Line]:
+def find_lines(mask_rows: Sequence[bytes], w: int, h: int, thin: int | None = None,
+               border: float | None = None) -> list[Line]:
     """Horizontal and vertical lines in the mask (one bytes object per row, non-zero = ink), made of runs
-    up to `thin` pixels across (default: thin_limit)."""
+    up to `thin` pixels across (default: thin_limit); with `border`, only of runs whose centre lies within
+    that many pixels of the image's edge across them."""
     thin = thin_limit(w, h) if thin is None else thin
     lines = []
     columns = [bytes(col) for col in zip(*mask_rows)] if mask_rows else []
     for horizontal, lanes, n in ((True, columns, w), (False, mask_rows, h)):
         edge = max(2.0, EDGE_FRACTION * n)
-        for members, offset, slope, first, last, covered in _search(_points(row_runs(lanes), thin), n, lanes):
+        points = _points(row_runs(lanes), thin)
+        if border is not None:
+            far = 2 * ((h if horizontal else w) - 1 - border)
+            points = [p for p in points if p[1] <= 2 * border or p[1] >= far]
+        for members, offset, slope, first, last, covered in _search(points, n, lanes):
             spans = (first <= edge and last >= n - 1 - edge) or last - first + 1 >= SPAN_FRACTION * n
             line = Line(horizontal, offset, slope, first, last, covered, spans)
             lo = min(p[2] for p in members)
@@ -218,7 +224,9 @@ def frame_lines(mask_rows: Sequence[bytes], w: int, h: int, found: Sequence[Line
     side = min(w, h)
     near = FRAME_NEAR * side
     thick = max(THIN_MIN, math.floor(side * FRAME_THIN_FRACTION + 0.5))
-    border = [ln for ln in find_lines(mask_rows, w, h, thick)
+    # Runs farther from the edge than a side can lie, tilted as far as the search goes, are left out.
+    reach = near + SLOPE_MAX * max(w, h) / 2 + BAND
+    border = [ln for ln in find_lines(mask_rows, w, h, thick, reach)
               if ln.spans and (ln.offset <= near or ln.offset >= (h if ln.horizontal else w) - near)]
     if len(border) < FRAME_SIDES:
         return []

@@ -71,7 +71,10 @@ export function thinLimit(w, h) {
  * The thin runs as points, in lane order: t (position along), c (2 x centre across = a + b - 1), and the
  * run a..b. Python: _points -> a list of (t, c, a, b).
  */
-function points(runs, thin) {
+function points(runs, thin, near = null, laneLen = 0) {
+  // near: only runs whose centre lies within that many pixels of either end of the lane (lines.py, border).
+  const low = near === null ? Infinity : 2 * near;
+  const high = near === null ? -Infinity : 2 * (laneLen - 1 - near);
   const t = [];
   const c = [];
   const a = [];
@@ -80,7 +83,7 @@ function points(runs, thin) {
     for (let i = runs.start[lane]; i < runs.start[lane + 1]; i++) {
       const x0 = runs.x0[i];
       const x1 = runs.x1[i];
-      if (x1 - x0 <= thin) {
+      if (x1 - x0 <= thin && (near === null || x0 + x1 - 1 <= low || x0 + x1 - 1 >= high)) {
         t.push(lane);
         c.push(x0 + x1 - 1);
         a.push(x0);
@@ -222,15 +225,16 @@ function transpose(mask, w, h) {
 
 /**
  * Horizontal and vertical lines in a flat w x h mask (non-zero = ink); horizontal ones first. Made of runs up
- * to `thin` pixels across (default: thinLimit).
+ * to `thin` pixels across (default: thinLimit); with `border`, only of runs whose centre lies within that many
+ * pixels of the image's edge across them.
  */
-export function findLines(mask, w, h, thin = thinLimit(w, h)) {
+export function findLines(mask, w, h, thin = thinLimit(w, h), border = null) {
   const lines = [];
   const columns = transpose(mask, w, h);
   // Horizontal lines are crossed by the columns (lanes of length h), vertical ones by the rows.
   for (const [horizontal, lanes, n, laneLen] of [[true, columns, w, h], [false, mask, h, w]]) {
     const edge = Math.max(2.0, EDGE_FRACTION * n);
-    const pts = points(rowRuns(lanes, laneLen, n), thin);
+    const pts = points(rowRuns(lanes, laneLen, n), thin, border, laneLen);
     for (const { members, offset, slope, first, last, covered } of search(pts, n, lanes, laneLen)) {
       const spans = (first <= edge && last >= n - 1 - edge) || last - first + 1 >= SPAN_FRACTION * n;
       const line = new Line(horizontal, offset, slope, first, last, covered, spans);
@@ -261,7 +265,9 @@ export function frameLines(mask, w, h, found) {
   const side = Math.min(w, h);
   const near = FRAME_NEAR * side;
   const thick = Math.max(THIN_MIN, Math.floor(side * FRAME_THIN_FRACTION + 0.5));
-  const border = findLines(mask, w, h, thick).filter(
+  // Runs farther from the edge than a side can lie, tilted as far as the search goes, are left out.
+  const reach = near + SLOPE_MAX * Math.max(w, h) / 2 + BAND;
+  const border = findLines(mask, w, h, thick, reach).filter(
     (ln) => ln.spans && (ln.offset <= near || ln.offset >= (ln.horizontal ? h : w) - near));
   if (border.length < FRAME_SIDES) return [];
   return border.filter((ln) => !found.some((other) => sameLine(ln, other)));
