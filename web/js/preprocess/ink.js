@@ -325,7 +325,6 @@ export function noiseLevel(img, w, h) {
   return diffs[mid] / 0.954;
 }
 
-/** Step 2: true when the ink is darker than the paper. */
 /** For each cell, whether the levels of its 3x3 neighbourhood spread by more than step (ink.py). */
 export function stepping(levels, cols, rows, step) {
   const out = new Uint8Array(cols * rows);
