@@ -151,6 +151,7 @@ def test_keyboard_focus_is_visible(mouse_page):
 
 @pytest.mark.parametrize("status,digit,verdict,big", [
     ("ok", 3, "It's a 3", "3"),
+    ("ok", 8, "It's an 8", "8"),  # "an eight"
     ("unsure", 7, "Unsure — maybe 7", "7?"),
     ("not_a_digit", None, "That doesn't look like a digit", "✕"),
     ("empty", None, "Draw a digit", "?"),

@@ -12,7 +12,7 @@ export function pct(p) {
 
 // What each status says. `digit` is the answer for ok/unsure; the others have none.
 const VERDICTS = {
-  ok: (r) => ({ big: String(r.digit), verdict: `It's a ${r.digit}`, state: "sure" }),
+  ok: (r) => ({ big: String(r.digit), verdict: `It's ${r.digit === 8 ? "an" : "a"} ${r.digit}`, state: "sure" }),
   unsure: (r) => ({ big: `${r.digit}?`, verdict: `Unsure — maybe ${r.digit}`, state: "unsure" }),
   not_a_digit: () => ({ big: "✕", verdict: "That doesn't look like a digit", state: "not_a_digit" }),
   empty: () => ({ big: "?", verdict: "Draw a digit", state: "empty" }),
