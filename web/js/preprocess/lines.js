@@ -71,10 +71,10 @@ export function thinLimit(w, h) {
  * The thin runs as points, in lane order: t (position along), c (2 x centre across = a + b - 1), and the
  * run a..b. Python: _points -> a list of (t, c, a, b).
  */
-function points(runs, thin, near = null, laneLen = 0) {
-  // near: only runs whose centre lies within that many pixels of either end of the lane (lines.py, border).
-  const low = near === null ? Infinity : 2 * near;
-  const high = near === null ? -Infinity : 2 * (laneLen - 1 - near);
+function points(runs, thin, border = null, laneLen = 0) {
+  // border: only runs whose centre lies within that many pixels of either end of the lane (lines.py).
+  const low = border === null ? Infinity : 2 * border;
+  const high = border === null ? -Infinity : 2 * (laneLen - 1 - border);
   const t = [];
   const c = [];
   const a = [];
@@ -83,7 +83,7 @@ function points(runs, thin, near = null, laneLen = 0) {
     for (let i = runs.start[lane]; i < runs.start[lane + 1]; i++) {
       const x0 = runs.x0[i];
       const x1 = runs.x1[i];
-      if (x1 - x0 <= thin && (near === null || x0 + x1 - 1 <= low || x0 + x1 - 1 >= high)) {
+      if (x1 - x0 <= thin && (border === null || x0 + x1 - 1 <= low || x0 + x1 - 1 >= high)) {
         t.push(lane);
         c.push(x0 + x1 - 1);
         a.push(x0);
