@@ -40,6 +40,7 @@ INK_MIN_PIXELS = 8
 INK_MIN_FRACTION = 0.001
 INK_MAX_FRACTION = 0.25
 GRAY_MARGIN = 1.2
+JPEG_SCALE_MIN_SIDE = 64
 
 
 class ImageFileError(ValueError):
@@ -118,6 +119,22 @@ class GrayImage:
         return None if box is None else scale_box(box, self.scale, self.source_width, self.source_height)
 
 
+def jpeg_scale(width: int, height: int) -> int:
+    """How many times smaller a JPEG of this size is decoded (1, 2, 4 or 8). A JPEG stores 8x8 blocks of
+    frequencies, so libjpeg can give 1/2, 1/4 or 1/8 of the size from the low ones alone (Pillow's draft),
+    at a fraction of the work. The scale divides the block reduction to MAX_SIDE, so the grey ends at the
+    size a full decode gives. The page decodes the same way (jpegScale in web/js/decode-image.js). A sliver
+    of an image (shorter side under JPEG_SCALE_MIN_SIDE) is decoded whole: libjpeg's scale for it would
+    not be s in every decoder."""
+    if min(width, height) < JPEG_SCALE_MIN_SIDE:
+        return 1
+    k = -(-max(width, height) // MAX_SIDE)
+    s = 1
+    while s < 8 and k % (2 * s) == 0:
+        s *= 2
+    return s
+
+
 def load_gray(path: str | Path) -> GrayImage:
     """The file's ink-separating grey, reduced by block averaging so the longer side is <= MAX_SIDE."""
     path = Path(path)
@@ -136,6 +153,12 @@ def load_gray(path: str | Path) -> GrayImage:
                 raise ImageFileError(f"the image is {w}x{h} ({w * h / 1e6:.0f} megapixels); "
                                      f"the limit is {MAX_PIXELS / 1e6:.0f}")
             img.seek(0)  # first frame of an animation
+            scale = jpeg_scale(w, h) if img.format == "JPEG" else 1
+            if scale > 1:
+                # Asking for w // s gives the scale s (Pillow takes the largest of 8, 4, 2 that fits).
+                img.draft(img.mode, (w // scale, h // scale))
+                if img.getexif().get(0x0112) in (5, 6, 7, 8):
+                    w, h = h, w  # the file's size once upright: boxes are mapped back to it
             img.load()
             img = ImageOps.exif_transpose(img)
     except ImageFileError:
@@ -146,7 +169,10 @@ def load_gray(path: str | Path) -> GrayImage:
         raise ImageFileError(f"the image has more than {MAX_PIXELS / 1e6:.0f} megapixels") from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise ImageFileError(f"the image data is corrupt or truncated ({exc})") from None
-    return gray_image(img)
+    if scale == 1:
+        return gray_image(img)
+    image = gray_image(img)
+    return GrayImage(image.gray, image.scale * scale, w, h)
 
 
 def gray_image(img: Image.Image) -> GrayImage:

@@ -135,17 +135,23 @@ def _rotated_upload(image28: np.ndarray, side: int, tagged: bool) -> bytes:
     return buf.getvalue()
 
 
-@pytest.mark.parametrize("side", [900, 1800], ids=["decoded-whole", "decoded-reduced"])
+@pytest.mark.parametrize("side", [900, 1280, 1800, 4000],
+                         ids=["quarter-scale", "decoded-reduced", "eighth-scale", "eighth-scale-reduced"])
 def test_exif_rotated_photo_is_read_upright(page, mnist, side):
-    """Both decode paths (a small file straight to a bitmap, a large one through an <img> for its rotated
-    size) turn the photo upright: the box lands where the digit is in the upright picture."""
+    """Every decode path turns the photo upright, the box landing where the digit is in the upright picture:
+    a JPEG whose reduction is a multiple of 2 decoded at 1/4 or 1/8 of its size (WebCodecs), then reduced
+    further when needed; one whose reduction is odd (1280: five) through an <img> for its rotated size,
+    then straight to 1024 px."""
     images, _ = mnist
     read = ("async ([bytes]) => (await window.__digits.recognizeFile('tfjs', bytes, 'image/jpeg')).result")
-    tagged = page.page.evaluate(read, [list(_rotated_upload(images[0], side, True))])
+    decode = "async ([bytes]) => await window.__digits.decodeFile(bytes, 'image/jpeg')"
+    tagged_file = _rotated_upload(images[0], side, True)
+    tagged = page.page.evaluate(read, [list(tagged_file)])
     untagged = page.page.evaluate(read, [list(_rotated_upload(images[0], side, False))])
     assert tagged["digit"] == 7, tagged
-    decoded = min(side, 1024)  # decode-image.js's DECODE_SIDE, then blocks down to at most 256 a side:
-    k = side / decoded * -(-decoded // 256)  # boxes are in the reduced grey's pixels
+    grey = page.page.evaluate(decode, [list(tagged_file)])
+    assert grey["width"] > grey["height"], grey  # upright: the photo is wider than high
+    k = side / grey["width"]  # boxes are in the reduced grey's pixels
 
     def inside(box, region):
         x, y, w, h = box
@@ -155,3 +161,38 @@ def test_exif_rotated_photo_is_read_upright(page, mnist, side):
     d = side // 4
     assert inside(tagged["box"], (side // 5, side // 6, d, d)), tagged["box"]  # where the digit is, upright
     assert inside(untagged["box"], (side // 6, side - side // 5 - d, d, d)), untagged["box"]  # as stored
+
+
+@pytest.mark.parametrize("size,orientation,scale", [((1000, 1000), 1, 4), ((900, 600), 6, 4), ((4032, 3024), 1, 8),
+                                                    ((3024, 4032), 8, 8), ((1500, 1000), 3, 2)])
+def test_a_jpeg_photo_gives_the_page_and_the_cli_the_same_grey(page, tmp_path, size, orientation, scale):
+    """A JPEG whose reduction to 256 px is a multiple of 2, 4 or 8 is decoded at that fraction of its size in
+    both (libjpeg's scaled decode: Pillow's draft, the browser's ImageDecoder), so the page's grey is the
+    CLI's exactly, EXIF orientation and all, and the box scale says how many file pixels a grey one is."""
+    from PIL import Image, ImageDraw
+
+    from pymodel.imageio import jpeg_scale, load_gray
+
+    assert jpeg_scale(*size) == scale
+    rng = np.random.default_rng(3)
+    w, h = size
+    # Paper whose light varies smoothly (a noisy file of 12 megapixels takes a minute to hand to the page).
+    img = Image.fromarray((rng.random((h // 32, w // 32, 3)) * 50 + 190).astype(np.uint8)).resize(size, Image.BILINEAR)
+    ImageDraw.Draw(img).line([(w // 3, h // 4), (w // 2, 3 * h // 4)], fill=(20, 30, 120), width=max(4, w // 60))
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=90, exif=exif.tobytes())
+    path = tmp_path / "photo.jpg"
+    path.write_bytes(buf.getvalue())
+    cli = load_gray(path)
+    decode = "async ([b]) => await window.__digits.decodeFile(b, 'image/jpeg')"
+    shown = page.page.evaluate(decode, [list(buf.getvalue())])
+    grey = np.array(shown["gray"]).reshape(shown["height"], shown["width"])
+    upright = (h, w) if orientation in (5, 6, 7, 8) else (w, h)
+    assert (shown["frame"]["width"], shown["frame"]["height"]) == tuple(-(-v // scale) for v in upright)
+    assert grey.shape == cli.gray.shape
+    assert np.abs(grey - cli.gray).max() < 1e-9
+    assert (cli.source_width, cli.source_height) == upright
+    decoded = -(-max(upright) // scale)
+    assert cli.scale == scale * -(-decoded // 256)

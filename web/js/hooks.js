@@ -23,6 +23,12 @@ export function exposeHooks({ controller, engines, view }) {
     recognizeGray: (name, gray, width, height) => engine(name).recognize(Float64Array.from(gray), width, height),
     /** Read a whole number (digits left to right) from grey pixels, without touching the page. */
     readGray: (name, gray, width, height) => engine(name).read(Float64Array.from(gray), width, height),
+    /** An image file's bytes through the page's upload decode: {gray, width, height, frame}, no engine. */
+    async decodeFile(bytes, type) {
+      const image = await blobToGray(new Blob([Uint8Array.from(bytes)], { type }), "test image");
+      URL.revokeObjectURL(image.previewUrl);
+      return { gray: Array.from(image.gray), width: image.width, height: image.height, frame: image.frame };
+    },
     /**
      * An image file's bytes through the page's upload path (decode, grey, reduce to the preprocessing's size)
      * and one engine's recognize (or read): {ms, result}, ms from the bytes to the answer.
