@@ -1,6 +1,7 @@
 """Decode an image file with Pillow into the grey pixels pymodel.preprocess expects.
 
-EXIF orientation is applied, transparency is flattened onto white, palette and 16-bit images are
+A large JPEG is decoded at 1/2, 1/4 or 1/8 of its size (jpeg_scale), as the page decodes it. EXIF
+orientation is applied, transparency is flattened onto white, palette and 16-bit images are
 handled, animated images use their first frame. Anything else is an ImageFileError with a message a
 person can act on.
 

@@ -70,6 +70,11 @@ def test_corrupt_image(page, mnist):
     assert "corrupt" in page.message().lower()
     page.upload_bytes("garbage.jpg", "image/jpeg", b"\xff\xd8\xff\xe0" + bytes(range(256)) * 40)
     assert "corrupt" in page.message().lower()
+    # A photo large enough to be decoded at a quarter of its size (decode-image.js's jpegScale), cut short.
+    photo = io.BytesIO()
+    Image.fromarray(np.tile(np.arange(1000, dtype=np.uint8)[None, :], (1000, 1)), "L").save(photo, "JPEG")
+    page.upload_bytes("cut.jpg", "image/jpeg", photo.getvalue()[: len(photo.getvalue()) // 2])
+    assert "corrupt" in page.message().lower()
     _next_drawing_works(page)
 
 
