@@ -164,7 +164,8 @@ def test_exif_rotated_photo_is_read_upright(page, mnist, side):
 
 
 @pytest.mark.parametrize("size,orientation,scale", [((1000, 1000), 1, 4), ((900, 600), 6, 4), ((4032, 3024), 1, 8),
-                                                    ((3024, 4032), 8, 8), ((1500, 1000), 3, 2)])
+                                                    ((3024, 4032), 8, 8), ((1500, 1000), 3, 2), ((1000, 600), 2, 4),
+                                                    ((1000, 600), 4, 4), ((1000, 600), 5, 4), ((1000, 600), 7, 4)])
 def test_a_jpeg_photo_gives_the_page_and_the_cli_the_same_grey(page, tmp_path, size, orientation, scale):
     """A JPEG whose reduction to 256 px is a multiple of 2, 4 or 8 is decoded at that fraction of its size in
     both (libjpeg's scaled decode: Pillow's draft, the browser's ImageDecoder), so the page's grey is the
