@@ -170,10 +170,9 @@ def load_gray(path: str | Path) -> GrayImage:
         raise ImageFileError(f"the image has more than {MAX_PIXELS / 1e6:.0f} megapixels") from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise ImageFileError(f"the image data is corrupt or truncated ({exc})") from None
-    if scale == 1:
-        return gray_image(img)
     image = gray_image(img)
-    return GrayImage(image.gray, image.scale * scale, w, h)
+    # Decoded at 1/scale: one grey pixel covers scale times more of the file's pixels each way.
+    return image if scale == 1 else GrayImage(image.gray, image.scale * scale, w, h)
 
 
 def gray_image(img: Image.Image) -> GrayImage:
