@@ -3,6 +3,13 @@
 import { blobToGray } from "./decode-image.js";
 import { normalize, normalizeReading, shownResult } from "./result.js";
 
+// An image file's bytes through the page's upload decode, its preview URL released (no page shows it).
+async function decodeBytes(bytes, type) {
+  const image = await blobToGray(new Blob([Uint8Array.from(bytes)], { type }), "test image");
+  URL.revokeObjectURL(image.previewUrl);
+  return image;
+}
+
 export function exposeHooks({ controller, engines, view }) {
   const engine = (name) => {
     const e = engines[name];
@@ -25,8 +32,7 @@ export function exposeHooks({ controller, engines, view }) {
     readGray: (name, gray, width, height) => engine(name).read(Float64Array.from(gray), width, height),
     /** An image file's bytes through the page's upload decode: {gray, width, height, frame}, no engine. */
     async decodeFile(bytes, type) {
-      const image = await blobToGray(new Blob([Uint8Array.from(bytes)], { type }), "test image");
-      URL.revokeObjectURL(image.previewUrl);
+      const image = await decodeBytes(bytes, type);
       return { gray: Array.from(image.gray), width: image.width, height: image.height, frame: image.frame };
     },
     /**
@@ -35,8 +41,7 @@ export function exposeHooks({ controller, engines, view }) {
      */
     async recognizeFile(name, bytes, type, read = false) {
       const t0 = performance.now();
-      const image = await blobToGray(new Blob([Uint8Array.from(bytes)], { type }), "benchmark image");
-      URL.revokeObjectURL(image.previewUrl);
+      const image = await decodeBytes(bytes, type);
       const e = engine(name);
       const result = await (read ? e.read(image.gray, image.width, image.height)
         : e.recognize(image.gray, image.width, image.height));
