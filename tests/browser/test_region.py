@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from pymodel.preprocess import MAX_SIDE
 from tests.browser.pages import PREDICTION, PageHandle
 from tests.scenes import DigitSource, iou, number_scene
 
@@ -60,7 +61,7 @@ def _answer(h: PageHandle, digit: int | str, chosen: bool) -> dict:
 def _file_box(h: PageHandle, photo, box) -> list[float]:
     """A box in the grey pixels the engines saw -> the uploaded file's pixels (decoded size, then blocks of k)."""
     frame = h.page.evaluate("window.__digits.region.source")["frame"]
-    k = max(1, -(-max(frame["width"], frame["height"]) // 256))
+    k = max(1, -(-max(frame["width"], frame["height"]) // MAX_SIDE))
     fx = photo["size"][0] / frame["width"]
     fy = photo["size"][1] / frame["height"]
     return [box[0] * k * fx, box[1] * k * fy, box[2] * k * fx, box[3] * k * fy]

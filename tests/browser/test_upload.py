@@ -8,6 +8,7 @@ import itertools
 import numpy as np
 import pytest
 
+from pymodel.preprocess import MAX_SIDE
 from tests.browser.pages import PREDICTION, PageHandle, mnist_file
 
 # MNIST test-set indices (labels 7, 2, 1, 0, 4).
@@ -196,4 +197,4 @@ def test_a_jpeg_photo_gives_the_page_and_the_cli_the_same_grey(page, tmp_path, s
     assert np.abs(grey - cli.gray).max() < 1e-9
     assert (cli.source_width, cli.source_height) == upright
     decoded = -(-max(upright) // scale)
-    assert cli.scale == scale * -(-decoded // 256)
+    assert cli.scale == scale * -(-decoded // MAX_SIDE)
