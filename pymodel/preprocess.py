@@ -120,7 +120,7 @@ class Page:
 
     def components_with(self, restored: Sequence[Line]) -> list[Component]:
         """Step 5 again, with some erased lines put back."""
-        comps = _components(self.ink, [ln for ln in self.lines if all(ln is not r for r in restored)])
+        comps = _components(self.ink, [ln for ln in self.lines if all(ln is not r for r in restored)], restored)
         return [c for c in comps if c.peak > self.ink.strong]
 
     def source_box(self, box: Sequence[int]) -> list[int]:
@@ -145,12 +145,18 @@ def _lines(ink: InkMap) -> list[Line]:
     return lines + frame_lines(ink.mask_rows(), w, h, lines)
 
 
-def _components(ink: InkMap, erase: Sequence[Line]) -> list[Component]:
-    rows = [bytearray(r) for r in ink.mask_rows()]
+def _components(ink: InkMap, erase: Sequence[Line], keep: Sequence[Line] = ()) -> list[Component]:
+    """Components of the ink with the lines erased. A line put back keeps every pixel, also those a line
+    still erased took with it: a 1 written along a grid line found both lines."""
+    mask = ink.mask_rows()
+    rows = [bytearray(r) for r in mask]
     w = ink.width
     for line in erase:
         for i in line.pixels:
             rows[i // w][i % w] = 0
+    for line in keep:
+        for i in line.pixels:
+            rows[i // w][i % w] = mask[i // w][i % w]
     comps = label(row_runs(rows))
     measure(comps, ink.d, w)
     return comps

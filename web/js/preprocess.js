@@ -68,7 +68,7 @@ export class Page {
 
   /** Step 5 again, with some erased lines put back. */
   componentsWith(restored) {
-    const comps = componentsOf(this.ink, this.lines.filter((ln) => !restored.includes(ln)));
+    const comps = componentsOf(this.ink, this.lines.filter((ln) => !restored.includes(ln)), restored);
     return comps.filter((c) => c.peak > this.ink.strong);
   }
 
@@ -103,9 +103,13 @@ function linesOf(ink) {
   return lines.concat(frameLines(ink.mask(), w, h, lines));
 }
 
-function componentsOf(ink, erase) {
-  const mask = ink.mask().slice();
+// A line put back keeps every pixel, also those a line still erased took with it: a 1 written along a
+// grid line found both lines.
+function componentsOf(ink, erase, keep = []) {
+  const ink0 = ink.mask();
+  const mask = ink0.slice();
   for (const line of erase) for (const i of line.pixels) mask[i] = 0;
+  for (const line of keep) for (const i of line.pixels) mask[i] = ink0[i];
   const comps = label(rowRuns(mask, ink.width, ink.height));
   measure(comps, ink.d, ink.width);
   return comps;
