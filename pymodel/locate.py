@@ -151,8 +151,9 @@ def _ends(line: Line, w: int, h: int) -> list[tuple[float, float]]:
 
 def _thickness(line: Line) -> float:
     """A line's thickness: its box across it, less the drift of its slope along it."""
-    across, along = (line.y1 - line.y0, line.x1 - line.x0) if line.horizontal else (line.x1 - line.x0, line.y1 - line.y0)
-    return across - abs(line.slope) * along
+    if line.horizontal:
+        return (line.y1 - line.y0) - abs(line.slope) * (line.x1 - line.x0)
+    return (line.x1 - line.x0) - abs(line.slope) * (line.y1 - line.y0)
 
 
 def corners(lines: Sequence[Line], w: int, h: int) -> list[Line]:
