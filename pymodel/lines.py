@@ -97,6 +97,13 @@ class Line:
     def length(self) -> int:
         return self.end - self.start + 1
 
+    @property
+    def thickness(self) -> float:
+        """Its box across it, less the drift of its slope along it."""
+        if self.horizontal:
+            return (self.y1 - self.y0) - abs(self.slope) * (self.x1 - self.x0)
+        return (self.x1 - self.x0) - abs(self.slope) * (self.y1 - self.y0)
+
 
 def same_line(a: Line, b: Line) -> bool:
     """Two finds of one line (from different masks): same direction, position within BAND, slope

@@ -149,20 +149,13 @@ def _ends(line: Line, w: int, h: int) -> list[tuple[float, float]]:
     return out
 
 
-def _thickness(line: Line) -> float:
-    """A line's thickness: its box across it, less the drift of its slope along it."""
-    if line.horizontal:
-        return (line.y1 - line.y0) - abs(line.slope) * (line.x1 - line.x0)
-    return (line.x1 - line.x0) - abs(line.slope) * (line.y1 - line.y0)
-
-
 def corners(lines: Sequence[Line], w: int, h: int) -> list[Line]:
     """Lines that end where a perpendicular line ends: the sides of a box or a frame. Near means within
     CORNER thicknesses (not the box across a slanted line: a 1 ending near a ruled line's end was a corner)."""
     ends = [(ln, _ends(ln, w, h)) for ln in lines]
     found = []
     for a, ea in ends:
-        reach = CORNER * max(1.0, _thickness(a))
+        reach = CORNER * max(1.0, a.thickness)
         for b, eb in ends:
             if a.horizontal != b.horizontal and any(
                     abs(p[0] - q[0]) <= reach and abs(p[1] - q[1]) <= reach for p in ea for q in eb):

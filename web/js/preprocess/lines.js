@@ -55,6 +55,12 @@ export class Line {
   get length() {
     return this.end - this.start + 1;
   }
+
+  /** Its box across it, less the drift of its slope along it. */
+  get thickness() {
+    if (this.horizontal) return this.y1 - this.y0 - Math.abs(this.slope) * (this.x1 - this.x0);
+    return this.x1 - this.x0 - Math.abs(this.slope) * (this.y1 - this.y0);
+  }
 }
 
 /** Two finds of one line (from different masks): same direction, position within BAND, slope within two steps. */

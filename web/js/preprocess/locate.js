@@ -129,13 +129,6 @@ function ends(line, w, h) {
   });
 }
 
-/** A line's thickness: its box across it, less the drift of its slope along it. */
-function thickness(line) {
-  const across = line.horizontal ? line.y1 - line.y0 : line.x1 - line.x0;
-  const along = line.horizontal ? line.x1 - line.x0 : line.y1 - line.y0;
-  return across - Math.abs(line.slope) * along;
-}
-
 /**
  * Lines that end where a perpendicular line ends: the sides of a box or a frame. Near means within CORNER
  * thicknesses (not the box across a slanted line: a 1 ending near a ruled line's end was a corner).
@@ -144,7 +137,7 @@ export function corners(lines, w, h) {
   const all = lines.map((ln) => [ln, ends(ln, w, h)]);
   const found = [];
   for (const [a, ea] of all) {
-    const reach = CORNER * Math.max(1.0, thickness(a));
+    const reach = CORNER * Math.max(1.0, a.thickness);
     for (const [b, eb] of all) {
       const near = ea.some((p) => eb.some((q) => Math.abs(p[0] - q[0]) <= reach && Math.abs(p[1] - q[1]) <= reach));
       if (a.horizontal !== b.horizontal && near) {
