@@ -13,6 +13,8 @@ The same page analysis as a single digit (lines removed, specks and fragments dr
    when it looks whole (at least EDGE_HIGH of the row height high, and EDGE_WIDE of it wide when the cut
    is at the left or right, where the neighbours of a number are; a narrow 1 or 5 written up to the top
    of a tight crop is whole), and only as a piece that may be left out (step 4), so the classifier decides.
+   A narrow component from the image's top to its bottom beside digits that touch neither border is the
+   side of a box too thick to be found as a line, and never joins.
    Lines that are a digit's stroke (the bar of a 7) are given back to it (locate.belongs).
 2. Atoms: digits of the row whose columns overlap by at least STACK of the narrower are one atom (the
    flag of a 5 above its body, a 7's bar drawn apart).
@@ -180,6 +182,12 @@ def _merge(digits: Sequence[Digit], w: int) -> Digit:
     return _as_digit([c for d in digits for c in d.parts], [i for d in digits for i in d.extra], w)
 
 
+def _frame_side(c: Component, top: int, bottom: int, h: int, row_h: float) -> bool:
+    """A narrow component from the image's top to its bottom, beside digits that touch neither border: the
+    side of a box or frame too thick for lines.frame_lines (blurred, or close up), not a 1."""
+    return c.y0 <= 1 < top and c.y1 >= h - 1 > bottom and c.width < WHOLE * row_h
+
+
 def build_row(page) -> list[Digit]:
     """Step 1: the digits of the main row, left to right (maybe one, maybe none)."""
     w, h = page.ink.width, page.ink.height
@@ -216,6 +224,8 @@ def build_row(page) -> list[Digit]:
                     continue  # not beyond the end of the row on this side
                 if not _side_by_side(c, end):
                     continue
+                if _frame_side(c, end.y0, end.y1, h, row_h):
+                    continue
                 side_cut = (c.x0 == 0 and end.x0 > 0) or (c.x1 == w and end.x1 < w)
                 if (side_cut or (c.y0 == 0 and end.y0 > 0) or (c.y1 == h and end.y1 < h)) and not (
                         c.height >= EDGE_HIGH * row_h and (c.width >= EDGE_WIDE * row_h or not side_cut)):
@@ -238,7 +248,8 @@ def build_row(page) -> list[Digit]:
     for c in comps:
         if (id(c) not in used and c.mass >= SPECK_FRACTION * heaviest and c.x1 > x0 - ROW_GAP * row_h
                 and c.x0 < x1 + ROW_GAP * row_h and _overlap(c.y0, c.y1, top, bottom) >= 0.5 * c.height
-                and not ((c.x0 == 0 < x0) or (c.x1 == w > x1) or (c.y0 == 0 < top) or (c.y1 == h > bottom))):
+                and not ((c.x0 == 0 < x0) or (c.x1 == w > x1) or (c.y0 == 0 < top) or (c.y1 == h > bottom))
+                and not _frame_side(c, top, bottom, h, row_h)):
             row.append(_as_digit([c], [], w))
     row.sort(key=lambda d: (d.x0 + d.x1, d.y0))
     horizontal = [ln for ln in page.lines if ln.horizontal and not ln.spans]

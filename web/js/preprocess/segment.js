@@ -140,6 +140,12 @@ function crossesBorder(c, end, w, h) {
   return sideCut(c, end, w) || (c.y0 === 0 && end.y0 > 0) || (c.y1 === h && end.y1 < h);
 }
 
+/** A narrow component from the image's top to its bottom, beside digits that touch neither border: the
+ * side of a box or frame too thick for lines.frameLines (blurred, or close up), not a 1. */
+function frameSide(c, top, bottom, h, rowH) {
+  return c.y0 <= 1 && 1 < top && c.y1 >= h - 1 && h - 1 > bottom && c.width < WHOLE * rowH;
+}
+
 function looksWhole(d, height) {
   return d.x1 - d.x0 >= WHOLE * height && d.y1 - d.y0 >= WHOLE_HIGH * height;
 }
@@ -178,6 +184,7 @@ export function buildRow(page) {
         if (gap > ROW_GAP * rowH || gap < -0.5 * Math.min(c.width, end.x1 - end.x0)) continue;
         if ((c.x0 + c.x1) * side <= (end.x0 + end.x1) * side) continue; // not beyond the row's end on this side
         if (!sideBySide(c, end)) continue;
+        if (frameSide(c, end.y0, end.y1, h, rowH)) continue;
         if (crossesBorder(c, end, w, h)
           && !(c.height >= EDGE_HIGH * rowH && (c.width >= EDGE_WIDE * rowH || !sideCut(c, end, w)))) {
           continue; // a fragment cut by the crop (a whole-looking one may be a digit: step 4)
@@ -211,7 +218,8 @@ export function buildRow(page) {
   for (const c of comps) {
     if (!used.has(c) && c.mass >= SPECK_FRACTION * heaviest && c.x1 > x0 - ROW_GAP * rowH
         && c.x0 < x1 + ROW_GAP * rowH && overlap(c.y0, c.y1, top, bottom) >= 0.5 * c.height
-        && !((c.x0 === 0 && 0 < x0) || (c.x1 === w && w > x1) || (c.y0 === 0 && 0 < top) || (c.y1 === h && h > bottom))) {
+        && !((c.x0 === 0 && 0 < x0) || (c.x1 === w && w > x1) || (c.y0 === 0 && 0 < top) || (c.y1 === h && h > bottom))
+        && !frameSide(c, top, bottom, h, rowH)) {
       row.push(asDigit([c], [], w));
     }
   }
