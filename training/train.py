@@ -46,6 +46,10 @@ class TrainConfig:
     synth_seed: int = 0
     # Weight of a number candidate labelled "not_a_digit" (training.realistic.training_examples).
     fragment_weight: float = 0.5
+    # Weight of an MNIST training digit. The realistic scenes and number candidates are a third of the
+    # examples and pulled clean, thin digits towards "not_a_digit"; at 2 MNIST's argmax went from 99.23% to
+    # 99.49% and realistic digits were read better too (README, "Where the shipped model stands").
+    mnist_weight: float = 2.0
 
 
 def quick_config() -> TrainConfig:
@@ -86,7 +90,7 @@ def train(out_dir: Path, cfg: TrainConfig) -> dict:
     data_seconds = time.time() - data_started
     mnist_train, mnist_val = len(y_tr), len(y_val)
     real_x, real_y, real_w = training_examples(real_tr, cfg.fragment_weight)
-    w_tr = np.concatenate([np.ones(len(y_tr), np.float32), real_w])
+    w_tr = np.concatenate([np.full(len(y_tr), cfg.mnist_weight, np.float32), real_w])
     x_tr = to_float(np.concatenate([x_tr, real_x]))
     y_tr = np.concatenate([y_tr, real_y])
     x_val = to_float(np.concatenate([x_val, real_val["images"]]))
