@@ -23,17 +23,18 @@ def test_model_card_holds_the_shipped_figures():
     # is what the page shows, answers fewer of them, 8.9 -> 8.6%; then a dark lean of the cells decides the
     # polarity under hard shadows: 96.2% correct, 3.0% flagged, numbers 80.4%; then the lighting-edge check of
     # a light verdict, a photo mostly in shadow with a lit corner: 96.3 -> 96.7% correct, 2.7 -> 2.5% flagged;
-    # then the thick sides of a frame erased: 96.8%, 2.3% flagged, numbers 82.8%).
-    assert card["test"]["accuracy"] >= 0.992  # argmax over all outputs: "not_a_digit" on a digit is an error
-    assert real["mnist_test"]["accuracy"] >= 0.994  # the digit chosen, through the run-time path
+    # then the thick sides of a frame erased: 96.8%, 2.3% flagged, numbers 82.8%; then MNIST digits weighing 2
+    # in the loss: MNIST 99.23 -> 99.49% argmax, realistic digits 97.2%, 1.8% flagged, numbers 83.2%).
+    assert card["test"]["accuracy"] >= 0.994  # argmax over all outputs: "not_a_digit" on a digit is an error
+    assert real["mnist_test"]["accuracy"] >= 0.995  # the digit chosen, through the run-time path
     assert real["mnist_test"]["flagged_rate"] <= 0.02
     assert real["realistic"]["non_digits"]["flagged_rate"] >= 0.90
-    assert real["realistic"]["digits"]["accuracy"] >= 0.965
+    assert real["realistic"]["digits"]["accuracy"] >= 0.97
     assert real["realistic"]["digits"]["flagged_rate"] <= 0.03
     assert real["realistic"]["non_digits"]["flagged_rate"] >= 0.935
     # The page's number reader, same weights: numbers read exactly, single digits not cut into several,
     # non-digits given a confident reading (issue 8's reader; targets not met yet, see the README).
-    assert real["numbers"]["all"]["exact_rate"] >= 0.80
+    assert real["numbers"]["all"]["exact_rate"] >= 0.82
     assert real["realistic"]["digits"]["read_as_number_rate"] <= 0.012
     assert real["realistic"]["non_digits"]["read_answered_rate"] <= 0.09
     assert card["model"]["multiply_adds"] <= 2_500_000
@@ -47,13 +48,13 @@ def test_model_card_holds_the_shipped_figures():
 def test_model_card_meets_issue_7_realistic_flagging_target():
     """At most 3% of the realistic digits flagged (met since the dark-lean polarity rule: 3.0%; 2.7% since lines
     are found at slopes up to 0.18; 2.5% since a light polarity verdict is checked away from lighting edges;
-    2.3% since the thick sides of a frame are erased)."""
+    2.3% since the thick sides of a frame are erased; 1.8% since MNIST digits weigh 2 in the loss)."""
     card = json.loads(CARD.read_text())
     assert card["realistic_eval"]["realistic"]["digits"]["flagged_rate"] <= 0.03
 
 
 @pytest.mark.xfail(strict=True, reason="issue 7's MNIST target is not met yet by the shipped 11-class model: "
-                   "99.23% (target 99.60%); see the model card")
+                   "99.49% (target 99.60%); see the model card")
 def test_model_card_meets_issue_7_mnist_target():
     card = json.loads(CARD.read_text())
     assert card["test"]["accuracy"] >= 0.996

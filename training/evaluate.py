@@ -189,6 +189,11 @@ def _realistic_data(card: dict) -> list[str]:
     ]
 
 
+def _mnist_weight(weight: float) -> str:
+    return (f"Each MNIST training digit weighs {weight:g} examples in the loss (the realistic scenes and number "
+            "candidates pull clean, thin digits towards not_a_digit). ") if weight != 1.0 else ""
+
+
 def _number_crops(nc: dict, fragment_weight: float = 1.0) -> str:
     none = nc.get("numbers_without_candidates", 0)
     weight = (f", each weighing {fragment_weight:g} of an example in the loss: a fragment can look exactly like "
@@ -294,6 +299,7 @@ def render_markdown(card: dict) -> str:
         f"Adam, cosine learning-rate decay with warm-up (peak {card['training']['config']['peak_lr']}), batch "
         f"{card['training']['config']['batch_size']}, early stopping on validation loss (patience "
         f"{card['training']['config']['patience']}), seed {card['training']['config']['seed']}. "
+        f"{_mnist_weight(card['training']['config'].get('mnist_weight', 1.0))}"
         "Augmentation: rotation ±12°, "
         "shear ±0.2, scale 0.85-1.12 with slight aspect change, shift ±2.5 px, stroke thickening/thinning.",
         "",

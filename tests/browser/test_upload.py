@@ -10,6 +10,7 @@ import pytest
 
 from pymodel.preprocess import MAX_SIDE
 from tests.browser.pages import PREDICTION, PageHandle, mnist_file
+from tests.helpers import ROOT
 
 # MNIST test-set indices (labels 7, 2, 1, 0, 4).
 INDICES = [0, 1, 2, 3, 4]
@@ -78,10 +79,14 @@ def test_drawing_after_an_upload_replaces_it(page, mnist):
     assert not page.page.is_visible("#upload-preview")
 
 
+# Evaluation images the shipped model reads as one unsure digit (a non-digit shape it half takes for a 6).
+UNSURE_IMAGES = [ROOT / "training" / "evalsets" / "realistic" / "n0060.png"]
+
+
 def test_low_confidence_is_shown_as_unsure(page, mnist, site_dir):
     """A digit the model is unsure about (below the model card's threshold) is labelled "Unsure": the least
     confident MNIST test digits first, then two test digits written over each other (a mark between two
-    digits), until the shipped model reads one as a single unsure digit."""
+    digits), until the shipped model reads one as a single unsure digit; then UNSURE_IMAGES."""
     from PIL import Image
 
     from pymodel import load_model
@@ -91,8 +96,11 @@ def test_low_confidence_is_shown_as_unsure(page, mnist, site_dir):
     # Doubtful digits: the best of the ten below the unsure threshold, "not a digit" not reached.
     doubt = np.where(probs[:, 10] < model.reject_threshold, probs[:, :10].max(axis=1), np.inf)
     plain = (images[int(i)] for i in np.argsort(doubt)[:20])
-    overlaid = (np.maximum(images[a], images[b]) * 0.5 + (images[a].astype(float) + images[b]) * 0.25
-                for a in range(300) for b in (a + 1, a + 2, a + 3))
+    overlaid = np.asarray([np.maximum(images[a], images[b]) * 0.5 + (images[a].astype(float) + images[b]) * 0.25
+                           for a in range(300) for b in (a + 1, a + 2, a + 3)])
+    # Only pairs the model doubts as 28x28s are worth reading at full size (a read costs ~0.1 s).
+    pair_probs = np.asarray(model.predict_batch(overlaid.astype("float32") / 255.0))
+    overlaid = overlaid[(pair_probs[:, :10].max(axis=1) < 0.5) & (pair_probs[:, 10] < model.reject_threshold)]
 
     def unsure_reading(image28):
         big = np.asarray(Image.fromarray(image28.astype(np.uint8)).resize((252, 252), Image.BILINEAR))
@@ -103,15 +111,27 @@ def test_low_confidence_is_shown_as_unsure(page, mnist, site_dir):
     for image28 in itertools.chain(plain, overlaid):
         big, expected = unsure_reading(image28)
         if expected is not None:
+            buf = io.BytesIO()
+            Image.fromarray(big).save(buf, "PNG")
+            upload = buf.getvalue()
             break
     else:
-        pytest.skip("no MNIST test digit, alone or two overlaid, gives an unsure answer with this model")
-    buf = io.BytesIO()
-    Image.fromarray(big).save(buf, "PNG")
+        # A model whose unsure band is narrow (0.20 since MNIST weighs 2 in training) is unsure of no MNIST
+        # digit; committed evaluation images it reads as one unsure digit come next.
+        from pymodel.imageio import load_gray
+        for path in UNSURE_IMAGES:
+            gray = load_gray(path).gray
+            reading = model.read(gray.ravel().tolist(), gray.shape[1], gray.shape[0])
+            if len(reading.digits) == 1 and reading.digits[0].unsure:
+                expected, upload = reading.digits[0], path.read_bytes()
+                break
+        else:
+            pytest.skip("no MNIST test digit, alone or two overlaid, nor any of UNSURE_IMAGES gives an unsure "
+                        "answer with this model")
     for engine in ("tfjs", "python"):
         page.set_engine(engine)
         page.clear()
-        page.upload_bytes("hard.png", "image/png", buf.getvalue())
+        page.upload_bytes("hard.png", "image/png", upload)
         r = page.result(engine)
         assert r["digit"] == str(expected.digit)
         assert float(r["confidence"]) < model.unsure_threshold
