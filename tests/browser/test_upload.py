@@ -102,32 +102,28 @@ def test_low_confidence_is_shown_as_unsure(page, mnist, site_dir):
     pair_probs = np.asarray(model.predict_batch(overlaid.astype("float32") / 255.0))
     overlaid = overlaid[(pair_probs[:, :10].max(axis=1) < 0.5) & (pair_probs[:, 10] < model.reject_threshold)]
 
-    def unsure_reading(image28):
-        big = np.asarray(Image.fromarray(image28.astype(np.uint8)).resize((252, 252), Image.BILINEAR))
-        # The page reads numbers (Model.read): an image it reads as one unsure digit, read as recognize reads it.
-        reading = model.read((big.astype(np.float64) / 255.0).ravel().tolist(), 252, 252)
-        return big, (reading.digits[0] if len(reading.digits) == 1 and reading.digits[0].unsure else None)
-
-    for image28 in itertools.chain(plain, overlaid):
-        big, expected = unsure_reading(image28)
-        if expected is not None:
-            buf = io.BytesIO()
-            Image.fromarray(big).save(buf, "PNG")
-            upload = buf.getvalue()
-            break
-    else:
-        # A model whose unsure band is narrow (0.20 since MNIST weighs 2 in training) is unsure of no MNIST
-        # digit; committed evaluation images it reads as one unsure digit come next.
+    def candidates():
+        """(PNG bytes, grey 0..1) to upload: the MNIST ones at 252x252, then UNSURE_IMAGES as committed (a
+        model whose unsure band is narrow, 0.20 since MNIST weighs 2 in training, is unsure of no MNIST digit)."""
         from pymodel.imageio import load_gray
+        for image28 in itertools.chain(plain, overlaid):
+            big = Image.fromarray(image28.astype(np.uint8)).resize((252, 252), Image.BILINEAR)
+            buf = io.BytesIO()
+            big.save(buf, "PNG")
+            yield buf.getvalue(), np.asarray(big, np.float64) / 255.0
         for path in UNSURE_IMAGES:
-            gray = load_gray(path).gray
-            reading = model.read(gray.ravel().tolist(), gray.shape[1], gray.shape[0])
-            if len(reading.digits) == 1 and reading.digits[0].unsure:
-                expected, upload = reading.digits[0], path.read_bytes()
-                break
-        else:
-            pytest.skip("no MNIST test digit, alone or two overlaid, nor any of UNSURE_IMAGES gives an unsure "
-                        "answer with this model")
+            yield path.read_bytes(), load_gray(path).gray
+
+    def unsure_digit(gray):
+        # The page reads numbers (Model.read): an image it reads as one unsure digit, read as recognize reads it.
+        reading = model.read(gray.ravel().tolist(), gray.shape[1], gray.shape[0])
+        return reading.digits[0] if len(reading.digits) == 1 and reading.digits[0].unsure else None
+
+    found = next(((upload, digit) for upload, gray in candidates() if (digit := unsure_digit(gray))), None)
+    if found is None:
+        pytest.skip("no MNIST test digit, alone or two overlaid, nor any of UNSURE_IMAGES gives an unsure "
+                    "answer with this model")
+    upload, expected = found
     for engine in ("tfjs", "python"):
         page.set_engine(engine)
         page.clear()
