@@ -107,6 +107,26 @@ def test_a_long_slanted_one_is_one_digit_not_two(model):
         assert int(np.argmax(probs[:10])) == 1 and probs[1] > 0.9
 
 
+def test_two_digits_drawn_in_one_go_are_a_number_but_a_v_is_not(model, monkeypatch):
+    """A "30" whose 3 runs into the 0 is one ink group cut by a seam, with a narrow digit: the shape of a
+    letter cut apart, which is read as one digit ("not a digit") unless the classifier is sure of every
+    digit and no narrow one is a 1 (segment.CUT_SURE). A drawn "V" is one group too, and its two strokes
+    cut apart are sure 1s."""
+    from pymodel import segment
+    from tests.fixtures.make_golden import in_row, strokes
+    img = strokes((128, 96), in_row([3, 0], 16, 16, 28, 62, 28), 6)
+    g = (np.asarray(img, np.float64) / 255.0).ravel().tolist()
+    reading = model.read(g, 128, 96)
+    assert reading.number == "30"
+    assert [d.status for d in reading.digits] == ["ok", "ok"]
+    v = strokes((90, 96), [([[(0, 0), (0.5, 1), (1, 0)]], (20, 16, 50, 62))], 6)
+    gv = (np.asarray(v, np.float64) / 255.0).ravel().tolist()
+    assert model.read(gv, 90, 96).digits[0].status == "not_a_digit"
+    # What the 1 condition is up against: without it, the V reads "11".
+    monkeypatch.setattr(segment, "_sure_cut", lambda spans, probs: all(max(p[:10]) >= segment.CUT_SURE for p in probs))
+    assert model.read(gv, 90, 96).number == "11"
+
+
 def test_a_narrow_digit_written_up_to_the_top_of_a_tight_crop_is_read(model):
     """The 5 of "352" is cut by the top border only: a number's neighbours are cut at the sides, so a
     digit cut at the top or bottom needs the height of a whole digit, not its width (the 5 was left out)."""

@@ -56,7 +56,7 @@ def test_fixture_set_is_complete():
         "number_seven_bar", "number_five_touching", "number_dotted", "number_fleck", "number_single_digit",
         "number_photo_separated", "number_slanted_one",
         "number_photo_touching", "number_drawn_touching_mnist", "number_edge_top", "number_one_on_grid",
-        "number_frame_side",
+        "number_frame_side", "number_drawn_one_go",
     }
     assert {p.stem for p in FIXTURES} == expected
     # The candidates' 28x28s are most of it (a number's every plausible run of pieces); grid_tilted is a

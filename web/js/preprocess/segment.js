@@ -44,6 +44,9 @@ export const NUMBER_SURE = 0.7;
 // A reading where at least this share of digits is "not a digit" is read as one digit; below it, the
 // rejected digits are unsure with their best guess (read.js; segment.py says why).
 export const NUMBER_REJECTS = 0.5;
+// One ink group cut into digits, a narrow one among them, stays a number only when every digit is this
+// sure and no narrow one is a 1 (segment.py says why).
+export const CUT_SURE = 0.99;
 
 export const PARAMETERS = Object.freeze({
   row_line_min: ROW_LINE_MIN,
@@ -77,6 +80,7 @@ export const PARAMETERS = Object.freeze({
   edge_cost: EDGE_COST,
   number_sure: NUMBER_SURE,
   number_rejects: NUMBER_REJECTS,
+  cut_sure: CUT_SURE,
 });
 
 function overlap(a0, a1, b0, b1) {
@@ -583,14 +587,23 @@ export function decide(skippable, spans, probs) {
  * ink group cut into several (read it as a single digit instead). score(images28) -> one row of class
  * probabilities per image, all in one call (may return a Promise); normalize(page, digit) -> 28x28 or null.
  */
+function sureCut(spans, probs) {
+  return spans.every((span, i) => {
+    let digit = 0;
+    for (let d = 1; d < 10; d += 1) if (probs[i][d] > probs[i][digit]) digit = d;
+    return probs[i][digit] >= CUT_SURE && !(digit === 1 && span.wide < WHOLE);
+  });
+}
+
 export async function segment(page, score, normalize) {
   const { skippable, spans } = candidates(page, normalize);
   if (!spans.length) return null;
   const probs = await score(spans.map((s) => s.image28));
   const chosen = decide(skippable, spans, probs);
   // One ink group cut into several digits with no gap between any, one of them narrow: a letter or a
-  // scribble far more often (segment.py's segment()).
+  // scribble far more often, unless every digit is sure and no narrow one is a 1 (segment.py's segment()).
   if (chosen.length < 2 || (chosen.slice(1).every((k) => spans[k].severs > 0)
-    && chosen.some((k) => spans[k].wide < WHOLE))) return null;
+    && chosen.some((k) => spans[k].wide < WHOLE)
+    && !sureCut(chosen.map((k) => spans[k]), chosen.map((k) => probs[k])))) return null;
   return chosen.map((k) => ({ digit: spans[k].digit, image28: spans[k].image28, probs: Array.from(probs[k]) }));
 }
