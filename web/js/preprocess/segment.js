@@ -582,11 +582,7 @@ export function decide(skippable, spans, probs) {
   return chosen.reverse();
 }
 
-/**
- * Steps 1-4: [{digit, image28, probs}] left to right, or null when the page holds at most one digit, or one
- * ink group cut into several (read it as a single digit instead). score(images28) -> one row of class
- * probabilities per image, all in one call (may return a Promise); normalize(page, digit) -> 28x28 or null.
- */
+// Whether a reading cut from one ink group is sure enough to be a number after all (CUT_SURE).
 function sureCut(spans, probs) {
   return spans.every((span, i) => {
     let digit = 0;
@@ -595,6 +591,11 @@ function sureCut(spans, probs) {
   });
 }
 
+/**
+ * Steps 1-4: [{digit, image28, probs}] left to right, or null when the page holds at most one digit, or one
+ * ink group cut into several (read it as a single digit instead). score(images28) -> one row of class
+ * probabilities per image, all in one call (may return a Promise); normalize(page, digit) -> 28x28 or null.
+ */
 export async function segment(page, score, normalize) {
   const { skippable, spans } = candidates(page, normalize);
   if (!spans.length) return null;
