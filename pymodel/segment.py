@@ -479,6 +479,11 @@ def candidates(page, normalize) -> tuple[list[bool], list[Span]]:
     return skippable, spans
 
 
+def _top_digit(p: Sequence[float]) -> int:
+    """The most probable of the ten digits (the first on a tie), whatever the 11th output says."""
+    return max(range(10), key=lambda d: p[d])
+
+
 def _first_best(states: Sequence[tuple[float, int]]) -> tuple[float, int]:
     best = (-math.inf, -1)
     for state in states:
@@ -500,7 +505,7 @@ def decide(skippable: Sequence[bool], spans: Sequence[Span], probs) -> list[int]
     gain = []
     for k, span in enumerate(spans):
         p = [float(v) for v in probs[k][:10]]
-        digit = max(range(10), key=p.__getitem__)
+        digit = _top_digit(p)
         gain.append(math.log(p[digit] + 1e-12) + span.prior(digit) - DIGIT_COST)
     skip_best = [0.0] + [-math.inf] * n_parts
     skip_back = [-1] * (n_parts + 1)
@@ -547,7 +552,7 @@ def decide(skippable: Sequence[bool], spans: Sequence[Span], probs) -> list[int]
 def _sure_cut(spans: Sequence[Span], probs: Sequence[Sequence[float]]) -> bool:
     """Whether a reading cut from one ink group is sure enough to be a number after all (CUT_SURE)."""
     for span, p in zip(spans, probs):
-        digit = max(range(10), key=lambda d: p[d])
+        digit = _top_digit(p)
         if p[digit] < CUT_SURE or (digit == 1 and span.wide < WHOLE):
             return False
     return True

@@ -519,6 +519,13 @@ function firstBest(states) {
   return best;
 }
 
+// The most probable of the ten digits (the first on a tie), whatever the 11th output says.
+function topDigit(p) {
+  let digit = 0;
+  for (let d = 1; d < 10; d += 1) if (p[d] > p[digit]) digit = d;
+  return digit;
+}
+
 /**
  * Step 4's best reading: indices into spans, left to right ([] when no reading covers the pieces).
  * probs[k] holds the classifier's outputs for spans[k] (the first ten are the digits). A piece too low to
@@ -530,8 +537,7 @@ export function decide(skippable, spans, probs) {
   const nParts = skippable.length;
   const gain = spans.map((span, k) => {
     const p = probs[k];
-    let digit = 0;
-    for (let d = 1; d < 10; d++) if (p[d] > p[digit]) digit = d;
+    const digit = topDigit(p);
     return Math.log(p[digit] + 1e-12) + span.prior(digit) - DIGIT_COST;
   });
   const skipBest = new Array(nParts + 1).fill(-Infinity);
@@ -585,8 +591,7 @@ export function decide(skippable, spans, probs) {
 // Whether a reading cut from one ink group is sure enough to be a number after all (CUT_SURE).
 function sureCut(spans, probs) {
   return spans.every((span, i) => {
-    let digit = 0;
-    for (let d = 1; d < 10; d += 1) if (probs[i][d] > probs[i][digit]) digit = d;
+    const digit = topDigit(probs[i]);
     return probs[i][digit] >= CUT_SURE && !(digit === 1 && span.wide < WHOLE);
   });
 }
