@@ -2,8 +2,9 @@
 
 The same page analysis as a single digit (lines removed, specks and fragments dropped), then:
 
-1. Row: the seed is the digit locate.choose would read (lines that do not span the image and stand
-   upright, between ROW_LINE_MIN and ROW_LINE_MAX of its height, are put back first: a straight 1). The
+1. Row: the seed is the digit locate.choose would read (upright lines between ROW_LINE_MIN and
+   ROW_LINE_MAX of its height that are no ruled line, margin or frame side are put back first: a straight
+   1; see _upright). The
    row grows left and right, one neighbour at a time, with the nearest component (not a speck, at
    least ROW_MIN_HEIGHT of the row's height tall) whose gap to the row's end digit is at most ROW_GAP of
    the row height and whose rows overlap that digit's by at least ROW_OVERLAP of the shorter: so the row
@@ -58,10 +59,14 @@ from dataclasses import dataclass
 from operator import add
 
 from pymodel.components import Component
+from pymodel.lines import EDGE_FRACTION, Line
 from pymodel.locate import SPECK_FRACTION, Digit, belongs, choose, corners
 
 ROW_LINE_MIN = 0.5
 ROW_LINE_MAX = 1.6
+# A line as long as a 1 in a tight crop stands within this much of the seed's height above and below it.
+# Chosen on validation scenes (training writers): at 0.25 a plot's colour bar beside a 1 joined the row.
+ROW_BAND = 0.15
 ROW_MIN_HEIGHT = 0.35
 ROW_GAP = 1.0
 ROW_OVERLAP = 0.3
@@ -118,6 +123,7 @@ CUT_SURE = 0.99
 PARAMETERS = {
     "row_line_min": ROW_LINE_MIN,
     "row_line_max": ROW_LINE_MAX,
+    "row_band": ROW_BAND,
     "row_min_height": ROW_MIN_HEIGHT,
     "row_gap": ROW_GAP,
     "row_overlap": ROW_OVERLAP,
@@ -196,16 +202,43 @@ def _frame_side(c: Component, top: int, bottom: int, h: int, row_h: float) -> bo
     return c.y0 <= 1 < top and c.y1 >= h - 1 > bottom and c.width < WHOLE * row_h
 
 
+def _upright(page, first: Digit | None, framed: Sequence[Line]) -> list[Line]:
+    """Step 1's lines that may be a straight 1: upright, not a frame's side, ROW_LINE_MIN to ROW_LINE_MAX
+    of the seed's height (first: the digit chosen without lines), and either not spanning the image, or
+    spanning it only by length (a 1 in a tight crop: more than lines.SPAN_FRACTION of the height) while
+    touching neither its top nor its bottom and standing within ROW_BAND of the seed's height above and
+    below it, as a digit beside it does (a plot's colour bar or a box side reaches further).
+    When the seed is less than ROW_LINE_MIN of the longest non-spanning upright line high (the flags of
+    two thin 1s are all that is left without the lines), it is chosen again with those lines put back, but
+    not with lines crossed by a horizontal one in their middle (the strokes of a "#")."""
+    w, h = page.ink.width, page.ink.height
+    vertical = [ln for ln in page.lines if not ln.horizontal and all(ln is not f for f in framed)]
+    edge = max(2.0, EDGE_FRACTION * h)
+    height = (first.y1 - first.y0) if first is not None else h
+    band = ROW_BAND * height
+    upright = [ln for ln in vertical if ROW_LINE_MIN * height <= ln.length <= ROW_LINE_MAX * height and (
+        not ln.spans or (first is not None and ln.start > edge and ln.end < h - 1 - edge
+                         and ln.y0 >= first.y0 - band and ln.y1 <= first.y1 + band))]
+    if upright:
+        return upright
+    bars = [ln for ln in page.lines if ln.horizontal and not ln.spans]
+    short = [ln for ln in vertical if not ln.spans and not any(
+        b.x0 < ln.x0 and b.x1 > ln.x1 and ln.y0 < b.y0 and ln.y1 > b.y1 for b in bars)]
+    if not short or (first is not None and height >= ROW_LINE_MIN * max(ln.length for ln in short)):
+        return []
+    first = choose(page.components_with(short), w, h)
+    height = (first.y1 - first.y0) if first is not None else h
+    return [ln for ln in short if ROW_LINE_MIN * height <= ln.length <= ROW_LINE_MAX * height]
+
+
 def build_row(page) -> list[Digit]:
     """Step 1: the digits of the main row, left to right (maybe one, maybe none)."""
     w, h = page.ink.width, page.ink.height
     first = choose(page.components, w, h)
     if first is None and not page.lines:
         return []
-    height = (first.y1 - first.y0) if first is not None else h
     framed = corners(page.lines, w, h)
-    upright = [ln for ln in page.lines if not ln.spans and not ln.horizontal and all(ln is not f for f in framed)
-               and ROW_LINE_MIN * height <= ln.length <= ROW_LINE_MAX * height]
+    upright = _upright(page, first, framed)
     comps = page.components_with(upright) if upright else page.components
     chosen = choose(comps, w, h)
     if chosen is None:

@@ -127,6 +127,28 @@ def test_two_digits_drawn_in_one_go_are_a_number_but_a_v_is_not(model, monkeypat
     assert model.read(gv, 90, 96).number == "11"
 
 
+def test_a_thin_pens_straight_ones_in_a_tight_crop_are_read_but_a_hash_and_a_long_line_are_not(model):
+    """A thin pen's straight 1 is found as a line, and in a tight crop it is longer than lines.SPAN_FRACTION
+    of the image's height, the mark of a margin line: the 1 of "71" was dropped ("7"), and both 1s of "11",
+    whose flags were all that was left, too ("1"). segment._upright puts such a line back when it touches
+    neither the top nor the bottom and stands within ROW_BAND of the row; a line reaching further (a box
+    side, a plot's colour bar) stays out, and so do the strokes of a "#", which cross."""
+    from tests.fixtures.make_golden import strokes
+
+    def number(img):
+        g = (np.asarray(img, np.float64) / 255.0).ravel().tolist()
+        return model.read(g, img.width, img.height)
+
+    assert number(strokes((120, 64), [(7, (14, 6, 34, 50)), (1, (62, 6, 34, 50))], 1.5)).number == "71"
+    assert number(strokes((110, 80), [(1, (14, 16, 30, 48)), (1, (60, 16, 30, 48))], 1.5)).number == "11"
+    hash_sign = [[(0.3, 0), (0.3, 1)], [(0.7, 0), (0.7, 1)], [(0, 0.3), (1, 0.3)], [(0, 0.7), (1, 0.7)]]
+    assert number(strokes((100, 100), [(hash_sign, (20, 20, 60, 60))], 1.5)).digits[0].status == "not_a_digit"
+    # A line 1.4 times the 7's height, reaching 0.2 of it above and below (without ROW_BAND: "71").
+    long_line = [[(0.5, 0), (0.5, 1)]]
+    seven = number(strokes((120, 100), [(7, (14, 26, 34, 50)), (long_line, (62, 15, 30, 70))], 1.5))
+    assert seven.number == "7"
+
+
 def test_a_narrow_digit_written_up_to_the_top_of_a_tight_crop_is_read(model):
     """The 5 of "352" is cut by the top border only: a number's neighbours are cut at the sides, so a
     digit cut at the top or bottom needs the height of a whole digit, not its width (the 5 was left out)."""

@@ -5,10 +5,12 @@
 // keep the first of equals; so do the loops here), so for the same classifier scores the same reading is
 // chosen. Golden fixtures (tests/fixtures/golden/number_*.json) hold the two together.
 import { Component } from "./components.js";
+import { EDGE_FRACTION } from "./lines.js";
 import { Digit, SPECK_FRACTION, belongs, choose, corners } from "./locate.js";
 
 export const ROW_LINE_MIN = 0.5;
 export const ROW_LINE_MAX = 1.6;
+export const ROW_BAND = 0.15;
 export const ROW_MIN_HEIGHT = 0.35;
 export const ROW_GAP = 1.0;
 export const ROW_OVERLAP = 0.3;
@@ -51,6 +53,7 @@ export const CUT_SURE = 0.99;
 export const PARAMETERS = Object.freeze({
   row_line_min: ROW_LINE_MIN,
   row_line_max: ROW_LINE_MAX,
+  row_band: ROW_BAND,
   row_min_height: ROW_MIN_HEIGHT,
   row_gap: ROW_GAP,
   row_overlap: ROW_OVERLAP,
@@ -154,15 +157,36 @@ function looksWhole(d, height) {
   return d.x1 - d.x0 >= WHOLE * height && d.y1 - d.y0 >= WHOLE_HIGH * height;
 }
 
+// Step 1's lines that may be a straight 1 (segment.py's _upright says which and why).
+function uprightLines(page, first, framed) {
+  const { width: w, height: h } = page.ink;
+  const vertical = page.lines.filter((ln) => !ln.horizontal && !framed.includes(ln));
+  const edge = Math.max(2.0, EDGE_FRACTION * h);
+  let height = first !== null ? first.y1 - first.y0 : h;
+  const band = ROW_BAND * height;
+  const sized = (ln) => ROW_LINE_MIN * height <= ln.length && ln.length <= ROW_LINE_MAX * height;
+  const upright = vertical.filter((ln) => sized(ln) && (!ln.spans || (first !== null && ln.start > edge
+    && ln.end < h - 1 - edge && ln.y0 >= first.y0 - band && ln.y1 <= first.y1 + band)));
+  if (upright.length) return upright;
+  const bars = page.lines.filter((ln) => ln.horizontal && !ln.spans);
+  const short = vertical.filter((ln) => !ln.spans && !bars.some(
+    (b) => b.x0 < ln.x0 && b.x1 > ln.x1 && ln.y0 < b.y0 && ln.y1 > b.y1));
+  if (!short.length) return [];
+  let longest = short[0].length;
+  for (const ln of short) if (ln.length > longest) longest = ln.length;
+  if (first !== null && height >= ROW_LINE_MIN * longest) return [];
+  const again = choose(page.componentsWith(short), w, h);
+  height = again !== null ? again.y1 - again.y0 : h;
+  return short.filter(sized);
+}
+
 /** Step 1: the digits of the main row, left to right (maybe one, maybe none). */
 export function buildRow(page) {
   const { width: w, height: h } = page.ink;
   let first = choose(page.components, w, h);
   if (first === null && page.lines.length === 0) return [];
-  const height = first !== null ? first.y1 - first.y0 : h;
   const framed = corners(page.lines, w, h);
-  const upright = page.lines.filter((ln) => !ln.spans && !ln.horizontal && !framed.includes(ln)
-    && ROW_LINE_MIN * height <= ln.length && ln.length <= ROW_LINE_MAX * height);
+  const upright = uprightLines(page, first, framed);
   const comps = upright.length ? page.componentsWith(upright) : page.components;
   const chosen = choose(comps, w, h);
   if (chosen === null) return [];
