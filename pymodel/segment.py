@@ -67,6 +67,8 @@ ROW_LINE_MAX = 1.6
 # A line as long as a 1 in a tight crop stands within this much of the seed's height above and below it.
 # Chosen on validation scenes (training writers): at 0.25 a plot's colour bar beside a 1 joined the row.
 ROW_BAND = 0.15
+# Pixels within which the end of a box's side touches its top or bottom.
+BOX_REACH = 1.5
 ROW_MIN_HEIGHT = 0.35
 ROW_GAP = 1.0
 ROW_OVERLAP = 0.3
@@ -124,6 +126,7 @@ PARAMETERS = {
     "row_line_min": ROW_LINE_MIN,
     "row_line_max": ROW_LINE_MAX,
     "row_band": ROW_BAND,
+    "box_reach": BOX_REACH,
     "row_min_height": ROW_MIN_HEIGHT,
     "row_gap": ROW_GAP,
     "row_overlap": ROW_OVERLAP,
@@ -202,8 +205,20 @@ def _frame_side(c: Component, top: int, bottom: int, h: int, row_h: float) -> bo
     return c.y0 <= 1 < top and c.y1 >= h - 1 > bottom and c.width < WHOLE * row_h
 
 
+def _boxed(line: Line, bars: Sequence[Line]) -> bool:
+    """Both ends of an upright line touch a horizontal one (within BOX_REACH pixels): the side of a box, as
+    in a row of boxes on a form, one digit in each (the inner sides meet the top and bottom in a T, which
+    locate.corners does not look for). A 1 written close to its box's top and bottom stops short of them."""
+    reach = BOX_REACH
+
+    def meets(y: float) -> bool:
+        return any(b.x0 - reach <= line.x0 and line.x1 <= b.x1 + reach and b.y0 - reach <= y <= b.y1 - 1 + reach
+                   for b in bars)
+    return meets(line.y0) and meets(line.y1 - 1)
+
+
 def _upright(page, first: Digit | None, framed: Sequence[Line]) -> list[Line]:
-    """Step 1's lines that may be a straight 1: upright, not a frame's side, ROW_LINE_MIN to ROW_LINE_MAX
+    """Step 1's lines that may be a straight 1: upright, not a frame's or a box's side, ROW_LINE_MIN to ROW_LINE_MAX
     of the seed's height (first: the digit chosen without lines), and either not spanning the image, or
     spanning it only by length (a 1 in a tight crop: more than lines.SPAN_FRACTION of the height) while
     touching neither its top nor its bottom and standing within ROW_BAND of the seed's height above and
@@ -212,8 +227,12 @@ def _upright(page, first: Digit | None, framed: Sequence[Line]) -> list[Line]:
     two thin 1s are all that is left without the lines), it is chosen again with those lines put back, but
     not with lines crossed by a horizontal one in their middle (the strokes of a "#")."""
     w, h = page.ink.width, page.ink.height
-    vertical = [ln for ln in page.lines if not ln.horizontal and all(ln is not f for f in framed)]
     edge = max(2.0, EDGE_FRACTION * h)
+    edge_x = max(2.0, EDGE_FRACTION * w)
+    # A ruled line crosses the whole image, and a 1 written between two rules may touch both.
+    box_edges = [b for b in page.lines if b.horizontal and not (b.start <= edge_x and b.end >= w - 1 - edge_x)]
+    vertical = [ln for ln in page.lines if not ln.horizontal and all(ln is not f for f in framed)
+                and not _boxed(ln, box_edges)]
     height = (first.y1 - first.y0) if first is not None else h
     band = ROW_BAND * height
     upright = [ln for ln in vertical if ROW_LINE_MIN * height <= ln.length <= ROW_LINE_MAX * height and (

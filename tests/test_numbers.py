@@ -149,6 +149,17 @@ def test_a_thin_pens_straight_ones_in_a_tight_crop_are_read_but_a_hash_and_a_lon
     assert seven.number == "7"
 
 
+def test_digits_written_one_to_a_box_on_a_form_are_read_without_the_boxes(model):
+    """The inner sides of a row of boxes meet the top and bottom in a T, which locate.corners does not take
+    for a frame, so they were put back as straight 1s ("2026" read "2110112116"). segment._boxed keeps out
+    an upright line whose both ends touch a horizontal one; a 1 inside a box stops short of its edges."""
+    from tests.fixtures.make_golden import boxed_row
+    for digits, height in (([2, 0, 2, 6], 36), ([7, 1, 1], 60)):
+        img = boxed_row(digits, height)
+        g = (np.asarray(img, np.float64) / 255.0).ravel().tolist()
+        assert model.read(g, img.width, img.height).number == "".join(map(str, digits))
+
+
 def test_a_narrow_digit_written_up_to_the_top_of_a_tight_crop_is_read(model):
     """The 5 of "352" is cut by the top border only: a number's neighbours are cut at the sides, so a
     digit cut at the top or bottom needs the height of a whole digit, not its width (the 5 was left out)."""

@@ -11,6 +11,7 @@ import { Digit, SPECK_FRACTION, belongs, choose, corners } from "./locate.js";
 export const ROW_LINE_MIN = 0.5;
 export const ROW_LINE_MAX = 1.6;
 export const ROW_BAND = 0.15;
+export const BOX_REACH = 1.5;
 export const ROW_MIN_HEIGHT = 0.35;
 export const ROW_GAP = 1.0;
 export const ROW_OVERLAP = 0.3;
@@ -54,6 +55,7 @@ export const PARAMETERS = Object.freeze({
   row_line_min: ROW_LINE_MIN,
   row_line_max: ROW_LINE_MAX,
   row_band: ROW_BAND,
+  box_reach: BOX_REACH,
   row_min_height: ROW_MIN_HEIGHT,
   row_gap: ROW_GAP,
   row_overlap: ROW_OVERLAP,
@@ -158,10 +160,20 @@ function looksWhole(d, height) {
 }
 
 // Step 1's lines that may be a straight 1 (segment.py's _upright says which and why).
+// Both ends of an upright line touch a horizontal one: the side of a box (segment.py's _boxed).
+function boxed(line, bars) {
+  const reach = BOX_REACH;
+  const meets = (y) => bars.some((b) => b.x0 - reach <= line.x0 && line.x1 <= b.x1 + reach
+    && b.y0 - reach <= y && y <= b.y1 - 1 + reach);
+  return meets(line.y0) && meets(line.y1 - 1);
+}
+
 function uprightLines(page, first, framed) {
   const { width: w, height: h } = page.ink;
-  const vertical = page.lines.filter((ln) => !ln.horizontal && !framed.includes(ln));
   const edge = Math.max(2.0, EDGE_FRACTION * h);
+  const edgeX = Math.max(2.0, EDGE_FRACTION * w);
+  const boxEdges = page.lines.filter((b) => b.horizontal && !(b.start <= edgeX && b.end >= w - 1 - edgeX));
+  const vertical = page.lines.filter((ln) => !ln.horizontal && !framed.includes(ln) && !boxed(ln, boxEdges));
   let height = first !== null ? first.y1 - first.y0 : h;
   const band = ROW_BAND * height;
   const sized = (ln) => ROW_LINE_MIN * height <= ln.length && ln.length <= ROW_LINE_MAX * height;
