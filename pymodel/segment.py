@@ -4,16 +4,16 @@ The same page analysis as a single digit (lines removed, specks and fragments dr
 
 1. Row: the seed is the digit locate.choose would read (upright lines between ROW_LINE_MIN and
    ROW_LINE_MAX of its height that are no ruled line, margin or frame side are put back first: a straight
-   1; see _upright). The
-   row grows left and right, one neighbour at a time, with the nearest component (not a speck, at
-   least ROW_MIN_HEIGHT of the row's height tall) whose gap to the row's end digit is at most ROW_GAP of
-   the row height and whose rows overlap that digit's by at least ROW_OVERLAP of the shorter: so the row
-   follows a slanted or wavy baseline. Smaller components in the row's band (a 5's flag, a broken
-   stroke) join as pieces of their own. A component cut by a border the row does not touch is either a
-   neighbour cut by the crop of a sheet or a digit written up to the edge of the photo: it joins only
-   when it looks whole (at least EDGE_HIGH of the row height high, and EDGE_WIDE of it wide when the cut
-   is at the left or right, where the neighbours of a number are; a narrow 1 or 5 written up to the top
-   of a tight crop is whole), and only as a piece that may be left out (step 4), so the classifier decides.
+   1; see _upright). The row grows left and right, one neighbour at a time, with the nearest component
+   (not a speck, at least ROW_MIN_HEIGHT of the row's height tall) whose gap to the row's end digit is at
+   most ROW_GAP of the row height (a digit narrower than WHOLE of it, a 1, measured as if that wide) and
+   whose rows overlap that digit's by at least ROW_OVERLAP of the shorter: so the row follows a slanted or
+   wavy baseline. Smaller components in the row's band (a 5's flag, a broken stroke) join as pieces of
+   their own. A component cut by a border the row does not touch is either a neighbour cut by the crop of
+   a sheet or a digit written up to the edge of the photo: it joins only when it looks whole (at least
+   EDGE_HIGH of the row height high, and EDGE_WIDE of it wide when the cut is at the left or right, where
+   the neighbours of a number are; a narrow 1 or 5 written up to the top of a tight crop is whole), and
+   only as a piece that may be left out (step 4), so the classifier decides.
    A narrow component from the image's top to its bottom beside digits that touch neither border is the
    side of a box too thick to be found as a line, and never joins.
    Lines that are a digit's stroke (the bar of a 7) are given back to it (locate.belongs).
@@ -70,7 +70,10 @@ ROW_BAND = 0.15
 # Pixels within which the end of a box's side touches its top or bottom.
 BOX_REACH = 1.5
 ROW_MIN_HEIGHT = 0.35
-ROW_GAP = 1.0
+# Chosen on drawn numbers spaced wider than handwriting usually is (cells 1.3 heights apart read one digit
+# at 1.0); no change to the validation and evaluation numbers, digits or non-digits (a digit's neighbours
+# in a crop of a sheet are cut by its border, which step 1 handles apart).
+ROW_GAP = 1.5
 ROW_OVERLAP = 0.3
 EDGE_HIGH = 0.8
 EDGE_WIDE = 0.45
@@ -278,7 +281,9 @@ def build_row(page) -> list[Digit]:
                 if id(c) in used or c.mass < SPECK_FRACTION * heaviest or c.height < ROW_MIN_HEIGHT * row_h:
                     continue
                 gap = end.x0 - c.x1 if side < 0 else c.x0 - end.x1
-                if gap > ROW_GAP * row_h or gap < -0.5 * min(c.width, end.x1 - end.x0):
+                # Digits are spaced by their cells, not their ink: a narrow one (a 1) counts as WHOLE wide.
+                spaced = gap - sum(max(0.0, (WHOLE * row_h - width) / 2) for width in (c.width, end.x1 - end.x0))
+                if spaced > ROW_GAP * row_h or gap < -0.5 * min(c.width, end.x1 - end.x0):
                     continue
                 if (c.x0 + c.x1) * side <= (end.x0 + end.x1) * side:
                     continue  # not beyond the end of the row on this side

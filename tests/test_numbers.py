@@ -160,6 +160,17 @@ def test_digits_written_one_to_a_box_on_a_form_are_read_without_the_boxes(model)
         assert model.read(g, img.width, img.height).number == "".join(map(str, digits))
 
 
+def test_digits_written_far_apart_are_one_number(model):
+    """Digits spaced by more than a digit's height (a large pad, a child's hand) are still one row, and a
+    1, whose ink is much narrower than its cell, is measured as if it were a digit's usual width: "17" with
+    its cells 1.5 heights apart read "7" and "2026" with 1.75 read "2"."""
+    from tests.fixtures.make_golden import in_row, strokes
+    for digits, step in (([1, 7], 60), ([2, 0, 2, 6], 70)):
+        img = strokes((46 + step * (len(digits) - 1), 60), in_row(digits, 12, 10, 22, 40, step), 3)
+        g = (np.asarray(img, np.float64) / 255.0).ravel().tolist()
+        assert model.read(g, img.width, img.height).number == "".join(map(str, digits))
+
+
 def test_a_narrow_digit_written_up_to_the_top_of_a_tight_crop_is_read(model):
     """The 5 of "352" is cut by the top border only: a number's neighbours are cut at the sides, so a
     digit cut at the top or bottom needs the height of a whole digit, not its width (the 5 was left out)."""

@@ -13,7 +13,7 @@ export const ROW_LINE_MAX = 1.6;
 export const ROW_BAND = 0.15;
 export const BOX_REACH = 1.5;
 export const ROW_MIN_HEIGHT = 0.35;
-export const ROW_GAP = 1.0;
+export const ROW_GAP = 1.5;
 export const ROW_OVERLAP = 0.3;
 export const EDGE_HIGH = 0.8;
 export const EDGE_WIDE = 0.45;
@@ -221,7 +221,9 @@ export function buildRow(page) {
       for (const c of comps) {
         if (used.has(c) || c.mass < SPECK_FRACTION * heaviest || c.height < ROW_MIN_HEIGHT * rowH) continue;
         const gap = side < 0 ? end.x0 - c.x1 : c.x0 - end.x1;
-        if (gap > ROW_GAP * rowH || gap < -0.5 * Math.min(c.width, end.x1 - end.x0)) continue;
+        // A narrow digit (a 1) counts as WHOLE of the row height wide (segment.py).
+        const spaced = gap - Math.max(0, (WHOLE * rowH - c.width) / 2) - Math.max(0, (WHOLE * rowH - (end.x1 - end.x0)) / 2);
+        if (spaced > ROW_GAP * rowH || gap < -0.5 * Math.min(c.width, end.x1 - end.x0)) continue;
         if ((c.x0 + c.x1) * side <= (end.x0 + end.x1) * side) continue; // not beyond the row's end on this side
         if (!sideBySide(c, end)) continue;
         if (frameSide(c, end.y0, end.y1, h, rowH)) continue;
