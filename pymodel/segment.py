@@ -221,11 +221,12 @@ def _boxed(line: Line, bars: Sequence[Line]) -> bool:
 
 
 def _upright(page, first: Digit | None, framed: Sequence[Line]) -> list[Line]:
-    """Step 1's lines that may be a straight 1: upright, not a frame's or a box's side, ROW_LINE_MIN to ROW_LINE_MAX
-    of the seed's height (first: the digit chosen without lines), and either not spanning the image, or
-    spanning it only by length (a 1 in a tight crop: more than lines.SPAN_FRACTION of the height) while
-    touching neither its top nor its bottom and standing within ROW_BAND of the seed's height above and
-    below it, as a digit beside it does (a plot's colour bar or a box side reaches further).
+    """Step 1's lines that may be a straight 1: upright, not a frame's or a box's side (_boxed), ROW_LINE_MIN
+    to ROW_LINE_MAX of the seed's height (first: the digit chosen without lines), and either not spanning
+    the image, or spanning it only by length (a 1 in a tight crop: more than lines.SPAN_FRACTION of the
+    height) while touching neither its top nor its bottom and standing within ROW_BAND of the seed's
+    height above and below it, as a digit beside it does (a plot's colour bar or a box side reaches
+    further).
     When the seed is less than ROW_LINE_MIN of the longest non-spanning upright line high (the flags of
     two thin 1s are all that is left without the lines), it is chosen again with those lines put back, but
     not with lines crossed by a horizontal one in their middle (the strokes of a "#")."""
@@ -282,7 +283,8 @@ def build_row(page) -> list[Digit]:
                     continue
                 gap = end.x0 - c.x1 if side < 0 else c.x0 - end.x1
                 # Digits are spaced by their cells, not their ink: a narrow one (a 1) counts as WHOLE wide.
-                spaced = gap - sum(max(0.0, (WHOLE * row_h - width) / 2) for width in (c.width, end.x1 - end.x0))
+                spaced = (gap - max(0.0, (WHOLE * row_h - c.width) / 2)
+                          - max(0.0, (WHOLE * row_h - (end.x1 - end.x0)) / 2))
                 if spaced > ROW_GAP * row_h or gap < -0.5 * min(c.width, end.x1 - end.x0):
                     continue
                 if (c.x0 + c.x1) * side <= (end.x0 + end.x1) * side:

@@ -159,7 +159,6 @@ function looksWhole(d, height) {
   return d.x1 - d.x0 >= WHOLE * height && d.y1 - d.y0 >= WHOLE_HIGH * height;
 }
 
-// Step 1's lines that may be a straight 1 (segment.py's _upright says which and why).
 // Both ends of an upright line touch a horizontal one: the side of a box (segment.py's _boxed).
 function boxed(line, bars) {
   const reach = BOX_REACH;
@@ -168,6 +167,7 @@ function boxed(line, bars) {
   return meets(line.y0) && meets(line.y1 - 1);
 }
 
+// Step 1's lines that may be a straight 1 (segment.py's _upright says which and why).
 function uprightLines(page, first, framed) {
   const { width: w, height: h } = page.ink;
   const edge = Math.max(2.0, EDGE_FRACTION * h);
@@ -222,7 +222,8 @@ export function buildRow(page) {
         if (used.has(c) || c.mass < SPECK_FRACTION * heaviest || c.height < ROW_MIN_HEIGHT * rowH) continue;
         const gap = side < 0 ? end.x0 - c.x1 : c.x0 - end.x1;
         // A narrow digit (a 1) counts as WHOLE of the row height wide (segment.py).
-        const spaced = gap - Math.max(0, (WHOLE * rowH - c.width) / 2) - Math.max(0, (WHOLE * rowH - (end.x1 - end.x0)) / 2);
+        const spaced = gap - Math.max(0, (WHOLE * rowH - c.width) / 2)
+          - Math.max(0, (WHOLE * rowH - (end.x1 - end.x0)) / 2);
         if (spaced > ROW_GAP * rowH || gap < -0.5 * Math.min(c.width, end.x1 - end.x0)) continue;
         if ((c.x0 + c.x1) * side <= (end.x0 + end.x1) * side) continue; // not beyond the row's end on this side
         if (!sideBySide(c, end)) continue;
