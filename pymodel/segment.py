@@ -70,9 +70,10 @@ ROW_BAND = 0.15
 # Pixels within which the end of a box's side touches its top or bottom.
 BOX_REACH = 1.5
 ROW_MIN_HEIGHT = 0.35
-# Chosen on drawn numbers spaced wider than handwriting usually is (cells 1.3 heights apart read one digit
-# at 1.0); no change to the validation and evaluation numbers, digits or non-digits (a digit's neighbours
-# in a crop of a sheet are cut by its border, which step 1 handles apart).
+# Chosen on drawn numbers spaced wider than handwriting usually is (with 1.3 heights of blank between the
+# digits' cells they read as one digit at 1.0); no change to the validation and evaluation numbers, digits
+# or non-digits (a digit's neighbours in a crop of a sheet are cut by its border, which step 1 handles
+# apart).
 ROW_GAP = 1.5
 ROW_OVERLAP = 0.3
 EDGE_HIGH = 0.8
