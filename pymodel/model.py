@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pymodel.preprocess import Page, analyse, normalize, preprocess, single
-from pymodel.segment import NUMBER_REJECTS, NUMBER_SURE, segment
+from pymodel.segment import NUMBER_HEIGHT, NUMBER_REJECTS, NUMBER_SURE, segment
 from pymodel.weights import DEFAULT_DIR, Weights, load_weights
 
 BACKENDS = ("auto", "numpy", "python")
@@ -127,7 +127,8 @@ class Model:
         digits = [self.judge(f.probs, f.image28, page.source_box(f.digit.box)) for f in found]
         if sum(d.status == "not_a_digit" for d in digits) >= NUMBER_REJECTS * len(digits):
             return self._read_single(page)  # no number: read as one digit (segment.NUMBER_REJECTS says why)
-        digits = [_in_number(d) for d in digits]
+        tallest = max(f.digit.y1 - f.digit.y0 for f in found)
+        digits = [_in_number(d, f.digit.y1 - f.digit.y0 < NUMBER_HEIGHT * tallest) for d, f in zip(digits, found)]
         return Reading(_number(digits), digits)
 
     def _read_single(self, page: Page) -> Reading:
@@ -135,13 +136,13 @@ class Model:
         return Reading(_number([p]), [] if p.empty else [p])
 
 
-def _in_number(d: Prediction) -> Prediction:
+def _in_number(d: Prediction, short: bool) -> Prediction:
     """A digit as part of a number: rejected, it is unsure with its best guess (segment.NUMBER_REJECTS);
-    below NUMBER_SURE, unsure."""
+    below NUMBER_SURE, or short beside the tallest digit (segment.NUMBER_HEIGHT), unsure."""
     if d.status == "not_a_digit":
         best = max(range(10), key=d.probs.__getitem__)
         return replace(d, digit=best, confidence=d.probs[best], status="unsure")
-    return replace(d, status="unsure") if d.status == "ok" and d.confidence < NUMBER_SURE else d
+    return replace(d, status="unsure") if d.status == "ok" and (d.confidence < NUMBER_SURE or short) else d
 
 
 def _number(digits: Sequence[Prediction]) -> str:

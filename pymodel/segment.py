@@ -113,6 +113,13 @@ EDGE_COST = 0.5
 # Chosen on validation numbers and non-digits (training writers): 90.7% of the non-digits flagged by the
 # page's reader against 88.0% without it, 10 of 228 correctly read numbers shown as "Unsure — maybe".
 NUMBER_SURE = 0.7
+# A digit of a number less than this share of the tallest digit's height is "unsure" (Model.read): the
+# short letters of a handwritten word (a, c, e) beside its tall ones (t, h, b) read as sure digits ("cat"
+# as "064", "tea" as "486"), while the digits of a number stand about as tall as each other. On the
+# validation and evaluation numbers no correct reading has a digit that short; six wrong validation
+# readings that were all sure become unsure. Words in two handwriting fonts given a sure number: 27 -> 15
+# of 96 (the rest are read as one letter, or have no short letter).
+NUMBER_HEIGHT = 0.6
 # A reading where at least this share of the digits is "not a digit" is no number (a letter's strokes, a
 # shape's sides) and the image is read as one digit. Below it, the rejected digits are unsure, with their
 # best guess: a digit's crop that takes a stroke of its neighbour looks like no digit to the classifier,
@@ -159,6 +166,7 @@ PARAMETERS = {
     "skip_cost": SKIP_COST,
     "edge_cost": EDGE_COST,
     "number_sure": NUMBER_SURE,
+    "number_height": NUMBER_HEIGHT,
     "number_rejects": NUMBER_REJECTS,
     "cut_sure": CUT_SURE,
 }

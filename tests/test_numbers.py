@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image, ImageDraw
 
 from pymodel.bench import STROKES
@@ -169,6 +171,28 @@ def test_digits_written_far_apart_are_one_number(model):
         img = strokes((46 + step * (len(digits) - 1), 60), in_row(digits, 12, 10, 22, 40, step), 3)
         g = (np.asarray(img, np.float64) / 255.0).ravel().tolist()
         assert model.read(g, img.width, img.height).number == "".join(map(str, digits))
+
+
+def test_a_handwritten_words_short_letters_are_not_sure_digits(model, monkeypatch):
+    """The short letters of a word (a, c, e) beside its tall ones read as sure digits: "cat" in a handwriting
+    font read "064" and "tea" "486", every digit sure. A digit less than segment.NUMBER_HEIGHT of the
+    tallest digit's height is unsure; the digits of a number stand about as tall as each other."""
+    import pymodel.model as model_module
+    from tests.fixtures.make_golden import handwritten_word
+    if not Path("/usr/share/fonts/truetype/breip/Breip.ttf").is_file():
+        pytest.skip("handwriting fonts not installed: run `python build.py setup`")
+
+    def statuses(img):
+        g = (np.asarray(img, np.float64) / 255.0).ravel().tolist()
+        return [d.status for d in model.read(g, img.width, img.height).digits]
+
+    words = [handwritten_word("cat", 40), handwritten_word("tea", 40)]
+    assert all("unsure" in statuses(w) for w in words)
+    from tests.fixtures.make_golden import in_row, strokes
+    number = strokes((200, 80), in_row([2, 0, 2, 6], 14, 12, 32, 54, 46), 6)
+    assert statuses(number) == ["ok"] * 4
+    monkeypatch.setattr(model_module, "NUMBER_HEIGHT", 0.0)  # without the rule both words read all sure
+    assert all(statuses(w) == ["ok"] * len(statuses(w)) for w in words)
 
 
 def test_a_narrow_digit_written_up_to_the_top_of_a_tight_crop_is_read(model):

@@ -8,7 +8,7 @@
 // The classifier is passed in, so the same code runs with TF.js in the page and with stored scores in the
 // golden tests (tests/js/run_preprocess.mjs).
 import { analyse, normalize, single } from "./preprocess.js";
-import { NUMBER_REJECTS, NUMBER_SURE, segment } from "./preprocess/segment.js";
+import { NUMBER_HEIGHT, NUMBER_REJECTS, NUMBER_SURE, segment } from "./preprocess/segment.js";
 import { argmax, decide } from "./result.js";
 
 /**
@@ -30,7 +30,9 @@ export async function readNumber(gray, width, height, { scoreBatch, scoreOne, ru
     // Mostly "not a digit" is no number (a letter's strokes, a shape's sides): read as one digit below.
     const rejected = digits.filter((d) => d.status === "not_a_digit").length;
     if (rejected < NUMBER_REJECTS * digits.length) {
-      for (const d of digits) inNumber(d);
+      let tallest = 0;
+      for (const f of found) tallest = Math.max(tallest, f.digit.y1 - f.digit.y0);
+      digits.forEach((d, k) => inNumber(d, found[k].digit.y1 - found[k].digit.y0 < NUMBER_HEIGHT * tallest));
       return { number: numberOf(digits), digits };
     }
   }
@@ -41,13 +43,13 @@ export async function readNumber(gray, width, height, { scoreBatch, scoreOne, ru
   return { number: numberOf(digits), digits };
 }
 
-// A digit as part of a number (segment.py's NUMBER_REJECTS and NUMBER_SURE say why): rejected, it is
-// unsure with its best guess; below NUMBER_SURE, unsure.
-function inNumber(d) {
+// A digit as part of a number (segment.py's NUMBER_REJECTS, NUMBER_SURE and NUMBER_HEIGHT say why):
+// rejected, it is unsure with its best guess; below NUMBER_SURE, or short beside the tallest, unsure.
+function inNumber(d, short) {
   if (d.status === "not_a_digit") {
     const best = argmax(d.probs);
     Object.assign(d, { digit: best, confidence: d.probs[best], status: "unsure" });
-  } else if (d.status === "ok" && d.confidence < NUMBER_SURE) {
+  } else if (d.status === "ok" && (d.confidence < NUMBER_SURE || short)) {
     d.status = "unsure";
   }
 }

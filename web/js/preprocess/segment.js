@@ -44,6 +44,7 @@ export const SKIP_COST = 1.0;
 export const EDGE_COST = 0.5;
 // A digit of a number below this confidence is "unsure" (read.js), as in Python's segment.py.
 export const NUMBER_SURE = 0.7;
+export const NUMBER_HEIGHT = 0.6;
 // A reading where at least this share of digits is "not a digit" is read as one digit; below it, the
 // rejected digits are unsure with their best guess (read.js; segment.py says why).
 export const NUMBER_REJECTS = 0.5;
@@ -84,6 +85,7 @@ export const PARAMETERS = Object.freeze({
   skip_cost: SKIP_COST,
   edge_cost: EDGE_COST,
   number_sure: NUMBER_SURE,
+  number_height: NUMBER_HEIGHT,
   number_rejects: NUMBER_REJECTS,
   cut_sure: CUT_SURE,
 });
