@@ -195,6 +195,18 @@ def crossing_limit(lengths: Sequence[int]) -> int:
     return CROSSING * ordered[len(ordered) // 2]
 
 
+def _at_border(first: float, last: float, n: int) -> tuple[bool, bool]:
+    """Whether a line from position first to last (inclusive) along a side n long reaches within
+    EDGE_FRACTION of that side's start, and of its end."""
+    edge = max(2.0, EDGE_FRACTION * n)
+    return first <= edge, last >= n - 1 - edge
+
+
+def at_border(line: Line, w: int, h: int) -> tuple[bool, bool]:
+    """Whether the line reaches the image's border at its start, and at its end (see _at_border)."""
+    return _at_border(line.start, line.end, w if line.horizontal else h)
+
+
 def find_lines(mask_rows: Sequence[bytes], w: int, h: int, thin: int | None = None,
                border: float | None = None) -> list[Line]:
     """Horizontal and vertical lines in the mask (one bytes object per row, non-zero = ink), made of runs
@@ -204,13 +216,12 @@ def find_lines(mask_rows: Sequence[bytes], w: int, h: int, thin: int | None = No
     lines = []
     columns = [bytes(col) for col in zip(*mask_rows)] if mask_rows else []
     for horizontal, lanes, n in ((True, columns, w), (False, mask_rows, h)):
-        edge = max(2.0, EDGE_FRACTION * n)
         points = _points(row_runs(lanes), thin)
         if border is not None:
             far = 2 * ((h if horizontal else w) - 1 - border)
             points = [p for p in points if p[1] <= 2 * border or p[1] >= far]
         for members, offset, slope, first, last, covered in _search(points, n, lanes):
-            spans = (first <= edge and last >= n - 1 - edge) or last - first + 1 >= SPAN_FRACTION * n
+            spans = all(_at_border(first, last, n)) or last - first + 1 >= SPAN_FRACTION * n
             line = Line(horizontal, offset, slope, first, last, covered, spans)
             lo = min(p[2] for p in members)
             hi = max(p[3] for p in members)

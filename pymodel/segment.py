@@ -59,7 +59,7 @@ from dataclasses import dataclass
 from operator import add
 
 from pymodel.components import Component
-from pymodel.lines import EDGE_FRACTION, Line
+from pymodel.lines import Line, at_border
 from pymodel.locate import SPECK_FRACTION, Digit, belongs, choose, corners
 
 ROW_LINE_MIN = 0.5
@@ -221,11 +221,9 @@ def _boxed(line: Line, bars: Sequence[Line]) -> bool:
     """Both ends of an upright line touch a horizontal one (within BOX_REACH pixels): the side of a box, as
     in a row of boxes on a form, one digit in each (the inner sides meet the top and bottom in a T, which
     locate.corners does not look for). A 1 written close to its box's top and bottom stops short of them."""
-    reach = BOX_REACH
-
     def meets(y: float) -> bool:
-        return any(b.x0 - reach <= line.x0 and line.x1 <= b.x1 + reach and b.y0 - reach <= y <= b.y1 - 1 + reach
-                   for b in bars)
+        return any(b.x0 - BOX_REACH <= line.x0 and line.x1 <= b.x1 + BOX_REACH
+                   and b.y0 - BOX_REACH <= y <= b.y1 - 1 + BOX_REACH for b in bars)
     return meets(line.y0) and meets(line.y1 - 1)
 
 
@@ -240,16 +238,18 @@ def _upright(page, first: Digit | None, framed: Sequence[Line]) -> list[Line]:
     two thin 1s are all that is left without the lines), it is chosen again with those lines put back, but
     not with lines crossed by a horizontal one in their middle (the strokes of a "#")."""
     w, h = page.ink.width, page.ink.height
-    edge = max(2.0, EDGE_FRACTION * h)
-    edge_x = max(2.0, EDGE_FRACTION * w)
+
+    def sized(ln: Line, height: int) -> bool:
+        return ROW_LINE_MIN * height <= ln.length <= ROW_LINE_MAX * height
+
     # A ruled line crosses the whole image, and a 1 written between two rules may touch both.
-    box_edges = [b for b in page.lines if b.horizontal and not (b.start <= edge_x and b.end >= w - 1 - edge_x)]
+    box_edges = [b for b in page.lines if b.horizontal and not all(at_border(b, w, h))]
     vertical = [ln for ln in page.lines if not ln.horizontal and all(ln is not f for f in framed)
                 and not _boxed(ln, box_edges)]
     height = (first.y1 - first.y0) if first is not None else h
     band = ROW_BAND * height
-    upright = [ln for ln in vertical if ROW_LINE_MIN * height <= ln.length <= ROW_LINE_MAX * height and (
-        not ln.spans or (first is not None and ln.start > edge and ln.end < h - 1 - edge
+    upright = [ln for ln in vertical if sized(ln, height) and (
+        not ln.spans or (first is not None and not any(at_border(ln, w, h))
                          and ln.y0 >= first.y0 - band and ln.y1 <= first.y1 + band))]
     if upright:
         return upright
@@ -258,9 +258,8 @@ def _upright(page, first: Digit | None, framed: Sequence[Line]) -> list[Line]:
         b.x0 < ln.x0 and b.x1 > ln.x1 and ln.y0 < b.y0 and ln.y1 > b.y1 for b in bars)]
     if not short or (first is not None and height >= ROW_LINE_MIN * max(ln.length for ln in short)):
         return []
-    first = choose(page.components_with(short), w, h)
-    height = (first.y1 - first.y0) if first is not None else h
-    return [ln for ln in short if ROW_LINE_MIN * height <= ln.length <= ROW_LINE_MAX * height]
+    again = choose(page.components_with(short), w, h)
+    return [ln for ln in short if sized(ln, (again.y1 - again.y0) if again is not None else h)]
 
 
 def build_row(page) -> list[Digit]:

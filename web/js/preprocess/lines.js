@@ -229,6 +229,18 @@ function transpose(mask, w, h) {
   return out;
 }
 
+// Whether a line from position first to last (inclusive) along a side n long reaches within EDGE_FRACTION
+// of that side's start, and of its end (lines.py's _at_border).
+function reachesBorder(first, last, n) {
+  const edge = Math.max(2.0, EDGE_FRACTION * n);
+  return [first <= edge, last >= n - 1 - edge];
+}
+
+/** Whether the line reaches the image's border at its start, and at its end (lines.py's at_border). */
+export function atBorder(line, w, h) {
+  return reachesBorder(line.start, line.end, line.horizontal ? w : h);
+}
+
 /**
  * Horizontal and vertical lines in a flat w x h mask (non-zero = ink); horizontal ones first. Made of runs up
  * to `thin` pixels across (default: thinLimit); with `border`, only of runs whose centre lies within that many
@@ -239,10 +251,10 @@ export function findLines(mask, w, h, thin = thinLimit(w, h), border = null) {
   const columns = transpose(mask, w, h);
   // Horizontal lines are crossed by the columns (lanes of length h), vertical ones by the rows.
   for (const [horizontal, lanes, n, laneLen] of [[true, columns, w, h], [false, mask, h, w]]) {
-    const edge = Math.max(2.0, EDGE_FRACTION * n);
     const pts = points(rowRuns(lanes, laneLen, n), thin, border, laneLen);
     for (const { members, offset, slope, first, last, covered } of search(pts, n, lanes, laneLen)) {
-      const spans = (first <= edge && last >= n - 1 - edge) || last - first + 1 >= SPAN_FRACTION * n;
+      const [atStart, atEnd] = reachesBorder(first, last, n);
+      const spans = (atStart && atEnd) || last - first + 1 >= SPAN_FRACTION * n;
       const line = new Line(horizontal, offset, slope, first, last, covered, spans);
       let lo = Infinity;
       let hi = -Infinity;

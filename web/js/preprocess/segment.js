@@ -5,7 +5,7 @@
 // keep the first of equals; so do the loops here), so for the same classifier scores the same reading is
 // chosen. Golden fixtures (tests/fixtures/golden/number_*.json) hold the two together.
 import { Component } from "./components.js";
-import { EDGE_FRACTION } from "./lines.js";
+import { atBorder } from "./lines.js";
 import { Digit, SPECK_FRACTION, belongs, choose, corners } from "./locate.js";
 
 export const ROW_LINE_MIN = 0.5;
@@ -163,24 +163,21 @@ function looksWhole(d, height) {
 
 // Both ends of an upright line touch a horizontal one: the side of a box (segment.py's _boxed).
 function boxed(line, bars) {
-  const reach = BOX_REACH;
-  const meets = (y) => bars.some((b) => b.x0 - reach <= line.x0 && line.x1 <= b.x1 + reach
-    && b.y0 - reach <= y && y <= b.y1 - 1 + reach);
+  const meets = (y) => bars.some((b) => b.x0 - BOX_REACH <= line.x0 && line.x1 <= b.x1 + BOX_REACH
+    && b.y0 - BOX_REACH <= y && y <= b.y1 - 1 + BOX_REACH);
   return meets(line.y0) && meets(line.y1 - 1);
 }
 
 // Step 1's lines that may be a straight 1 (segment.py's _upright says which and why).
 function uprightLines(page, first, framed) {
   const { width: w, height: h } = page.ink;
-  const edge = Math.max(2.0, EDGE_FRACTION * h);
-  const edgeX = Math.max(2.0, EDGE_FRACTION * w);
-  const boxEdges = page.lines.filter((b) => b.horizontal && !(b.start <= edgeX && b.end >= w - 1 - edgeX));
+  const sized = (ln, height) => ROW_LINE_MIN * height <= ln.length && ln.length <= ROW_LINE_MAX * height;
+  const boxEdges = page.lines.filter((b) => b.horizontal && !atBorder(b, w, h).every(Boolean));
   const vertical = page.lines.filter((ln) => !ln.horizontal && !framed.includes(ln) && !boxed(ln, boxEdges));
-  let height = first !== null ? first.y1 - first.y0 : h;
+  const height = first !== null ? first.y1 - first.y0 : h;
   const band = ROW_BAND * height;
-  const sized = (ln) => ROW_LINE_MIN * height <= ln.length && ln.length <= ROW_LINE_MAX * height;
-  const upright = vertical.filter((ln) => sized(ln) && (!ln.spans || (first !== null && ln.start > edge
-    && ln.end < h - 1 - edge && ln.y0 >= first.y0 - band && ln.y1 <= first.y1 + band)));
+  const upright = vertical.filter((ln) => sized(ln, height) && (!ln.spans || (first !== null
+    && !atBorder(ln, w, h).some(Boolean) && ln.y0 >= first.y0 - band && ln.y1 <= first.y1 + band)));
   if (upright.length) return upright;
   const bars = page.lines.filter((ln) => ln.horizontal && !ln.spans);
   const short = vertical.filter((ln) => !ln.spans && !bars.some(
@@ -190,8 +187,7 @@ function uprightLines(page, first, framed) {
   for (const ln of short) if (ln.length > longest) longest = ln.length;
   if (first !== null && height >= ROW_LINE_MIN * longest) return [];
   const again = choose(page.componentsWith(short), w, h);
-  height = again !== null ? again.y1 - again.y0 : h;
-  return short.filter(sized);
+  return short.filter((ln) => sized(ln, again !== null ? again.y1 - again.y0 : h));
 }
 
 /** Step 1: the digits of the main row, left to right (maybe one, maybe none). */
