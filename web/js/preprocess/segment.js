@@ -34,7 +34,8 @@ export const MAX_CUTS = 3;
 // More candidate cuts for a wide atom: one more than this many per row height of its width (segment.py).
 export const CUTS_PER_HEIGHT = 1.5;
 export const CUT_APART = 0.3;
-export const STEP = 0.05;
+// A seam's diagonal step costs this much against 1 per pixel of ink: cheaper, seams wander (segment.py).
+export const STEP = 0.5;
 export const MAX_SPAN = 3;
 export const WIDE_COST = 2.0;
 export const GAP_COST = 8.0;
@@ -643,10 +644,11 @@ export async function segment(page, score, normalize) {
   if (!spans.length) return null;
   const probs = await score(spans.map((s) => s.image28));
   const chosen = decide(skippable, spans, probs);
-  // One ink group cut into several digits with no gap between any, one of them narrow: a letter or a
-  // scribble far more often, unless every digit is sure and no narrow one is a 1 (segment.py's segment()).
+  // One ink group cut into several digits with no gap between any, one of them narrow or a cut through
+  // two strokes: a letter, a scribble or a wide 0 cut through its loop far more often, unless every digit
+  // is sure and no narrow one is a 1 (segment.py's segment()).
   if (chosen.length < 2 || (chosen.slice(1).every((k) => spans[k].severs > 0)
-    && chosen.some((k) => spans[k].wide < WHOLE)
+    && (chosen.some((k) => spans[k].wide < WHOLE) || chosen.slice(1).some((k) => spans[k].severs > 1))
     && !sureCut(chosen.map((k) => spans[k]), chosen.map((k) => probs[k])))) return null;
   return chosen.map((k) => ({ digit: spans[k].digit, image28: spans[k].image28, probs: Array.from(probs[k]) }));
 }
