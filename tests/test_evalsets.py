@@ -120,3 +120,36 @@ def test_evaluation_command_output(tmp_path):
     items = evalsets.load("realistic", sets)["items"]
     assert fig["realistic"]["digits"]["n"] == sum(1 for r in items if r["kind"] == "digit")
     assert 0.0 <= fig["realistic"]["digits"]["accuracy"] <= 1.0 and fig["mnist_test"]["n"] == 10000
+
+
+def test_validation_sets_come_from_the_training_writers(tmp_path):
+    """`--split val` writes the same layout from the validation scenes (other writers and random streams than
+    the committed sets), so the reader's parameters can be chosen without looking at the evaluation sets."""
+    sizes = evalsets.build(tmp_path, {"digit": 2, "not_a_digit": 1, "number": 2}, split="val")
+    assert set(sizes) == {"realistic", "numbers"}
+    val = evalsets.load("numbers", tmp_path)
+    assert "training writers" in evalsets.load("realistic", tmp_path)["description"]
+    committed = {r["sha256"] for r in evalsets.load("numbers")["items"]}
+    assert len(val["items"]) == 2 and not committed & {r["sha256"] for r in val["items"]}
+    assert all(not r["source"].endswith("test") for r in val["items"])  # MNIST test digits stay held out
+    refused = subprocess.run([sys.executable, "-m", "training.evalsets", "--split", "val"], cwd=ROOT,
+                             capture_output=True, text=True, timeout=120)
+    assert refused.returncode != 0 and "other than training/evalsets" in refused.stderr
+
+
+def test_try_sets_a_reader_parameter_for_one_run(monkeypatch):
+    """--try NAME=VALUE changes a pymodel.segment parameter (and Model.read's copy of it) for the run; an
+    unknown name or a value that is not a number is refused with the names to use."""
+    from pymodel import model, segment
+    from training.evaluate_realistic import try_parameters
+    for name in ("STEP", "NUMBER_SURE"):
+        monkeypatch.setattr(segment, name, getattr(segment, name))
+    monkeypatch.setattr(model, "NUMBER_SURE", model.NUMBER_SURE)
+    assert try_parameters(["step=0.05", "number_sure=0.5"]) == {"step": 0.05, "number_sure": 0.5}
+    assert segment.STEP == 0.05 and segment.NUMBER_SURE == 0.5 and model.NUMBER_SURE == 0.5
+    with pytest.raises(ValueError, match="use one of .*digit_cost"):
+        try_parameters(["stepp=1"])
+    with pytest.raises(ValueError, match="must be a number"):
+        try_parameters(["step=straight"])
+    with pytest.raises(ValueError, match="not a number-reader parameter"):
+        try_parameters(["wide=1"])  # a tuple, one value per digit

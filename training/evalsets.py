@@ -4,6 +4,11 @@
     python -m training.evalsets            (re)write training/evalsets/ (byte-identical on the same
                                            Pillow/NumPy/SciPy versions: every image comes from its own seed)
     python -m training.evalsets --check    verify the files against their labels file (sha256), write nothing
+    python -m training.evalsets --split val --out DIR [--numbers N]
+                                           the same sets from the validation split (training writers, other
+                                           random streams), for choosing the reader's parameters without
+                                           looking at the evaluation sets; not committed (evaluate them with
+                                           `python -m training.evaluate_realistic --sets DIR`)
 
 Sets:
     realistic/   digits and non-digits (photos on paper, pad drawings, plot screenshots), one per file
@@ -51,17 +56,19 @@ def _write_set(name: str, items: list[tuple[str, object]], out_dir: Path, descri
     return total + len(text.encode())
 
 
-def build(out_dir: Path = EVAL_DIR, counts: dict[str, int] = COUNTS) -> dict[str, int]:
-    """Write every set; returns bytes per set."""
+def build(out_dir: Path = EVAL_DIR, counts: dict[str, int] = COUNTS, split: str = "eval") -> dict[str, int]:
+    """Write every set; returns bytes per set. split "val" gives the validation scenes (training writers)."""
     from training.synth.numbers import render_number
     from training.synth.scene import render
-    realistic = [(f"d{i:04d}", render("eval", "digit", i, SEED)) for i in range(counts["digit"])]
-    realistic += [(f"n{i:04d}", render("eval", "not_a_digit", i, SEED)) for i in range(counts["not_a_digit"])]
-    numbers = [(f"m{i:04d}", render_number("eval", i, SEED)) for i in range(counts["number"])]
+    realistic = [(f"d{i:04d}", render(split, "digit", i, SEED)) for i in range(counts["digit"])]
+    realistic += [(f"n{i:04d}", render(split, "not_a_digit", i, SEED)) for i in range(counts["not_a_digit"])]
+    numbers = [(f"m{i:04d}", render_number(split, i, SEED)) for i in range(counts["number"])]
+    writers = ("held-out writers (MNIST test), fonts and papers" if split == "eval"
+               else f"the '{split}' split (training writers, fonts and papers; other random streams)")
     return {
         "realistic": _write_set("realistic", realistic, out_dir,
                                 "Single digits (kind 'digit', label '0'..'9') and non-digits (kind 'not_a_digit') "
-                                "from held-out writers (MNIST test), fonts and papers; see training/synth/split.py."),
+                                f"from {writers}; see training/synth/split.py."),
         "numbers": _write_set("numbers", numbers, out_dir,
                               "Numbers of 2-6 digits (kind 'number', label = the digits), with per-digit boxes "
                               "[x, y, w, h] in image pixels and whether each digit touches a neighbour."),
@@ -97,14 +104,21 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", action="store_true", help="verify the files, write nothing")
     parser.add_argument("--out", type=Path, default=EVAL_DIR, help="folder to write (default: training/evalsets)")
+    parser.add_argument("--split", choices=("eval", "val"), default="eval",
+                        help="eval: the committed sets (default); val: validation scenes from the training writers")
+    parser.add_argument("--numbers", type=int, default=COUNTS["number"], help="how many numbers (default: %(default)s)")
     args = parser.parse_args(argv)
+    if args.numbers < 0:
+        parser.error("--numbers must be 0 or more")
+    if args.split != "eval" and args.out.resolve() == EVAL_DIR.resolve():
+        parser.error("--split val writes validation scenes: give --out a folder other than training/evalsets")
     if args.check:
         problems = check(args.out)
         for p in problems:
             print(p, file=sys.stderr)
         print("evaluation sets OK" if not problems else f"{len(problems)} problem(s)")
         return 1 if problems else 0
-    sizes = build(args.out)
+    sizes = build(args.out, {**COUNTS, "number": args.numbers}, args.split)
     for name, n in sizes.items():
         print(f"{name}: {n:,} bytes")
     print(f"total {sum(sizes.values()):,} bytes in {args.out}")

@@ -3,6 +3,12 @@ image file -> pymodel.imageio.load_gray -> pymodel.preprocess -> the model (pymo
 
     python -m training.evaluate_realistic [--weights DIR] [--json FILE]
     python build.py evaluate                (the same)
+    python -m training.evaluate_realistic --sets DIR --try step=0.05
+                                            validation sets written by `python -m training.evalsets --split
+                                            val --out DIR`, with a number-reader parameter of
+                                            pymodel.segment.PARAMETERS changed for this run (repeatable): how
+                                            the reader's parameters are chosen (the JavaScript port is not
+                                            affected)
 
 Prints accuracy per kind of distortion, overall accuracy, how many non-digits are flagged, how many real
 digits are flagged by mistake (realistic set and MNIST test) and the thresholds; with --json also writes
@@ -197,6 +203,27 @@ def evaluate(weights_dir: Path | None = None, eval_dir: Path = EVAL_DIR, stride:
     return out
 
 
+def try_parameters(pairs: list[str]) -> dict[str, float]:
+    """Set number-reader parameters (pymodel.segment.PARAMETERS names, NAME=VALUE) for this process; returns
+    them. Model.read takes some of them from pymodel.segment at import, so both modules are set."""
+    from pymodel import model, segment
+    tried = {}
+    for pair in pairs:
+        name, _, value = pair.partition("=")
+        if name not in segment.PARAMETERS or isinstance(segment.PARAMETERS[name], tuple):
+            numeric = ", ".join(k for k, v in segment.PARAMETERS.items() if not isinstance(v, tuple))
+            raise ValueError(f"--try {pair!r}: not a number-reader parameter; use one of {numeric}")
+        try:
+            number = float(value)
+        except ValueError:
+            raise ValueError(f"--try {pair!r}: the value must be a number, like {name}=0.5") from None
+        for module in (segment, model):
+            if hasattr(module, name.upper()):
+                setattr(module, name.upper(), number)
+        tried[name] = number
+    return tried
+
+
 def _pct(v: float | None) -> str:
     return "n/a" if v is None else f"{v:.1%}"
 
@@ -252,12 +279,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--card", type=Path, default=None,
                         help="refresh this model card folder's realistic evaluation (after a change to the "
                              "finding or the number reader; the training figures stay as trained)")
+    parser.add_argument("--try", dest="tries", action="append", default=[], metavar="NAME=VALUE",
+                        help="read numbers with this pymodel.segment parameter changed (repeatable; not with --card)")
     args = parser.parse_args(argv)
     if args.stride < 1:
         parser.error("--stride must be 1 or more")
     if args.card and args.stride != 1:
         parser.error("--card needs the whole sets (--stride 1)")
+    if args.card and args.tries:
+        parser.error("--card records the shipped reader: leave out --try")
+    try:
+        tried = try_parameters(args.tries)
+    except ValueError as e:
+        parser.error(str(e))
     fig = evaluate(args.weights, args.sets, args.stride)
+    if tried:
+        fig["tried"] = tried
+        print(f"number-reader parameters changed for this run: {tried}")
     print(report(fig))
     if args.json:
         args.json.write_text(json.dumps(fig, indent=2) + "\n")
