@@ -153,3 +153,7 @@ def test_try_sets_a_reader_parameter_for_one_run(monkeypatch):
         try_parameters(["step=straight"])
     with pytest.raises(ValueError, match="not a number-reader parameter"):
         try_parameters(["wide=1"])  # a tuple, one value per digit
+    monkeypatch.setattr(segment, "MAX_SPAN", segment.MAX_SPAN)
+    assert try_parameters(["max_span=2"]) == {"max_span": 2} and isinstance(segment.MAX_SPAN, int)
+    with pytest.raises(ValueError, match="whole number"):
+        try_parameters(["max_span=2.5"])

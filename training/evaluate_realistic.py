@@ -217,6 +217,10 @@ def try_parameters(pairs: list[str]) -> dict[str, float]:
             number = float(value)
         except ValueError:
             raise ValueError(f"--try {pair!r}: the value must be a number, like {name}=0.5") from None
+        if isinstance(segment.PARAMETERS[name], int):  # a count (max_cuts, max_span): ranges need an int
+            if not number.is_integer():
+                raise ValueError(f"--try {pair!r}: {name} is a count, give a whole number")
+            number = int(number)
         for module in (segment, model):
             if hasattr(module, name.upper()):
                 setattr(module, name.upper(), number)
