@@ -110,8 +110,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.numbers < 0:
         parser.error("--numbers must be 0 or more")
-    if args.split != "eval" and args.out.resolve() == EVAL_DIR.resolve():
-        parser.error("--split val writes validation scenes: give --out a folder other than training/evalsets")
+    if args.out.resolve() == EVAL_DIR.resolve() and not args.check and (
+            args.split != "eval" or args.numbers != COUNTS["number"]):
+        parser.error("training/evalsets holds the committed sets as they are: for validation scenes or "
+                     "another number of numbers, give --out a folder other than training/evalsets")
     if args.check:
         problems = check(args.out)
         for p in problems:
