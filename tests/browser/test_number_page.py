@@ -187,8 +187,10 @@ def test_a_single_digit_keeps_its_old_result(desk):
     assert page.inner_text("[data-testid=verdict]") == "It's a 7"
     assert not page.is_visible(LIST) and page.locator(ITEM).count() == 0
     assert page.text_content("#bars-title") == "Probabilities"
+    assert not page.is_visible("[data-testid=pad-answer]")  # the result stands beside the pad
     desk.clear()
     assert page.get_attribute("html", "data-number") == ""
+    assert page.get_attribute("[data-testid=pad-answer]", "data-state") == "empty"
 
 
 def test_an_image_without_digits_says_so_and_the_page_keeps_working(desk):
@@ -226,6 +228,10 @@ def test_a_360px_portrait_phone_has_no_overflow_and_reads_a_number_written_with_
         assert max(right) <= 360, right
         tops = page.eval_on_selector_all(ITEM, "els => els.map(e => Math.round(e.getBoundingClientRect().top))")
         assert len(set(tops)) == 1, f"four digits in one row at 360 px: {tops}"
+        # The result card is below the screen's edge; the answer is repeated under the pad, in sight.
+        answer = page.locator("[data-testid=pad-answer]")
+        assert "2026" in answer.inner_text()
+        assert answer.bounding_box()["y"] + answer.bounding_box()["height"] <= 740
         page.locator(ITEM).nth(0).tap()
         assert page.get_attribute("[data-testid=bars]", "data-index") == "0"
     finally:

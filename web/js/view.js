@@ -42,7 +42,8 @@ export class View {
       prediction: $("prediction"), bigDigit: $("big-digit"), verdict: $("verdict"), confidence: $("confidence"),
       engineLine: $("engine-line"), compare: $("compare"), bars: $("bars"), seen: $("seen"), message: $("message"),
       kernels: $("kernels-label"), progress: $("python-progress"), offline: $("status-offline"),
-      barsTitle: $("bars-title"), seenText: $("seen-text"),
+      barsTitle: $("bars-title"), seenText: $("seen-text"), padAnswer: $("pad-answer"),
+      padAnswerText: $("pad-answer-text"),
     };
     this.digitList = new DigitList({ root: $("digits"), list: $("digit-list"), format: pct, doc });
     this.digitList.onSelect((i, d) => this._showDigitOfNumber(i, d));
@@ -155,6 +156,7 @@ export class View {
     else if (number) this.el.confidence.textContent = this._numberConfidence(r, digits);
     else if (r.status === "not_a_digit") this.el.confidence.textContent = `Not a digit: ${pct(r.confidence)}`;
     else this.el.confidence.textContent = `Confidence ${pct(r.confidence)}`;
+    this._showPadAnswer(r.status === "empty" ? "" : `${says.verdict} · ${this.el.confidence.textContent}`, says.state);
     const name = detail ? `${ENGINE_NAMES[r.engine]} (${detail}) · ${r.ms.toFixed(r.ms < 10 ? 1 : 0)} ms` : "";
     this.el.engineLine.textContent = [name, note].filter(Boolean).join(" — ");
     if (number) {
@@ -165,6 +167,15 @@ export class View {
     this._barsFor(-1, 1);
     this.renderBars(r.status === "empty" ? null : r.probs);
     this.renderSeen(r.image28);
+  }
+
+  /** The one-line answer under the pad (shown by the stylesheet only where the result is out of sight). */
+  _showPadAnswer(text, state) {
+    const { padAnswer, padAnswerText } = this.el;
+    if (!padAnswer) return;
+    padAnswer.hidden = !text;
+    padAnswer.dataset.state = text ? state : "empty";
+    padAnswerText.textContent = text;
   }
 
   _numberConfidence(r, digits) {
@@ -241,5 +252,7 @@ export class View {
     m.textContent = text;
     m.dataset.kind = kind;
     m.hidden = !text;
+    // On a phone the message can fall below the screen's edge, under the upload button just tapped.
+    if (text && m.scrollIntoView) m.scrollIntoView({ block: "nearest" });
   }
 }
