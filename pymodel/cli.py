@@ -47,6 +47,11 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+# How the text output says why a digit of a number is unsure (Prediction.reason).
+WHY = {"low_confidence": ", low confidence", "not_digit_like": ", does not look like a digit",
+       "smaller": ", smaller than the others"}
+
+
 def cmd_read(args: argparse.Namespace) -> int:
     """The number in each image file: every digit, left to right, each with its own answer and box."""
     model = load_model(args.weights, args.backend)
@@ -61,7 +66,8 @@ def cmd_read(args: argparse.Namespace) -> int:
         elif not reading.digits:
             print(f"{name}: no digits found (the image looks empty)")
         else:
-            notes = [f"{i + 1}: {d['status'].replace('_', ' ')}" for i, d in enumerate(digits) if d["status"] != "ok"]
+            notes = [f"{i + 1}: {d['status'].replace('_', ' ')}{WHY.get(p.reason, '')}"
+                     for i, (d, p) in enumerate(zip(digits, reading.digits)) if d["status"] != "ok"]
             note = f" ({'; '.join(notes)})" if notes else ""
             print(f"{name}: {reading.number or '-'}{note}")
     return 1 if failures else 0

@@ -11,6 +11,7 @@ from pymodel.weights import DEFAULT_DIR, Weights, load_weights
 
 BACKENDS = ("auto", "numpy", "python")
 STATUSES = ("ok", "unsure", "not_a_digit", "empty")
+REASONS = ("low_confidence", "not_digit_like", "smaller")
 
 
 @dataclass
@@ -21,6 +22,9 @@ class Prediction:
     image28: list[float] | None
     status: str  # one of STATUSES
     box: list[int] | None = None  # [x, y, w, h] of the region read, in pixels of the image given
+    # Why a digit of a number is unsure (_in_number): one of REASONS, "" otherwise. A digit shorter than
+    # the others is unsure however confident the classifier is, and the page says so instead of "unsure 99%".
+    reason: str = ""
 
     @property
     def empty(self) -> bool:
@@ -40,6 +44,7 @@ class Prediction:
             "empty": self.empty,
             "unsure": self.unsure,
             "image28": self.image28,
+            "reason": self.reason,
         }
 
 
@@ -138,11 +143,14 @@ class Model:
 
 def _in_number(d: Prediction, short: bool) -> Prediction:
     """A digit as part of a number: rejected, it is unsure with its best guess (segment.NUMBER_REJECTS);
-    below NUMBER_SURE, or short beside the tallest digit (segment.NUMBER_HEIGHT), unsure."""
+    below NUMBER_SURE, or short beside the tallest digit (segment.NUMBER_HEIGHT), unsure. The reason says
+    which (the first that holds)."""
     if d.status == "not_a_digit":
         best = max(range(10), key=d.probs.__getitem__)
-        return replace(d, digit=best, confidence=d.probs[best], status="unsure")
-    return replace(d, status="unsure") if d.status == "ok" and (d.confidence < NUMBER_SURE or short) else d
+        return replace(d, digit=best, confidence=d.probs[best], status="unsure", reason="not_digit_like")
+    if d.status == "unsure" or (d.status == "ok" and d.confidence < NUMBER_SURE):
+        return replace(d, status="unsure", reason="low_confidence")
+    return replace(d, status="unsure", reason="smaller") if d.status == "ok" and short else d
 
 
 def _number(digits: Sequence[Prediction]) -> str:

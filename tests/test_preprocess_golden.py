@@ -187,6 +187,7 @@ def test_javascript_reads_as_python(path, js_readings):
     assert {"number": js["number"], "digits": [{k: d[k] for k in ("digit", "status", "confidence", "box")}
                                                for d in js["digits"]]} == reading_summary(py)
     assert len(js["digits"]) == len(py.digits)
+    assert [d.get("reason", "") for d in js["digits"]] == [p.reason for p in py.digits]
     for d, p in zip(js["digits"], py.digits):
         assert d["probs"] == p.probs
         assert max_abs_diff(d["image28"], p.image28) <= 1e-7  # the Float32Array handed to the model

@@ -49,6 +49,7 @@ def _result(prediction) -> dict:
     """One digit's answer as plain data for JavaScript: lists, not tuples or arrays."""
     out = prediction.as_dict()
     out["status"] = _status(prediction)
+    out["reason"] = getattr(prediction, "reason", "")  # older pymodel versions have none
     box = out.get("box", getattr(prediction, "box", None))
     out["box"] = list(box) if box is not None else None
     out["probs"] = [float(p) for p in out["probs"]]

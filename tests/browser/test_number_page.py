@@ -267,6 +267,15 @@ def test_unsure_and_rejected_digits_are_marked_in_words_not_only_colour(desk):
     assert items[0]["text"].split() == ["4", "97.0%"]
     assert "✕" in items[1]["text"] and "not a digit" in items[1]["text"]
     assert "2?" in items[2]["text"] and "unsure" in items[2]["text"]
+    # Unsure for being smaller than the other digits, however confident: the tile says so, not "unsure 99%".
+    small = digit(7, 0.99, "unsure")
+    small["reason"] = "smaller"
+    page.evaluate("r => window.__digits.renderReading(r)", {"engine": "tfjs", "number": "17", "digits": [
+        digit(1, 0.98, "ok"), small]})
+    assert digit_items(desk)[1]["text"].split() == ["7?", "unsure:", "small"]
+    assert "smaller than the others" in page.get_attribute(f"{ITEM} >> nth=1", "aria-label")
+    page.evaluate("r => window.__digits.renderReading(r)", {"engine": "tfjs", "number": "42", "digits": [
+        digit(4, 0.97, "ok"), digit(None, 0.9, "not_a_digit"), digit(2, 0.41, "unsure")]})
     styles = page.eval_on_selector_all(ITEM, "els => els.map(e => getComputedStyle(e).borderStyle)")
     assert styles[0] == "solid" and styles[1] == styles[2] == "dashed"
     assert items[1]["pressed"] == "true", "the first doubtful digit is shown first"

@@ -49,6 +49,7 @@ for (const name of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
     calls,
     number: reading.number,
     digits: reading.digits.map((d) => ({ digit: d.digit, status: d.status, confidence: d.confidence, box: d.box,
+      reason: d.reason || "",
       probs: d.probs, image28: Array.from(d.image28) })),
   };
 }

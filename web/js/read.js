@@ -44,13 +44,16 @@ export async function readNumber(gray, width, height, { scoreBatch, scoreOne, ru
 }
 
 // A digit as part of a number (segment.py's NUMBER_REJECTS, NUMBER_SURE and NUMBER_HEIGHT say why):
-// rejected, it is unsure with its best guess; below NUMBER_SURE, or short beside the tallest, unsure.
+// rejected, it is unsure with its best guess; below NUMBER_SURE, or short beside the tallest, unsure. Its
+// reason says which, the first that holds (model.py's _in_number).
 function inNumber(d, short) {
   if (d.status === "not_a_digit") {
     const best = argmax(d.probs);
-    Object.assign(d, { digit: best, confidence: d.probs[best], status: "unsure" });
-  } else if (d.status === "ok" && (d.confidence < NUMBER_SURE || short)) {
-    d.status = "unsure";
+    Object.assign(d, { digit: best, confidence: d.probs[best], status: "unsure", reason: "not_digit_like" });
+  } else if (d.status === "unsure" || (d.status === "ok" && d.confidence < NUMBER_SURE)) {
+    Object.assign(d, { status: "unsure", reason: "low_confidence" });
+  } else if (d.status === "ok" && short) {
+    Object.assign(d, { status: "unsure", reason: "smaller" });
   }
 }
 
