@@ -244,6 +244,43 @@ def test_javascript_reads_eleven_outputs_as_python(tmp_path):
     assert [d["status"] for d in js["number_single_digit.json"]["digits"]] == ["not_a_digit"]
 
 
+def test_javascript_keeps_a_one_go_number_without_a_one_as_python(tmp_path):
+    """A "30" drawn in one go (one ink group cut by a seam, a narrow digit): kept as a number when every digit
+    is at least segment.CUT_SURE_NO_ONE sure and none is a 1, read as one digit below it; in both languages.
+    The fixture's chosen digits get made-up outputs (exact in float32 too)."""
+    from pymodel.segment import CUT_SURE, CUT_SURE_NO_ONE
+    cases = {}
+    for name, top in (("kept", 0.875), ("dropped", 0.75)):
+        assert (CUT_SURE_NO_ONE <= top < CUT_SURE) == (name == "kept")
+        fx = load(GOLDEN / "number_drawn_one_go.json")
+        stored = fx["read"]
+        rows = [list(r) for r in stored["batch_scores"]]
+        for k in stored["chosen"]:
+            digit = max(range(10), key=rows[k].__getitem__)
+            rows[k] = [top if d == digit else 1 - top if d == (digit + 5) % 10 else 0.0 for d in range(10)]
+        stored["batch_scores"] = rows
+        if name == "dropped":  # read as one digit: the single-digit path's outputs
+            stored["single_scores"] = [0.75 if d == 3 else 0.25 if d == 8 else 0.0 for d in range(len(rows[0]))]
+        fx["name"] = name
+        cases[name] = fx
+        (tmp_path / f"{name}.json").write_text(json.dumps(fx))
+    proc = subprocess.run(
+        [_node(), str(READ_RUNNER), str(tmp_path)], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    js = json.loads(proc.stdout)
+    for name, fx in cases.items():
+        stored = fx["read"]
+        py = StoredScores(stored["rules"], stored["batch_scores"], stored["single_scores"]).read(
+            fx["gray"], fx["width"], fx["height"])
+        got = js[f"{name}.json"]
+        assert got["chosen"] == stored["chosen"]  # the same reading is chosen; only the guard differs
+        assert {"number": got["number"], "digits": [{k: d[k] for k in ("digit", "status", "confidence", "box")}
+                                                    for d in got["digits"]]} == reading_summary(py)
+    assert js["kept.json"]["number"] == "30" and js["kept.json"]["calls"]["single"] == 0
+    assert len(js["dropped.json"]["digits"]) == 1 and js["dropped.json"]["calls"]["single"] == 1
+
+
 def test_pyodide_python_matches_fixtures():
     """The page's Python engine runs pymodel under Pyodide (Python 3.14, whose sum() of floats is
     compensated, unlike 3.11's); the spec must give it exactly the stored results too."""

@@ -52,6 +52,8 @@ export const NUMBER_REJECTS = 0.5;
 // One ink group cut into digits, a narrow one among them, stays a number only when every digit is this
 // sure and no narrow one is a 1 (segment.py says why).
 export const CUT_SURE = 0.99;
+// ... or this sure when no digit of it is a 1 (segment.py says why).
+export const CUT_SURE_NO_ONE = 0.85;
 
 export const PARAMETERS = Object.freeze({
   row_line_min: ROW_LINE_MIN,
@@ -89,6 +91,7 @@ export const PARAMETERS = Object.freeze({
   number_height: NUMBER_HEIGHT,
   number_rejects: NUMBER_REJECTS,
   cut_sure: CUT_SURE,
+  cut_sure_no_one: CUT_SURE_NO_ONE,
 });
 
 function overlap(a0, a1, b0, b1) {
@@ -626,12 +629,12 @@ export function decide(skippable, spans, probs) {
   return chosen.reverse();
 }
 
-// Whether a reading cut from one ink group is sure enough to be a number after all (CUT_SURE).
+// Whether a reading cut from one ink group is sure enough to be a number after all (CUT_SURE, or
+// CUT_SURE_NO_ONE when none of its digits is a 1).
 function sureCut(spans, probs) {
-  return spans.every((span, i) => {
-    const digit = topDigit(probs[i]);
-    return probs[i][digit] >= CUT_SURE && !(digit === 1 && span.wide < WHOLE);
-  });
+  const digits = probs.map(topDigit);
+  const least = digits.includes(1) ? CUT_SURE : CUT_SURE_NO_ONE;
+  return spans.every((span, i) => probs[i][digits[i]] >= least && !(digits[i] === 1 && span.wide < WHOLE));
 }
 
 /**
