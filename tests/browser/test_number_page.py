@@ -202,6 +202,7 @@ def test_an_image_without_digits_says_so_and_the_page_keeps_working(desk):
     desk.upload_bytes("blank.png", "image/png", blank.getvalue())
     page.wait_for_function("() => document.getElementById('confidence').textContent.includes('No digit')")
     assert page.get_attribute("html", "data-number") == "" and not page.is_visible(LIST)
+    assert "No digit found" in page.text_content("[data-testid=pad-answer]")  # what a phone shows by the pad
     desk.upload_bytes("broken.png", "image/png", b"\x89PNG\r\n\x1a\n not really")
     assert desk.message()
     desk.clear()

@@ -156,7 +156,8 @@ export class View {
     else if (number) this.el.confidence.textContent = this._numberConfidence(r, digits);
     else if (r.status === "not_a_digit") this.el.confidence.textContent = `Not a digit: ${pct(r.confidence)}`;
     else this.el.confidence.textContent = `Confidence ${pct(r.confidence)}`;
-    this._showPadAnswer(r.status === "empty" ? "" : `${says.verdict} · ${this.el.confidence.textContent}`, says.state);
+    const confidence = this.el.confidence.textContent;
+    this._showPadAnswer(r.status !== "empty" ? `${says.verdict} · ${confidence}` : upload ? confidence : "", says.state);
     const name = detail ? `${ENGINE_NAMES[r.engine]} (${detail}) · ${r.ms.toFixed(r.ms < 10 ? 1 : 0)} ms` : "";
     this.el.engineLine.textContent = [name, note].filter(Boolean).join(" — ");
     if (number) {
@@ -174,7 +175,7 @@ export class View {
     const { padAnswer, padAnswerText } = this.el;
     if (!padAnswer) return;
     padAnswer.hidden = !text;
-    padAnswer.dataset.state = text ? state : "empty";
+    padAnswer.dataset.state = state;
     padAnswerText.textContent = text;
   }
 
