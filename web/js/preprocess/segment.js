@@ -649,7 +649,7 @@ export async function segment(page, score, normalize) {
   const chosen = decide(skippable, spans, probs);
   // One ink group cut into several digits with no gap between any, one of them narrow or a cut through
   // two strokes: a letter, a scribble or a wide 0 cut through its loop far more often, unless every digit
-  // is sure and no narrow one is a 1 (segment.py's segment()).
+  // is sure (CUT_SURE, or CUT_SURE_NO_ONE without a 1) and no narrow one is a 1 (segment.py's segment()).
   if (chosen.length < 2 || (chosen.slice(1).every((k) => spans[k].severs > 0)
     && (chosen.some((k) => spans[k].wide < WHOLE) || chosen.slice(1).some((k) => spans[k].severs > 1))
     && !sureCut(chosen.map((k) => spans[k]), chosen.map((k) => probs[k])))) return null;
