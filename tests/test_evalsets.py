@@ -1,4 +1,5 @@
 """The committed evaluation sets (training/evalsets) and the command that evaluates the shipped model on them."""
+import hashlib
 import json
 import shutil
 import subprocess
@@ -9,7 +10,7 @@ import pytest
 
 from tests.helpers import ROOT
 from training import evalsets
-from training.evaluate_realistic import evaluate_numbers, status_from_probs
+from training.evaluate_realistic import evaluate_numbers, evaluate_pad_numbers, pad_knockout, status_from_probs
 from training.synth import split
 
 EVAL = ROOT / "training" / "evalsets"
@@ -95,6 +96,36 @@ def test_numbers_are_scored_through_model_read(monkeypatch):
     assert evaluate_numbers(SimpleNamespace())["skipped"]
 
 
+def test_pad_numbers_are_the_set_drawn_again_with_gaps_between_digits():
+    """The pad figure draws the set's numbers again from their seeds: without the knockout byte for byte the
+    committed file; with it the same digits, but touching neighbours no longer share one ink group."""
+    import numpy as np
+    from scipy import ndimage
+
+    from training.synth.numbers import render_number
+    item = evalsets.load("numbers")["items"][0]
+    assert item["style"] == "drawing" and item["digits"][0]["touching"] and item["digits"][1]["touching"]
+    plain = render_number("eval", 0, evalsets.SEED)
+    assert hashlib.sha256(plain.encoded()).hexdigest() == item["sha256"]
+    gapped = render_number("eval", 0, evalsets.SEED, pad_knockout())
+    assert gapped.label == plain.label and gapped.digits == plain.digits
+
+    def groups(scene) -> int:
+        grey = np.asarray(scene.image.convert("L"), float)
+        ink = np.abs(grey - np.median(grey)) > 100
+        return ndimage.label(ink, np.ones((3, 3)))[1]
+
+    assert groups(gapped) == groups(plain) + 1  # the 3 and the 8 apart
+
+
+def test_pad_numbers_are_skipped_when_the_generator_has_changed(monkeypatch):
+    import training.evaluate_realistic as er
+    items = [dict(r) for r in evalsets.load("numbers")["items"][:1]]
+    items[0]["sha256"] = "0" * 64
+    monkeypatch.setattr(er, "load", lambda name, eval_dir=None: {"items": items})
+    assert "drawn differently" in evaluate_pad_numbers(SimpleNamespace())["skipped"]
+
+
 def test_evaluation_command_output(tmp_path):
     """The command on a small slice of the sets: every figure line is printed and the JSON has them."""
     sets = tmp_path / "sets"
@@ -116,7 +147,10 @@ def test_evaluation_command_output(tmp_path):
                    "| non-digit source | n | flagged |"):
         assert needle in text, needle
     assert "numbers: skipped" in text or "| numbers | n | exact |" in text
+    assert "| drawn on the pad | n | exact |" in text
     fig = json.loads(out.read_text())
+    drawn = [r for r in evalsets.load("numbers", sets)["items"] if r["style"] == "drawing"]
+    assert fig["pad_numbers"]["all"]["n"] == len(drawn) > 0 and fig["pad_numbers"]["knockout"] == pad_knockout()
     items = evalsets.load("realistic", sets)["items"]
     assert fig["realistic"]["digits"]["n"] == sum(1 for r in items if r["kind"] == "digit")
     assert 0.0 <= fig["realistic"]["digits"]["accuracy"] <= 1.0 and fig["mnist_test"]["n"] == 10000

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from collections import defaultdict
@@ -178,6 +179,51 @@ def evaluate_numbers(model, eval_dir: Path = EVAL_DIR, stride: int = 1) -> dict:
     return {k: {**v, "exact_rate": _rate(v["exact"], v["n"])} for k, v in sorted(groups.items())}
 
 
+def pad_knockout() -> float:
+    """The band the page's pad clears round each digit (KNOCKOUT in web/js/stroke-groups.js), in line widths."""
+    text = (Path(__file__).resolve().parents[1] / "web" / "js" / "stroke-groups.js").read_text()
+    return float(re.search(r"^export const KNOCKOUT = ([0-9.]+);$", text, re.M).group(1))
+
+
+def evaluate_pad_numbers(model, eval_dir: Path = EVAL_DIR, stride: int = 1) -> dict:
+    """The drawn numbers of the set as the page's pad hands them to the reader: drawn again from their seeds
+    with each digit clearing the ink before it (training.synth.numbers, knockout), each digit one group of
+    strokes. Drawn without the knockout, every scene must give the set's file byte for byte (else the
+    generator has changed since the set was made, and this is skipped)."""
+    import hashlib
+    import tempfile
+
+    from pymodel.imageio import load_gray
+    from training.evalsets import SEED
+    from training.synth.numbers import render_number
+    items = load("numbers", eval_dir)["items"][::stride]
+    mnist = [it["source"] for it in items if it["source"].startswith("mnist-")]
+    if not mnist:
+        return {"skipped": "no MNIST-written number tells which split the set was drawn from"}
+    split = "eval" if mnist[0] == "mnist-test" else mnist[0].removeprefix("mnist-")
+    knockout = pad_knockout()
+    groups: dict[str, dict[str, int]] = defaultdict(lambda: {"n": 0, "exact": 0})
+    with tempfile.TemporaryDirectory() as tmp:
+        for item in items:
+            if item["style"] != "drawing":
+                continue
+            index = int(item["file"][1:5])
+            if hashlib.sha256(render_number(split, index, SEED).encoded()).hexdigest() != item["sha256"]:
+                return {"skipped": f"{item['file']} is drawn differently today than when the set was made"}
+            scene = render_number(split, index, SEED, knockout)
+            path = Path(tmp) / ("pad" + scene.suffix)
+            path.write_bytes(scene.encoded())
+            img = load_gray(path)
+            h, w = img.gray.shape
+            exact = str(model.read(img.gray.ravel().tolist(), w, h).number) == item["label"]
+            touching = "touching" if any(d["touching"] for d in item["digits"]) else "separated"
+            for key in ("all", touching):
+                groups[key]["n"] += 1
+                groups[key]["exact"] += exact
+    return {"knockout": knockout, **{k: {**v, "exact_rate": _rate(v["exact"], v["n"])}
+                                     for k, v in sorted(groups.items())}}
+
+
 def _shown(path: Path) -> str:
     """A path as the card shows it: relative to the repository when inside it (no machine's folders)."""
     root = Path(__file__).resolve().parents[1]
@@ -196,7 +242,8 @@ def evaluate(weights_dir: Path | None = None, eval_dir: Path = EVAL_DIR, stride:
     started = time.time()
     out = {"command": "python -m training.evaluate_realistic", "weights": _shown(weights_dir or DEFAULT_DIR),
            "thresholds": limits, "realistic": evaluate_realistic(model, limits, eval_dir, stride),
-           "mnist_test": evaluate_mnist(model, limits), "numbers": evaluate_numbers(model, eval_dir, stride)}
+           "mnist_test": evaluate_mnist(model, limits), "numbers": evaluate_numbers(model, eval_dir, stride),
+           "pad_numbers": evaluate_pad_numbers(model, eval_dir, stride)}
     if stride > 1:
         out["subset"] = f"every {stride}th image of the sets"
     out["seconds"] = round(time.time() - started, 1)
@@ -267,6 +314,16 @@ def report(fig: dict) -> str:
     else:
         lines += ["| numbers | n | exact |", "|---|---|---|",
                   *[f"| {k} | {v['n']} | {_pct(v['exact_rate'])} |" for k, v in numbers.items()]]
+    pad = fig.get("pad_numbers", {"skipped": "not measured"})
+    lines.append("")
+    if "skipped" in pad:
+        lines.append(f"numbers drawn on the pad: skipped ({pad['skipped']})")
+    else:
+        lines += [f"the drawn numbers as the page's pad hands them to the reader (each digit clearing "
+                  f"{pad['knockout']} line widths round its strokes on the digits before it; "
+                  "web/js/stroke-groups.js):", "",
+                  "| drawn on the pad | n | exact |", "|---|---|---|",
+                  *[f"| {k} | {v['n']} | {_pct(v['exact_rate'])} |" for k, v in pad.items() if k != "knockout"]]
     return "\n".join(lines)
 
 

@@ -30,12 +30,13 @@ def _dense(stroke, n: int = 10):
     return out
 
 
-def number_strokes(number: str, height: float = 0.42, aspect: float = 1.5) -> list:
+def number_strokes(number: str, height: float = 0.42, aspect: float = 1.5, spacing: float = 1.45) -> list:
     """Pen strokes of `number` written across the pad (fractions of its width and height), digits of one size
-    a little apart on one baseline. aspect: the pad's width / height."""
+    on one baseline, each `spacing` digit widths after the one before (below 1 they overlap; the pen's
+    width makes them touch already at 1.2). aspect: the pad's width / height."""
     h = height
     w = h * 0.6 / aspect  # a digit is about 0.6 as wide as it is tall, in pad-width fractions
-    step = w * 1.45
+    step = w * spacing
     x0 = (1 - (step * (len(number) - 1) + w)) / 2
     y0 = (1 - h) / 2
     return [_dense([(x0 + k * step + px * w, y0 + py * h) for px, py in stroke])
@@ -113,6 +114,33 @@ def test_a_number_drawn_with_the_mouse_is_read_digit_by_digit(desk, engine):
     desk.draw_mouse(number_strokes("2026", aspect=pad_aspect(desk)))
     assert_number_shown(desk, "2026", engine)
     assert "2026" in desk.page.inner_text("[data-testid=verdict]")
+
+
+@pytest.mark.parametrize("engine", ["tfjs", "python"])
+def test_digits_drawn_touching_are_read_apart(desk, engine):
+    """Each digit's strokes clear a band round them on the digits drawn before (web/js/stroke-groups.js): from
+    the pixels alone, these four overlapping digits are one ink group that no cut separates ("That doesn't
+    look like a digit")."""
+    desk.set_engine(engine)
+    desk.clear()
+    desk.draw_mouse(number_strokes("2026", aspect=pad_aspect(desk), spacing=0.9))
+    assert_number_shown(desk, "2026", engine)
+
+
+@pytest.mark.parametrize("digit, strokes", [
+    ("4", STROKES[4]),  # its corner, then its stem across the bar
+    ("5", [[(0.2, 0.0), (0.15, 0.45), (0.7, 0.4), (0.9, 0.7), (0.6, 1.0), (0.1, 0.9)], [(0.2, 0.0), (0.9, 0.0)]]),
+])
+def test_a_digit_of_several_strokes_is_one_digit(desk, digit, strokes):
+    """The strokes of one digit share its columns and stay one group: its own later stroke (a 4's stem, a 5's
+    flag) clears nothing round it."""
+    aspect = pad_aspect(desk)
+    h, w = 0.42, 0.42 * 0.6 / aspect
+    desk.clear()
+    desk.draw_mouse([_dense([(0.5 - w / 2 + px * w, 0.29 + py * h) for px, py in s]) for s in strokes])
+    desk.page.evaluate("() => window.__digits.recognizeRepeatedly(1)")  # the answer to the last stroke, shown
+    assert desk.page.get_attribute("html", "data-number") == digit
+    assert desk.page.get_attribute(PREDICTION, "data-count") == "1"
 
 
 @pytest.mark.parametrize("engine", ["tfjs", "python"])
@@ -220,7 +248,8 @@ def test_a_360px_portrait_phone_has_no_overflow_and_reads_a_number_written_with_
         box = h.pad_box()
         assert box["width"] >= 290 and box["width"] > box["height"] >= 180, box
         h.set_engine(engine)
-        h.draw_touch(number_strokes("2026", aspect=box["width"] / box["height"]))
+        # Written cramped, as a finger on a phone does: neighbours touch.
+        h.draw_touch(number_strokes("2026", aspect=box["width"] / box["height"], spacing=0.9))
         assert_number_shown(h, "2026", engine)
         overflow = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
         assert page.evaluate(overflow) <= 0, "the page scrolls sideways at 360 px"

@@ -3,6 +3,10 @@ baseline drift, size variation and, in "touching" numbers, neighbours that touch
 Rendered as a drawing on a wide pad or as a photo on paper; each digit's box is kept as ground truth.
 
     render_number(split, index, seed) -> Scene   (kind "number"; scene.digits = [{digit, box, touching}])
+
+knockout > 0 draws the number as the page's pad hands it to the reader (web/js/stroke-groups.js): each digit
+clears the ink of the digits before it within `knockout` pen widths of its own ink. The random streams are
+the same, so the scene is the one drawn without it, digit for digit.
 """
 from __future__ import annotations
 
@@ -27,9 +31,22 @@ def _touch(a: np.ndarray, ax: int, ay: int, b: np.ndarray, bx: int, by: int) -> 
     return bool((ndimage.binary_dilation(ca) & cb).any())
 
 
+def _clear_around(ink: np.ndarray, glyph: np.ndarray, left: int, top: int, reach: int) -> None:
+    """Erase the ink within `reach` pixels of the glyph's ink, the glyph placed at (left, top)."""
+    grown = np.pad(glyph > 0.5, reach)
+    grown = ndimage.distance_transform_edt(~grown) <= reach
+    h, w = ink.shape
+    x0, y0 = left - reach, top - reach
+    a, b = max(0, x0), max(0, y0)
+    c, d = min(w, x0 + grown.shape[1]), min(h, y0 + grown.shape[0])
+    if c > a and d > b:
+        ink[b:d, a:c][grown[b - y0:d - y0, a - x0:c - x0]] = 0.0
+
+
 def write_row(rng: np.random.Generator, hand: Hand, digits: list[int], height: int, pen_rel: float,
-              touching: bool) -> tuple[np.ndarray, list[list[float]], list[bool]]:
-    """The ink of a row of digits, each digit's box in it, and whether each digit touches a neighbour."""
+              touching: bool, knockout: float = 0.0) -> tuple[np.ndarray, list[list[float]], list[bool]]:
+    """The ink of a row of digits, each digit's box in it, and whether each digit touches a neighbour (as
+    written: knockout, the pad's gaps, changes the ink only)."""
     slant = float(rng.normal(0.0, 0.15))
     slope = float(rng.normal(0.0, 0.06))  # baseline drift, pixels of rise per pixel across
     wave_amp, wave_len = rng.uniform(0.0, 0.08) * height, rng.uniform(2.0, 6.0) * height
@@ -58,7 +75,10 @@ def write_row(rng: np.random.Generator, hand: Hand, digits: list[int], height: i
     max_y = max(py + g.shape[0] for g, _, py in placed)
     ink = np.zeros((max_y - min_y, max_x - min_x), np.float32)
     boxes, touches = [], [False] * len(placed)
+    reach = int(round(knockout * pen_rel * height))
     for k, (g, px, py) in enumerate(placed):
+        if k and reach > 0:
+            _clear_around(ink, g, px - min_x, py - min_y, reach)
         paste_max(ink, g, px - min_x, py - min_y)
         ys, xs = np.nonzero(g > 0.5)
         boxes.append([float(px - min_x + xs.min()), float(py - min_y + ys.min()),
@@ -68,7 +88,7 @@ def write_row(rng: np.random.Generator, hand: Hand, digits: list[int], height: i
     return ink, boxes, touches
 
 
-def render_number(split: str, index: int, seed: int = 0) -> Scene:
+def render_number(split: str, index: int, seed: int = 0, knockout: float = 0.0) -> Scene:
     rng = rng_for(split, "number", seed, index)
     n = int(rng.integers(2, 7))
     touching = rng.random() < 0.4
@@ -77,7 +97,7 @@ def render_number(split: str, index: int, seed: int = 0) -> Scene:
     digits = [int(rng.integers(1, 10))] + [int(rng.integers(10)) for _ in range(n - 1)]
     height = int(rng.integers(34, 80)) if as_photo else int(rng.integers(60, 120))
     pen_rel = pen_share(rng) if as_photo else float(rng.uniform(0.06, 0.12))
-    ink, boxes, touches = write_row(rng, hand, digits, height, pen_rel, touching)
+    ink, boxes, touches = write_row(rng, hand, digits, height, pen_rel, touching, knockout)
     ih, iw = ink.shape
     out_w = int(iw / rng.uniform(0.6, 0.85))
     out_h = int(ih / rng.uniform(0.45, 0.75))

@@ -121,7 +121,7 @@ export class Inputs {
       this.controller.setInput(null);
       return;
     }
-    const { data, width, height } = this.pad.imageData();
+    const { data, width, height } = this.pad.readingImageData();
     const small = rgbaToSmallGray(data, width, height);
     this.controller.setInput({ ...small, source: "pad" });
   }

@@ -1,4 +1,6 @@
 // Drawing pad: pointer events (mouse, touch, pen), smooth round strokes, undo/clear.
+import { KNOCKOUT, strokeGroups } from "./stroke-groups.js";
+
 // Strokes are stored in pad-relative coordinates (0..1), so a resize or rotation redraws them crisply
 // and the stroke width stays a fixed fraction of the pad, whatever its size on screen.
 
@@ -74,13 +76,12 @@ export class DrawingPad {
   }
 
   // Quadratic curves through the midpoints of successive samples: smooth lines without lag.
-  _drawStroke(points) {
-    const { ctx, canvas } = this;
-    const W = canvas.width;
-    const H = canvas.height;
-    ctx.strokeStyle = INK;
-    ctx.fillStyle = INK;
-    ctx.lineWidth = this._lineWidth();
+  _drawStroke(points, ctx = this.ctx, colour = INK, width = this._lineWidth()) {
+    const W = this.canvas.width;
+    const H = this.canvas.height;
+    ctx.strokeStyle = colour;
+    ctx.fillStyle = colour;
+    ctx.lineWidth = width;
     ctx.lineCap = "round";
     ctx.lineJoin = "round";
     if (points.length === 1) {
@@ -146,8 +147,27 @@ export class DrawingPad {
     c.addEventListener("contextmenu", (e) => e.preventDefault());
   }
 
-  /** The pad's pixels as RGBA (dark ink on white), at backing resolution. */
-  imageData() {
-    return this.ctx.getImageData(0, 0, this.canvas.width, this.canvas.height);
+  /**
+   * What the reader is given, as RGBA (dark ink on white) at the pad's backing resolution: the finished
+   * strokes redrawn digit by digit (stroke-groups.js), each digit first clearing a band KNOCKOUT line widths
+   * wide around its strokes, so digits written touching arrive apart. A single digit is drawn as on the pad.
+   */
+  readingImageData() {
+    const { width, height } = this.canvas;
+    if (!this.reading) this.reading = document.createElement("canvas");
+    const canvas = this.reading;
+    if (canvas.width !== width || canvas.height !== height) {
+      canvas.width = width;
+      canvas.height = height;
+    }
+    const ctx = canvas.getContext("2d", { willReadFrequently: true });
+    ctx.fillStyle = PAPER;
+    ctx.fillRect(0, 0, width, height);
+    const line = this._lineWidth();
+    for (const group of strokeGroups(this.strokes, line / 2 / width)) {
+      for (const i of group) this._drawStroke(this.strokes[i], ctx, PAPER, line * (1 + 2 * KNOCKOUT));
+      for (const i of group) this._drawStroke(this.strokes[i], ctx, INK, line);
+    }
+    return ctx.getImageData(0, 0, width, height);
   }
 }

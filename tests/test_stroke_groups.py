@@ -1,0 +1,67 @@
+"""web/js/stroke-groups.js: which of the pad's strokes make one digit (the pad then draws each digit clearing a
+band round it on the digits before, so digits written touching reach the reader apart; the browser tests in
+tests/browser/test_number_page.py check the reading)."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from tests.helpers import ROOT
+
+HALF = 0.01  # half the line width, in pad widths
+
+SCRIPT = """
+const { strokeGroups } = await import(process.argv[1]);
+const [cases, half] = JSON.parse(process.argv[2]);
+console.log(JSON.stringify(cases.map((strokes) =>
+  strokeGroups(strokes.map((s) => s.map(([x, y]) => ({ x, y }))), half))));
+"""
+
+
+def groups(*cases: list) -> list:
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed, cannot run web/js/stroke-groups.js")
+    module = (ROOT / "web" / "js" / "stroke-groups.js").as_uri()
+    proc = subprocess.run([node, "--input-type=module", "-e", SCRIPT, module, json.dumps([list(cases), HALF])],
+                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def digit(x: float, *strokes: list) -> list:
+    """Strokes of a digit 0.1 wide whose left side is at x (stroke points given in the digit's 0..1 box)."""
+    return [[(x + px * 0.1, py) for px, py in s] for s in strokes]
+
+
+FOUR = ([(0.6, 0.0), (0.05, 0.65), (0.95, 0.65)], [(0.7, 0.3), (0.7, 1.0)])
+SEVEN = ([(0.05, 0.0), (0.95, 0.0), (0.35, 1.0)],)
+ONE = ([(0.5, 0.0), (0.5, 1.0)],)
+
+
+def test_digits_side_by_side_are_groups_in_the_order_they_were_written():
+    strokes = digit(0.1, *SEVEN) + digit(0.22, *ONE) + digit(0.3, *SEVEN)
+    assert groups(strokes) == [[[0], [1], [2]]]
+
+
+def test_touching_neighbours_are_still_two_digits():
+    # The 1's ink (0.05 wide with the line) meets the 7 beside it: they share a sliver of columns.
+    assert groups(digit(0.1, *SEVEN) + digit(0.16, *ONE)) == [[[0], [1]]]
+
+
+def test_a_digits_later_strokes_join_it():
+    # A 4's stem after its corner; a 7 crossed after the next digit was written.
+    crossed = digit(0.1, *SEVEN) + digit(0.3, *ONE) + digit(0.1, [(0.3, 0.5), (0.8, 0.5)])
+    assert groups(digit(0.1, *FOUR), crossed) == [[[0, 1]], [[0, 2], [1]]]
+
+
+def test_neighbours_overlapping_by_half_or_more_stay_one_group():
+    # Read from the pixels as today: the reader decides where to cut.
+    assert groups(digit(0.1, *SEVEN) + digit(0.14, *SEVEN)) == [[[0, 1]]]
+
+
+def test_no_strokes_no_groups():
+    assert groups([], [[]]) == [[], []]
