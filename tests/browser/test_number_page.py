@@ -127,6 +127,19 @@ def test_digits_drawn_touching_are_read_apart(desk, engine):
     assert_number_shown(desk, "2026", engine)
 
 
+def test_a_number_underlined_on_the_pad_is_read(desk):
+    """A stroke under several digits is no digit (stroke-groups.js, across) and is left out of what is read:
+    drawn as thick as the digits, an underline joined these touching ones into one mark ("That doesn't look
+    like a digit")."""
+    strokes = number_strokes("2026", aspect=pad_aspect(desk), spacing=0.9)
+    xs = [x for s in strokes for x, _ in s]
+    bottom = max(y for s in strokes for _, y in s)
+    desk.set_engine("tfjs")
+    desk.clear()
+    desk.draw_mouse(strokes + [_dense([(min(xs) - 0.02, bottom + 0.08), (max(xs) + 0.02, bottom + 0.08)], 40)])
+    assert_number_shown(desk, "2026", "tfjs")
+
+
 @pytest.mark.parametrize("digit, strokes", [
     ("4", STROKES[4]),  # its corner, then its stem across the bar
     ("5", [[(0.2, 0.0), (0.15, 0.45), (0.7, 0.4), (0.9, 0.7), (0.6, 1.0), (0.1, 0.9)], [(0.2, 0.0), (0.9, 0.0)]]),

@@ -20,12 +20,15 @@ export const KNOCKOUT = 0.75;
 export const GROUP_OVERLAP = 0.5;
 
 /**
- * The pad's strokes grouped into digits: a list of groups, each a list of stroke indices, groups in the
- * order their first stroke was drawn. strokes: arrays of {x, y} in pad fractions; halfWidth: half the line
+ * The pad's strokes grouped into digits: {digits, across}. digits: a list of groups, each a list of stroke
+ * indices, in the order their first stroke was drawn. across: the strokes that share the columns of two
+ * digits or more, by GROUP_OVERLAP of each (an underline, a line through the number): no digit's stroke,
+ * they are left out of what is read. strokes: arrays of {x, y} in pad fractions; halfWidth: half the line
  * width, as a fraction of the pad's width (the unit of x).
  */
 export function strokeGroups(strokes, halfWidth) {
   const groups = []; // {members, x0, x1}
+  const across = [];
   strokes.forEach((stroke, index) => {
     if (!stroke.length) return;
     let x0 = Infinity;
@@ -36,23 +39,18 @@ export function strokeGroups(strokes, halfWidth) {
     }
     x0 -= halfWidth;
     x1 += halfWidth;
-    let best = null;
-    let bestShare = GROUP_OVERLAP;
-    for (const g of groups) {
-      const overlap = Math.min(x1, g.x1) - Math.max(x0, g.x0);
-      const share = overlap / Math.min(x1 - x0, g.x1 - g.x0);
-      if (share >= bestShare) {
-        best = g;
-        bestShare = share;
-      }
-    }
-    if (best) {
-      best.members.push(index);
-      best.x0 = Math.min(best.x0, x0);
-      best.x1 = Math.max(best.x1, x1);
+    const shares = groups.map((g) => (Math.min(x1, g.x1) - Math.max(x0, g.x0)) / Math.min(x1 - x0, g.x1 - g.x0));
+    const joined = groups.filter((_, k) => shares[k] >= GROUP_OVERLAP);
+    if (joined.length > 1) {
+      across.push(index);
+    } else if (joined.length === 1) {
+      const g = joined[0];
+      g.members.push(index);
+      g.x0 = Math.min(g.x0, x0);
+      g.x1 = Math.max(g.x1, x1);
     } else {
       groups.push({ members: [index], x0, x1 });
     }
   });
-  return groups.map((g) => g.members);
+  return { digits: groups.map((g) => g.members), across };
 }
