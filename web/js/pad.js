@@ -1,8 +1,7 @@
 // Drawing pad: pointer events (mouse, touch, pen), smooth round strokes, undo/clear.
-import { KNOCKOUT, strokeGroups } from "./stroke-groups.js";
-
 // Strokes are stored in pad-relative coordinates (0..1), so a resize or rotation redraws them crisply
 // and the stroke width stays a fixed fraction of the pad, whatever its size on screen.
+import { KNOCKOUT, strokeGroups } from "./stroke-groups.js";
 
 // Stroke width as a fraction of the pad side. A digit drawn to fill most of the pad then ends up with
 // strokes about 2-3 px wide after it is scaled into MNIST's 20x20 box, like MNIST's own pen strokes.

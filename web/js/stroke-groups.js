@@ -8,11 +8,12 @@
 // the strokes digit by digit, each digit first clearing a band KNOCKOUT line widths wide around its own
 // strokes on the digits drawn before it: where a digit touches or crosses its neighbour the reader sees a
 // gap. Measured on the drawn numbers of the evaluation set, each digit a group as the generator wrote it
-// (`python -m training.evaluate_realistic`): README, "Numbers drawn on the pad".
+// (`python build.py evaluate`, "drawn on the pad"): README, "Numbers drawn on the pad".
 
-// The band each digit clears around its strokes, in line widths on either side. 0.5 to 1.0 read the same on
-// validation drawings (touching numbers 56.9% -> 87.7 / 89.1 / 88.4% exact for 0.5 / 0.75 / 1.0); below
-// 0.5 the gap is lost when the page is scaled down for reading (0.25: 72.5%).
+// The band each digit clears around its strokes, in line widths on either side. Chosen on the validation
+// drawings (training writers): touching numbers read from pixels 60.9% exact, with a band of 0.5 / 0.75 /
+// 1.0 line widths 87.0 / 89.9 / 89.9%; at 0.25 (72.5%) the gap closes when the pad is scaled down for
+// reading.
 export const KNOCKOUT = 0.75;
 // A stroke belongs to a digit already drawn when their columns (ink, line width included) overlap by at
 // least this share of the narrower: the stem of a 4 drawn after its corner, the flag of a 5. Digits that
