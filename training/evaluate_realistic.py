@@ -13,7 +13,9 @@ image file -> pymodel.imageio.load_gray -> pymodel.preprocess -> the model (pymo
 Prints accuracy per kind of distortion, overall accuracy, how many non-digits are flagged, how many real
 digits are flagged by mistake (realistic set and MNIST test) and the thresholds; with --json also writes
 the figures (the model card embeds them). Numbers are read through `model.read(gray, w, h)` (an object
-with `.number` and `.digits`); while pymodel has no `read`, that part is reported as skipped.
+with `.number` and `.digits`); while pymodel has no `read`, that part is reported as skipped. The drawn
+numbers are also read as the page's pad hands them over, each digit's strokes clearing a gap round them
+(evaluate_pad_numbers).
 
 A result is "flagged" when the recognizer does not give a confident digit: status "unsure",
 "not_a_digit" or "empty". "Correct" means the digit shown equals the label (a flagged digit that still
