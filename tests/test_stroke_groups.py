@@ -11,7 +11,7 @@ import pytest
 
 from tests.helpers import ROOT
 
-HALF = 0.01  # half the line width, in pad widths
+HALF = {"x": 0.01, "y": 0.02}  # half the line width, in pad widths and heights
 
 SCRIPT = """
 const { strokeGroups } = await import(process.argv[1]);
@@ -63,15 +63,19 @@ def test_neighbours_overlapping_by_half_or_more_stay_one_group():
     assert groups(digit(0.1, *SEVEN) + digit(0.14, *SEVEN))[0]["digits"] == [[0, 1]]
 
 
-def test_a_stroke_across_several_digits_is_no_digit():
-    # An underline below "71" and a line through "717": left out of what is read. Under one digit it cannot be
-    # told from a stroke of that digit, and stays one.
+def test_a_stroke_across_several_digits_clear_of_them_is_left_out():
+    # An underline below "71"; under a single digit it cannot be told from a stroke of that digit.
     underline = [[(0.09, 1.05), (0.31, 1.05)]]
-    through = [[(0.1, 0.5), (0.35, 0.5)]]
     number = digit(0.1, *SEVEN) + digit(0.2, *ONE)
-    assert groups(number + underline, number + digit(0.28, *SEVEN) + through, digit(0.1, *SEVEN) + underline) == [
-        {"digits": [[0], [1]], "across": [2]}, {"digits": [[0], [1], [2]], "across": [3]},
-        {"digits": [[0, 1]], "across": []}]
+    assert groups(number + underline, digit(0.1, *SEVEN) + underline) == [
+        {"digits": [[0], [1]], "across": [2]}, {"digits": [[0, 1]], "across": []}]
+
+
+def test_a_stroke_joining_several_digits_makes_them_one_group():
+    # The bar of an "H" drawn after its two stems, a line through "717": read from their pixels, as drawn.
+    h = digit(0.1, *ONE) + digit(0.2, *ONE) + [[(0.15, 0.5), (0.25, 0.5)]]
+    through = digit(0.1, *SEVEN) + digit(0.2, *ONE) + digit(0.28, *SEVEN) + [[(0.1, 0.5), (0.35, 0.5)]]
+    assert groups(h, through) == [{"digits": [[0, 1, 2]], "across": []}, {"digits": [[0, 1, 2, 3]], "across": []}]
 
 
 def test_no_strokes_no_groups():

@@ -149,8 +149,8 @@ export class DrawingPad {
   /**
    * What the reader is given, as RGBA (dark ink on white) at the pad's backing resolution: the finished
    * strokes redrawn digit by digit (stroke-groups.js), each digit first clearing a band KNOCKOUT line widths
-   * wide around its strokes, so digits written touching arrive apart. A stroke across several digits (an
-   * underline) is left out. A single digit is drawn as on the pad.
+   * wide around its strokes, so digits written touching arrive apart. An underline clear of the digits is
+   * left out. A single digit is drawn as on the pad.
    */
   readingImageData() {
     const { width, height } = this.canvas;
@@ -164,7 +164,8 @@ export class DrawingPad {
     ctx.fillStyle = PAPER;
     ctx.fillRect(0, 0, width, height);
     const line = this._lineWidth();
-    for (const group of strokeGroups(this.strokes, line / 2 / width).digits) {
+    const half = { x: line / 2 / width, y: line / 2 / height };
+    for (const group of strokeGroups(this.strokes, half).digits) {
       for (const i of group) this._drawStroke(this.strokes[i], ctx, PAPER, line * (1 + 2 * KNOCKOUT));
       for (const i of group) this._drawStroke(this.strokes[i], ctx, INK, line);
     }

@@ -22,36 +22,43 @@ export const GROUP_OVERLAP = 0.5;
 
 /**
  * The pad's strokes grouped into digits: {digits, across}. digits: a list of groups, each a list of stroke
- * indices, in the order their first stroke was drawn. across: the strokes that share the columns of two
- * digits or more, by GROUP_OVERLAP of each (an underline, a line through the number): no digit's stroke,
- * they are left out of what is read. strokes: arrays of {x, y} in pad fractions; halfWidth: half the line
- * width, as a fraction of the pad's width (the unit of x).
+ * indices, in the order their first stroke was drawn. A stroke that shares the columns of two digits or
+ * more, by GROUP_OVERLAP of each, either lies clear of them above or below (an underline: listed in
+ * across, and left out of what is read) or touches them (the bar of an "H", a line through the number):
+ * then it and those digits are one group, read from their pixels as drawn. strokes: arrays of {x, y} in
+ * pad fractions; half: half the line width as a fraction of the pad's width and height, {x, y}.
  */
-export function strokeGroups(strokes, halfWidth) {
-  const groups = []; // {members, x0, x1}
+export function strokeGroups(strokes, half) {
+  let groups = []; // {members, x0, x1, y0, y1}: ink extents, line width included
   const across = [];
   strokes.forEach((stroke, index) => {
     if (!stroke.length) return;
-    let x0 = Infinity;
-    let x1 = -Infinity;
+    const box = { members: [index], x0: Infinity, x1: -Infinity, y0: Infinity, y1: -Infinity };
     for (const p of stroke) {
-      x0 = Math.min(x0, p.x);
-      x1 = Math.max(x1, p.x);
+      box.x0 = Math.min(box.x0, p.x - half.x);
+      box.x1 = Math.max(box.x1, p.x + half.x);
+      box.y0 = Math.min(box.y0, p.y - half.y);
+      box.y1 = Math.max(box.y1, p.y + half.y);
     }
-    x0 -= halfWidth;
-    x1 += halfWidth;
-    const shares = groups.map((g) => (Math.min(x1, g.x1) - Math.max(x0, g.x0)) / Math.min(x1 - x0, g.x1 - g.x0));
-    const joined = groups.filter((_, k) => shares[k] >= GROUP_OVERLAP);
-    if (joined.length > 1) {
+    const joined = groups.filter((g) =>
+      (Math.min(box.x1, g.x1) - Math.max(box.x0, g.x0)) / Math.min(box.x1 - box.x0, g.x1 - g.x0) >= GROUP_OVERLAP);
+    if (joined.length > 1 && joined.every((g) => box.y0 > g.y1 || box.y1 < g.y0)) {
       across.push(index);
-    } else if (joined.length === 1) {
-      const g = joined[0];
-      g.members.push(index);
-      g.x0 = Math.min(g.x0, x0);
-      g.x1 = Math.max(g.x1, x1);
-    } else {
-      groups.push({ members: [index], x0, x1 });
+      return;
     }
+    if (!joined.length) {
+      groups.push(box);
+      return;
+    }
+    const [first, ...rest] = joined;
+    for (const g of [...rest, box]) {
+      first.members.push(...g.members);
+      first.x0 = Math.min(first.x0, g.x0);
+      first.x1 = Math.max(first.x1, g.x1);
+      first.y0 = Math.min(first.y0, g.y0);
+      first.y1 = Math.max(first.y1, g.y1);
+    }
+    groups = groups.filter((g) => !rest.includes(g));
   });
-  return { digits: groups.map((g) => g.members), across };
+  return { digits: groups.map((g) => g.members.sort((a, b) => a - b)), across };
 }
