@@ -78,5 +78,13 @@ def test_a_stroke_joining_several_digits_makes_them_one_group():
     assert groups(h, through) == [{"digits": [[0, 1, 2]], "across": []}, {"digits": [[0, 1, 2, 3]], "across": []}]
 
 
+def test_a_stroke_that_carries_on_from_the_one_before_is_the_same_mark():
+    # A "V" and an "M" with the pen lifted at each corner: one mark, not "11" and "1111". Two 1s are two digits.
+    v = [[(0.1, 0.0), (0.2, 1.0)], [(0.2, 1.0), (0.3, 0.0)]]
+    m = [[(0.1, 1.0), (0.1, 0.0)], [(0.1, 0.0), (0.2, 0.6)], [(0.2, 0.6), (0.3, 0.0)], [(0.3, 0.0), (0.3, 1.0)]]
+    ones = [[(0.1, 0.0), (0.1, 1.0)], [(0.2, 0.0), (0.2, 1.0)]]
+    assert [g["digits"] for g in groups(v, m, ones)] == [[[0, 1]], [[0, 1, 2, 3]], [[0], [1]]]
+
+
 def test_no_strokes_no_groups():
     assert groups([], [[]]) == [{"digits": [], "across": []}] * 2

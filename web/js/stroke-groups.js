@@ -19,14 +19,21 @@ export const KNOCKOUT = 0.75;
 // least this share of the narrower: the stem of a 4 drawn after its corner, the flag of a 5. Digits that
 // merely touch share less; neighbours that overlap more stay one group and are read as today.
 export const GROUP_OVERLAP = 0.5;
+// A stroke that starts or ends within this many line widths of where the stroke before it started or ended
+// carries on the same mark: the pen was lifted and put down again at a corner (the strokes of a "V" or an
+// "M"; read apart, a letter's strokes can come out as a number of 1s). The next digit of a number starts
+// beside the last one, not at its end.
+export const SAME_POINT = 1.0;
 
 /**
  * The pad's strokes grouped into digits: {digits, across}. digits: a list of groups, each a list of stroke
- * indices, in the order their first stroke was drawn. A stroke that shares the columns of two digits or
- * more, by GROUP_OVERLAP of each, either lies clear of them above or below (an underline: listed in
- * across, and left out of what is read) or touches them (the bar of an "H", a line through the number):
- * then it and those digits are one group, read from their pixels as drawn. strokes: arrays of {x, y} in
- * pad fractions; half: half the line width as a fraction of the pad's width and height, {x, y}.
+ * indices, in the order their first stroke was drawn. A stroke joins the group of the stroke before it when
+ * it carries on from it (SAME_POINT), else the group whose columns it shares (GROUP_OVERLAP). A stroke that
+ * shares the columns of two digits or more, by GROUP_OVERLAP of each, either lies clear of them above or
+ * below (an underline: listed in across, and left out of what is read) or touches them (the bar of an "H",
+ * a line through the number): then it and those digits are one group, read from their pixels as drawn.
+ * strokes: arrays of {x, y} in pad fractions; half: half the line width as a fraction of the pad's width
+ * and height, {x, y}.
  */
 export function strokeGroups(strokes, half) {
   let groups = []; // {members, x0, x1, y0, y1}: ink extents, line width included
@@ -40,7 +47,9 @@ export function strokeGroups(strokes, half) {
       box.y0 = Math.min(box.y0, p.y - half.y);
       box.y1 = Math.max(box.y1, p.y + half.y);
     }
-    const joined = groups.filter((g) =>
+    const before = index > 0 && carriesOn(strokes[index - 1], stroke, half) &&
+      groups.find((g) => g.members.includes(index - 1));
+    const joined = before ? [before] : groups.filter((g) =>
       (Math.min(box.x1, g.x1) - Math.max(box.x0, g.x0)) / Math.min(box.x1 - box.x0, g.x1 - g.x0) >= GROUP_OVERLAP);
     if (joined.length > 1 && joined.every((g) => box.y0 > g.y1 || box.y1 < g.y0)) {
       across.push(index);
@@ -61,4 +70,12 @@ export function strokeGroups(strokes, half) {
     groups = groups.filter((g) => !rest.includes(g));
   });
   return { digits: groups.map((g) => g.members.sort((a, b) => a - b)), across };
+}
+
+// Whether one of the stroke's ends lies within SAME_POINT line widths of one of the previous stroke's ends.
+function carriesOn(previous, stroke, half) {
+  if (!previous.length) return false;
+  const ends = (s) => [s[0], s[s.length - 1]];
+  return ends(previous).some((a) => ends(stroke).some((b) =>
+    Math.hypot((a.x - b.x) / (2 * half.x), (a.y - b.y) / (2 * half.y)) <= SAME_POINT));
 }
