@@ -63,15 +63,16 @@ def test_neighbours_overlapping_by_half_or_more_stay_one_group():
     assert groups(digit(0.1, *SEVEN) + digit(0.14, *SEVEN))[0]["digits"] == [[0, 1]]
 
 
-def test_a_stroke_across_several_digits_clear_of_them_is_left_out():
-    # An underline below "71"; under a single digit it cannot be told from a stroke of that digit.
-    underline = [[(0.09, 1.05), (0.31, 1.05)]]
+def test_an_underline_across_several_digits_is_left_out():
+    # Under "71", clear of it or touching it; under a single digit it cannot be told from a stroke of that
+    # digit. A line over the number is left out too.
     number = digit(0.1, *SEVEN) + digit(0.2, *ONE)
-    assert groups(number + underline, digit(0.1, *SEVEN) + underline) == [
-        {"digits": [[0], [1]], "across": [2]}, {"digits": [[0, 1]], "across": []}]
+    clear, touching, over = [[(0.09, 1.1), (0.31, 1.1)]], [[(0.09, 1.0), (0.31, 1.02)]], [[(0.09, -0.02), (0.31, 0.0)]]
+    assert groups(number + clear, number + touching, number + over, digit(0.1, *SEVEN) + clear) == [
+        {"digits": [[0], [1]], "across": [2]}] * 3 + [{"digits": [[0, 1]], "across": []}]
 
 
-def test_a_stroke_joining_several_digits_makes_them_one_group():
+def test_a_stroke_crossing_several_digits_makes_them_one_group():
     # The bar of an "H" drawn after its two stems, a line through "717": read from their pixels, as drawn.
     h = digit(0.1, *ONE) + digit(0.2, *ONE) + [[(0.15, 0.5), (0.25, 0.5)]]
     through = digit(0.1, *SEVEN) + digit(0.2, *ONE) + digit(0.28, *SEVEN) + [[(0.1, 0.5), (0.35, 0.5)]]

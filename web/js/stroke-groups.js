@@ -24,14 +24,18 @@ export const GROUP_OVERLAP = 0.5;
 // "M"; read apart, a letter's strokes can come out as a number of 1s). The next digit of a number starts
 // beside the last one, not at its end.
 export const SAME_POINT = 1.0;
+// A stroke across digits is an underline (or a line over them) when it is flat, its ink at most this share
+// of a digit's height high, and lies in the outer UNDERLINE of the digits' height or beyond it, touching
+// them or not. The bar of an "H" and a line struck through a number cross the middle.
+export const UNDERLINE = 0.25;
 
 /**
  * The pad's strokes grouped into digits: {digits, across}. digits: a list of groups, each a list of stroke
  * indices, in the order their first stroke was drawn. A stroke joins the group of the stroke before it when
  * it carries on from it (SAME_POINT), else the group whose columns it shares (GROUP_OVERLAP). A stroke that
- * shares the columns of two digits or more, by GROUP_OVERLAP of each, either lies clear of them above or
- * below (an underline: listed in across, and left out of what is read) or touches them (the bar of an "H",
- * a line through the number): then it and those digits are one group, read from their pixels as drawn.
+ * shares the columns of two digits or more, by GROUP_OVERLAP of each, is either an underline (or a line over
+ * them: UNDERLINE), listed in across and left out of what is read, or crosses them (the bar of an "H", a
+ * line through the number): then it and those digits are one group, read from their pixels as drawn.
  * strokes: arrays of {x, y} in pad fractions; half: half the line width as a fraction of the pad's width
  * and height, {x, y}.
  */
@@ -51,7 +55,7 @@ export function strokeGroups(strokes, half) {
       groups.find((g) => g.members.includes(index - 1));
     const joined = before ? [before] : groups.filter((g) =>
       (Math.min(box.x1, g.x1) - Math.max(box.x0, g.x0)) / Math.min(box.x1 - box.x0, g.x1 - g.x0) >= GROUP_OVERLAP);
-    if (joined.length > 1 && joined.every((g) => box.y0 > g.y1 || box.y1 < g.y0)) {
+    if (joined.length > 1 && joined.every((g) => underOrOver(box, g))) {
       across.push(index);
       return;
     }
@@ -78,4 +82,13 @@ function carriesOn(previous, stroke, half) {
   const ends = (s) => [s[0], s[s.length - 1]];
   return ends(previous).some((a) => ends(stroke).some((b) =>
     Math.hypot((a.x - b.x) / (2 * half.x), (a.y - b.y) / (2 * half.y)) <= SAME_POINT));
+}
+
+
+// Whether a flat stroke lies along the bottom or the top of a digit's ink (UNDERLINE), or beyond it.
+function underOrOver(box, digit) {
+  const high = digit.y1 - digit.y0;
+  const middle = (box.y0 + box.y1) / 2;
+  return box.y1 - box.y0 <= UNDERLINE * high &&
+    (middle >= digit.y1 - UNDERLINE * high || middle <= digit.y0 + UNDERLINE * high);
 }
