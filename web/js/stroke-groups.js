@@ -84,7 +84,6 @@ function carriesOn(previous, stroke, half) {
     Math.hypot((a.x - b.x) / (2 * half.x), (a.y - b.y) / (2 * half.y)) <= SAME_POINT));
 }
 
-
 // Whether a flat stroke lies along the bottom or the top of a digit's ink (UNDERLINE), or beyond it.
 function underOrOver(box, digit) {
   const high = digit.y1 - digit.y0;
