@@ -166,18 +166,29 @@ def evaluate_mnist(model, limits: dict) -> dict:
 def evaluate_numbers(model, eval_dir: Path = EVAL_DIR, stride: int = 1) -> dict:
     if not callable(getattr(model, "read", None)):
         return {"skipped": "pymodel's Model has no read(gray, w, h) yet (issue 8)"}
-    from pymodel.imageio import load_gray
     doc = load("numbers", eval_dir)
     doc["items"] = doc["items"][::stride]
     groups: dict[str, dict[str, int]] = defaultdict(lambda: {"n": 0, "exact": 0})
     for item in doc["items"]:
-        img = load_gray(eval_dir / "numbers" / item["file"])
-        h, w = img.gray.shape
-        exact = str(model.read(img.gray.ravel().tolist(), w, h).number) == item["label"]
-        touching = "touching" if any(d["touching"] for d in item["digits"]) else "separated"
-        for key in ("all", f"length_{len(item['label'])}", touching, f"style_{item['style']}"):
+        exact = _read_exactly(model, eval_dir / "numbers" / item["file"], item["label"])
+        for key in ("all", f"length_{len(item['label'])}", _touching(item), f"style_{item['style']}"):
             groups[key]["n"] += 1
             groups[key]["exact"] += exact
+    return _rates(groups)
+
+
+def _read_exactly(model, path: Path, label: str) -> bool:
+    from pymodel.imageio import load_gray
+    img = load_gray(path)
+    h, w = img.gray.shape
+    return str(model.read(img.gray.ravel().tolist(), w, h).number) == label
+
+
+def _touching(item: dict) -> str:
+    return "touching" if any(d["touching"] for d in item["digits"]) else "separated"
+
+
+def _rates(groups: dict[str, dict[str, int]]) -> dict:
     return {k: {**v, "exact_rate": _rate(v["exact"], v["n"])} for k, v in sorted(groups.items())}
 
 
@@ -195,7 +206,6 @@ def evaluate_pad_numbers(model, eval_dir: Path = EVAL_DIR, stride: int = 1) -> d
     import hashlib
     import tempfile
 
-    from pymodel.imageio import load_gray
     from training.evalsets import SEED
     from training.synth.numbers import render_number
     items = load("numbers", eval_dir)["items"][::stride]
@@ -215,15 +225,11 @@ def evaluate_pad_numbers(model, eval_dir: Path = EVAL_DIR, stride: int = 1) -> d
             scene = render_number(split, index, SEED, knockout)
             path = Path(tmp) / ("pad" + scene.suffix)
             path.write_bytes(scene.encoded())
-            img = load_gray(path)
-            h, w = img.gray.shape
-            exact = str(model.read(img.gray.ravel().tolist(), w, h).number) == item["label"]
-            touching = "touching" if any(d["touching"] for d in item["digits"]) else "separated"
-            for key in ("all", touching):
+            exact = _read_exactly(model, path, item["label"])
+            for key in ("all", _touching(item)):
                 groups[key]["n"] += 1
                 groups[key]["exact"] += exact
-    return {"knockout": knockout, **{k: {**v, "exact_rate": _rate(v["exact"], v["n"])}
-                                     for k, v in sorted(groups.items())}}
+    return {"knockout": knockout, **_rates(groups)}
 
 
 def _shown(path: Path) -> str:
