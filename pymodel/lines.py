@@ -27,6 +27,13 @@ allows runs up to FRAME_THIN_FRACTION of the shorter side and keeps the lines th
 FRAME_NEAR of the shorter side from its border, when there are at least FRAME_SIDES of them: a frame has
 sides, while one straight stroke near the border (a triangle's base, the bar of a 7 in a tight crop) is
 alone.
+
+Boxes (box_lines): a box drawn round a digit in a wide photo has sides shorter than LINE_MIN_FRACTION of
+the image. When its two long sides are found (facing each other: ends within BOX_ALIGN of their length
+of each other, BOX_APART to BOX_FAR lengths apart), the short ones are looked for where they must be,
+at the pair's two ends, between them: the same search among the runs there (up to twice the thin limit),
+at least BOX_SIDE of the pair's distance long. Found at both ends, and holding ink, the four are a box:
+its sides meet (locate.corners), so none is taken for a 1 and the box is not read with the digit.
 """
 from __future__ import annotations
 
@@ -57,6 +64,13 @@ CROSSING = 2
 FRAME_THIN_FRACTION = 1 / 12
 FRAME_NEAR = 0.2
 FRAME_SIDES = 2
+# Box sides (box_lines): the ends of the two found sides lie within BOX_ALIGN of their length of each
+# other, they stand BOX_APART to BOX_FAR times their length apart, and the missing sides are found among
+# the thin runs between them, at least BOX_SIDE of the distance between the two long.
+BOX_ALIGN = 0.2
+BOX_APART = 0.25
+BOX_FAR = 3.0
+BOX_SIDE = 0.6
 
 PARAMETERS = {
     "slope_max": SLOPE_MAX,
@@ -73,6 +87,10 @@ PARAMETERS = {
     "frame_thin_fraction": FRAME_THIN_FRACTION,
     "frame_near": FRAME_NEAR,
     "frame_sides": FRAME_SIDES,
+    "box_align": BOX_ALIGN,
+    "box_apart": BOX_APART,
+    "box_far": BOX_FAR,
+    "box_side": BOX_SIDE,
 }
 
 Point = tuple[int, int, int, int]  # position along the line, 2 x centre across it, run start, run end
@@ -123,10 +141,12 @@ def _points(runs_by_line: Sequence[Sequence[tuple[int, int]]], thin: int) -> lis
 Found = tuple[list[Point], float, float, int, int, int]  # members, offset, slope, first, last, covered
 
 
-def _search(points: list[Point], n: int, lanes: Sequence[bytes]) -> list[Found]:
+def _search(points: list[Point], n: int, lanes: Sequence[bytes], min_len: float | None = None) -> list[Found]:
     """The lines among the points, as (members, offset, slope, first, last, covered). n = image side
-    along the lines; lanes[t][c] is the mask at position t along, c across."""
-    min_len = max(LINE_MIN_PIXELS, LINE_MIN_FRACTION * n)
+    along the lines; lanes[t][c] is the mask at position t along, c across; a line has at least min_len
+    points (default: LINE_MIN_FRACTION of n, at least LINE_MIN_PIXELS)."""
+    if min_len is None:
+        min_len = max(LINE_MIN_PIXELS, LINE_MIN_FRACTION * n)
     if len(points) < min_len:
         return []
     centre = n / 2
@@ -214,27 +234,39 @@ def find_lines(mask_rows: Sequence[bytes], w: int, h: int, thin: int | None = No
     that many pixels of the image's edge across them."""
     thin = thin_limit(w, h) if thin is None else thin
     lines = []
-    columns = [bytes(col) for col in zip(*mask_rows)] if mask_rows else []
-    for horizontal, lanes, n in ((True, columns, w), (False, mask_rows, h)):
+    for horizontal in (True, False):
+        lanes, n = _lanes(mask_rows, w, h, horizontal)
         points = _points(row_runs(lanes), thin)
         if border is not None:
             far = 2 * ((h if horizontal else w) - 1 - border)
             points = [p for p in points if p[1] <= 2 * border or p[1] >= far]
-        for members, offset, slope, first, last, covered in _search(points, n, lanes):
-            spans = all(_at_border(first, last, n)) or last - first + 1 >= SPAN_FRACTION * n
-            line = Line(horizontal, offset, slope, first, last, covered, spans)
-            lo = min(p[2] for p in members)
-            hi = max(p[3] for p in members)
-            limit = crossing_limit([b - a for _, _, a, b in members])
-            erased = [p for p in members if p[3] - p[2] <= limit]
-            if horizontal:
-                line.pixels = [y * w + t for t, _, a, b in erased for y in range(a, b)]
-                line.x0, line.x1, line.y0, line.y1 = first, last + 1, lo, hi
-            else:
-                line.pixels = [t * w + x for t, _, a, b in erased for x in range(a, b)]
-                line.x0, line.x1, line.y0, line.y1 = lo, hi, first, last + 1
-            lines.append(line)
+        lines += [_line(horizontal, found, n, w) for found in _search(points, n, lanes)]
     return lines
+
+
+def _lanes(mask_rows: Sequence[bytes], w: int, h: int, horizontal: bool) -> tuple[Sequence[bytes], int]:
+    """The lanes that cross lines running this way, and the image's side along them: the columns cross
+    horizontal lines, the rows vertical ones."""
+    if horizontal:
+        return ([bytes(col) for col in zip(*mask_rows)] if mask_rows else []), w
+    return mask_rows, h
+
+
+def _line(horizontal: bool, found: Found, n: int, w: int) -> Line:
+    members, offset, slope, first, last, covered = found
+    spans = all(_at_border(first, last, n)) or last - first + 1 >= SPAN_FRACTION * n
+    line = Line(horizontal, offset, slope, first, last, covered, spans)
+    lo = min(p[2] for p in members)
+    hi = max(p[3] for p in members)
+    limit = crossing_limit([b - a for _, _, a, b in members])
+    erased = [p for p in members if p[3] - p[2] <= limit]
+    if horizontal:
+        line.pixels = [y * w + t for t, _, a, b in erased for y in range(a, b)]
+        line.x0, line.x1, line.y0, line.y1 = first, last + 1, lo, hi
+    else:
+        line.pixels = [t * w + x for t, _, a, b in erased for x in range(a, b)]
+        line.x0, line.x1, line.y0, line.y1 = lo, hi, first, last + 1
+    return line
 
 
 def frame_lines(mask_rows: Sequence[bytes], w: int, h: int, found: Sequence[Line]) -> list[Line]:
@@ -249,3 +281,80 @@ def frame_lines(mask_rows: Sequence[bytes], w: int, h: int, found: Sequence[Line
     if len(border) < FRAME_SIDES:
         return []
     return [ln for ln in border if not any(same_line(ln, other) for other in found)]
+
+
+
+def box_lines(mask_rows: Sequence[bytes], w: int, h: int, found: Sequence[Line]) -> list[Line]:
+    """The two short sides of a box drawn round the digit, when two sides of it were found (module
+    docstring): the pair faces each other (_facing), and at each of its two ends the runs between them up
+    to twice the thin limit (a marker's box is thicker one way than the other in a blurred photo) make a
+    line at least BOX_SIDE of the pair's distance long. The box must hold ink (a digit); an empty
+    rectangle is a shape, or a 0 written square, and stays."""
+    thick = 2 * thin_limit(w, h)
+    out: list[Line] = []
+    for horizontal in (True, False):
+        upright = sorted((ln for ln in found if ln.horizontal != horizontal and not ln.spans), key=_across)
+        pairs = [(a, b) for i, a in enumerate(upright) for b in upright[i + 1:] if _facing(a, b)]
+        if not pairs:
+            continue
+        lanes, n = _lanes(mask_rows, w, h, horizontal)
+        points = _points(row_runs(lanes), thick)
+        # The widest box first, and a line is the side of one box: a 1 inside a box faces its sides too.
+        pairs.sort(key=lambda pair: _across(pair[0])[0] - _across(pair[1])[1])
+        used: list[Line] = []
+        for a, b in pairs:
+            if any(ln is a or ln is b for ln in used):
+                continue
+            lo, hi = _across(a)[0], _across(b)[1] - 1
+            sides = []
+            for one, other in ((a.start, b.start), (a.end, b.end)):
+                reach = abs(one - other) / 2 + BAND + 2
+                near = [p for p in points if lo <= p[0] <= hi and abs(p[1] / 2 - (one + other) / 2) <= reach]
+                got = _search(near, n, lanes, BOX_SIDE * (hi - lo + 1))
+                if got:
+                    sides.append(_line(horizontal, got[0], n, w))
+            if len(sides) == 2 and _holds_ink(mask_rows, a, b, sides):
+                used += [a, b]
+                for side in sides:
+                    _take_corners(side, (a, b), mask_rows, w)
+                out += [ln for ln in sides if not any(same_line(ln, other) for other in list(found) + out)]
+    return out
+
+
+def _take_corners(side: Line, ends: Sequence[Line], mask_rows: Sequence[bytes], w: int) -> None:
+    """Add to a box side the ink where it meets the two sides at its ends: there each side's runs are the
+    other's length, so neither erases the corner, and it would stay as a fleck beside the digit."""
+    for end in ends:
+        cols, rows = (_across(end), _across(side)) if side.horizontal else (_across(side), _across(end))
+        side.pixels += [y * w + x for y in range(rows[0], rows[1]) for x in range(cols[0], cols[1])
+                        if mask_rows[y][x]]
+
+
+def _across(line: Line) -> tuple[int, int]:
+    """The pixels a line covers across itself: its columns when upright, its rows when flat."""
+    return (line.y0, line.y1) if line.horizontal else (line.x0, line.x1)
+
+
+def _facing(a: Line, b: Line) -> bool:
+    """Two parallel lines (a before b across) that may be opposite sides of a box: ends within BOX_ALIGN
+    of the longer's length of each other (a stroke touching a side shortens what is found of it),
+    BOX_APART to BOX_FAR lengths apart."""
+    shorter = min(a.length, b.length)
+    tol = BOX_ALIGN * max(a.length, b.length)
+    gap = _across(b)[0] - _across(a)[1]
+    return (abs(a.start - b.start) <= tol and abs(a.end - b.end) <= tol
+            and BOX_APART * shorter <= gap <= BOX_FAR * max(a.length, b.length))
+
+
+def _holds_ink(mask_rows: Sequence[bytes], a: Line, b: Line, sides: Sequence[Line]) -> bool:
+    """Whether the box that a, b and the two sides make holds at least LINE_MIN_PIXELS of ink clear of
+    its sides."""
+    first, second = sorted(sides, key=_across)
+    lo, hi = _across(a)[1] + 1, _across(b)[0] - 1
+    top, bottom = _across(first)[1] + 1, _across(second)[0] - 1
+    if a.horizontal:  # a and b are flat: the box's columns come from the upright sides
+        lo, hi, top, bottom = top, bottom, lo, hi
+    count = 0
+    for row in mask_rows[max(0, top):max(0, bottom)]:
+        count += sum(1 for v in row[max(0, lo):max(0, hi)] if v)
+    return count >= LINE_MIN_PIXELS

@@ -64,7 +64,7 @@ from pymodel.ink import (
     ink_map,
     top_ink,
 )
-from pymodel.lines import Line, find_lines, frame_lines, same_line, thin_limit
+from pymodel.lines import Line, box_lines, find_lines, frame_lines, same_line, thin_limit
 from pymodel.locate import Digit, choose, give_back, inside
 from pymodel.normalize import FIT, SIZE, digit_values, to_mnist
 from pymodel.raster import crop, reduce_blocks, scale_box
@@ -137,12 +137,14 @@ class Page:
 def _lines(ink: InkMap) -> list[Line]:
     """Faint ruled lines show in the weak mask; a dark line beside a faint band (a canvas frame in a grey
     window) is thin only in the strong one. A line found in both counts once. Then the thick sides of a
-    frame (lines.frame_lines)."""
+    frame (lines.frame_lines) and the short sides of a box round the digit (lines.box_lines)."""
     w, h = ink.width, ink.height
-    lines = find_lines(ink.mask_rows(), w, h)
+    mask = ink.mask_rows()
+    lines = find_lines(mask, w, h)
     lines += [ln for ln in find_lines(ink.mask_rows(ink.strong), w, h)
               if not any(same_line(ln, other) for other in lines)]
-    return lines + frame_lines(ink.mask_rows(), w, h, lines)
+    lines += frame_lines(mask, w, h, lines)
+    return lines + box_lines(mask, w, h, lines)
 
 
 def _components(ink: InkMap, erase: Sequence[Line], keep: Sequence[Line] = ()) -> list[Component]:

@@ -270,3 +270,42 @@ def test_box_is_in_pixels_of_the_input_even_when_reduced():
     r = run(gray(img))
     x, y, w, h = r.box
     assert abs(x - 688) <= 8 and abs(y - 288) <= 8 and abs(x + w - 912) <= 8 and abs(y + h - 712) <= 12, r.box
+
+
+def _boxed(digit: int | None, size=(120, 66), box=(44, 12, 76, 54)) -> list[float]:
+    """A digit drawn in a small box in a wide image (the box's flat sides shorter than lines.LINE_MIN_FRACTION
+    of the width); None: the box alone."""
+    from tests.fixtures.make_golden import strokes, to_gray
+    img = strokes(size, [] if digit is None else [(digit, (box[0] + 6, box[1] + 6, 20, 32))], 3)
+    ImageDraw.Draw(img).rectangle(box, outline=0, width=3)
+    return to_gray(img)
+
+
+def test_small_box_round_the_digit_is_erased(model):
+    """Only the box's upright sides are long enough for the image-wide search; without its flat sides
+    and corners the box was read with the digit ("not a digit", or "11711" for a 7 by the number reader)."""
+    from pymodel.preprocess import analyse
+    for digit in (1, 3, 7, 9):
+        gray = _boxed(digit)
+        page = analyse(gray, 120, 66)
+        flat = [ln for ln in page.lines if ln.horizontal]
+        assert len(flat) == 2 and all(ln.x1 - ln.x0 < 0.3 * 120 for ln in flat), digit
+        r = model.read(gray, 120, 66)
+        assert (r.number, [d.status for d in r.digits]) == (str(digit), ["ok"]), digit
+
+
+def test_empty_box_and_parallel_strokes_are_no_box():
+    """A rectangle with nothing in it (a shape, or a 0 written square) keeps its sides, and so do two
+    parallel strokes with nothing joining their ends (an "11")."""
+    from pymodel.lines import box_lines
+    from pymodel.preprocess import analyse
+    page = analyse(_boxed(None), 120, 66)
+    assert box_lines(page.ink.mask_rows(), 120, 66, page.lines) == []
+    assert sum(c.area for c in page.components) > 0
+    img = Image.new("L", (120, 66), 255)
+    d = ImageDraw.Draw(img)
+    for x in (50, 70):
+        d.line([(x, 14), (x, 52)], fill=0, width=3)
+    page = analyse([v / 255 for v in img.tobytes()], 120, 66)
+    assert len([ln for ln in page.lines if not ln.horizontal]) == 2
+    assert box_lines(page.ink.mask_rows(), 120, 66, page.lines) == []

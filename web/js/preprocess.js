@@ -26,7 +26,7 @@ import {
   MIN_CONTRAST, MIN_INK_FRACTION, MIN_INK_PIXELS, PARAMETERS as INK, cellGrid, cellGridSize, inkMap, topInk,
 } from "./preprocess/ink.js";
 import { label, measure, rowRuns } from "./preprocess/components.js";
-import { PARAMETERS as LINES, findLines, frameLines, sameLine, thinLimit } from "./preprocess/lines.js";
+import { PARAMETERS as LINES, boxLines, findLines, frameLines, sameLine, thinLimit } from "./preprocess/lines.js";
 import { PARAMETERS as LOCATE, choose, giveBack, inside } from "./preprocess/locate.js";
 import { FIT, PARAMETERS as NORMALIZE, SIZE, digitValues, toMnist } from "./preprocess/normalize.js";
 import { ceilDiv, crop, reduceBlocks, reduceRows, scaleBox } from "./preprocess/raster.js";
@@ -93,14 +93,17 @@ export class Page {
 
 /**
  * Faint ruled lines show in the weak mask; a dark line beside a faint band (a canvas frame in a grey
- * window) is thin only in the strong one. A line found in both counts once. Then the thick sides of a frame.
+ * window) is thin only in the strong one. A line found in both counts once. Then the thick sides of a frame
+ * and the short sides of a box round the digit.
  */
 function linesOf(ink) {
   const { width: w, height: h } = ink;
-  const weak = findLines(ink.mask(), w, h);
+  const mask = ink.mask();
+  const weak = findLines(mask, w, h);
   const strong = findLines(ink.mask(ink.strong), w, h).filter((ln) => !weak.some((other) => sameLine(ln, other)));
   const lines = weak.concat(strong);
-  return lines.concat(frameLines(ink.mask(), w, h, lines));
+  const all = lines.concat(frameLines(mask, w, h, lines));
+  return all.concat(boxLines(mask, w, h, all));
 }
 
 // A line put back keeps every pixel, also those a line still erased took with it: a 1 written along a

@@ -18,6 +18,11 @@ export const CROSSING = 2;
 export const FRAME_THIN_FRACTION = 1 / 12;
 export const FRAME_NEAR = 0.2;
 export const FRAME_SIDES = 2;
+// Box sides (boxLines): lines.py says how these are used.
+export const BOX_ALIGN = 0.2;
+export const BOX_APART = 0.25;
+export const BOX_FAR = 3.0;
+export const BOX_SIDE = 0.6;
 
 export const PARAMETERS = Object.freeze({
   slope_max: SLOPE_MAX,
@@ -34,6 +39,10 @@ export const PARAMETERS = Object.freeze({
   frame_thin_fraction: FRAME_THIN_FRACTION,
   frame_near: FRAME_NEAR,
   frame_sides: FRAME_SIDES,
+  box_align: BOX_ALIGN,
+  box_apart: BOX_APART,
+  box_far: BOX_FAR,
+  box_side: BOX_SIDE,
 });
 
 export class Line {
@@ -100,16 +109,22 @@ function points(runs, thin, border = null, laneLen = 0) {
   return { n: t.length, t: Int32Array.from(t), c: Int32Array.from(c), a: Int32Array.from(a), b: Int32Array.from(b) };
 }
 
+/** The points whose indices are listed, as a struct of the same shape. */
+function subset(pts, indices) {
+  const pick = (arr) => Int32Array.from(indices, (i) => arr[i]);
+  return { n: indices.length, t: pick(pts.t), c: pick(pts.c), a: pick(pts.a), b: pick(pts.b) };
+}
+
 /**
  * The lines among the points, as {members (point indices), offset, slope, first, last, covered}.
- * n = image side along the lines; lanes[t * laneLen + c] is the mask at position t along, c across.
+ * n = image side along the lines; lanes[t * laneLen + c] is the mask at position t along, c across; a line
+ * has at least minLen points (default: LINE_MIN_FRACTION of n, at least LINE_MIN_PIXELS).
  *
  * Python keeps one Counter of bin keys per (slope, shift). Here the counts live in an Int32Array per table;
  * Python's `max(counts, key=counts.get)` picks the first key, in the order keys first appear among the
  * points, whose count is the largest, so the same key is found by scanning the points in order.
  */
-function search(pts, n, lanes, laneLen) {
-  const minLen = Math.max(LINE_MIN_PIXELS, LINE_MIN_FRACTION * n);
+function search(pts, n, lanes, laneLen, minLen = Math.max(LINE_MIN_PIXELS, LINE_MIN_FRACTION * n)) {
   const count = pts.n;
   if (count < minLen) return [];
   const centre = n / 2;
@@ -248,34 +263,42 @@ export function atBorder(line, w, h) {
  */
 export function findLines(mask, w, h, thin = thinLimit(w, h), border = null) {
   const lines = [];
-  const columns = transpose(mask, w, h);
-  // Horizontal lines are crossed by the columns (lanes of length h), vertical ones by the rows.
-  for (const [horizontal, lanes, n, laneLen] of [[true, columns, w, h], [false, mask, h, w]]) {
+  for (const horizontal of [true, false]) {
+    const [lanes, n, laneLen] = lanesOf(mask, w, h, horizontal);
     const pts = points(rowRuns(lanes, laneLen, n), thin, border, laneLen);
-    for (const { members, offset, slope, first, last, covered } of search(pts, n, lanes, laneLen)) {
-      const [atStart, atEnd] = reachesBorder(first, last, n);
-      const spans = (atStart && atEnd) || last - first + 1 >= SPAN_FRACTION * n;
-      const line = new Line(horizontal, offset, slope, first, last, covered, spans);
-      let lo = Infinity;
-      let hi = -Infinity;
-      const pixels = line.pixels;
-      const limit = crossingLimit(members.map((p) => pts.b[p] - pts.a[p]));
-      for (const p of members) {
-        const t = pts.t[p];
-        const a = pts.a[p];
-        const b = pts.b[p];
-        if (a < lo) lo = a;
-        if (b > hi) hi = b;
-        if (b - a > limit) continue; // a stroke crossing the line: kept
-        if (horizontal) for (let y = a; y < b; y++) pixels.push(y * w + t);
-        else for (let x = a; x < b; x++) pixels.push(t * w + x);
-      }
-      if (horizontal) [line.x0, line.x1, line.y0, line.y1] = [first, last + 1, lo, hi];
-      else [line.x0, line.x1, line.y0, line.y1] = [lo, hi, first, last + 1];
-      lines.push(line);
-    }
+    for (const found of search(pts, n, lanes, laneLen)) lines.push(toLine(horizontal, found, pts, n, w));
   }
   return lines;
+}
+
+// [lanes crossing lines that run this way, image side along them, lane length]: horizontal lines are
+// crossed by the columns (lanes of length h), vertical ones by the rows (lines.py's _lanes).
+function lanesOf(mask, w, h, horizontal) {
+  return horizontal ? [transpose(mask, w, h), w, h] : [mask, h, w];
+}
+
+// A found line as a Line, with the pixels it erases (lines.py's _line).
+function toLine(horizontal, { members, offset, slope, first, last, covered }, pts, n, w) {
+  const [atStart, atEnd] = reachesBorder(first, last, n);
+  const spans = (atStart && atEnd) || last - first + 1 >= SPAN_FRACTION * n;
+  const line = new Line(horizontal, offset, slope, first, last, covered, spans);
+  let lo = Infinity;
+  let hi = -Infinity;
+  const pixels = line.pixels;
+  const limit = crossingLimit(members.map((p) => pts.b[p] - pts.a[p]));
+  for (const p of members) {
+    const t = pts.t[p];
+    const a = pts.a[p];
+    const b = pts.b[p];
+    if (a < lo) lo = a;
+    if (b > hi) hi = b;
+    if (b - a > limit) continue; // a stroke crossing the line: kept
+    if (horizontal) for (let y = a; y < b; y++) pixels.push(y * w + t);
+    else for (let x = a; x < b; x++) pixels.push(t * w + x);
+  }
+  if (horizontal) [line.x0, line.x1, line.y0, line.y1] = [first, last + 1, lo, hi];
+  else [line.x0, line.x1, line.y0, line.y1] = [lo, hi, first, last + 1];
+  return line;
 }
 
 /** The thick sides of a frame round the image (lines.py, frame_lines), those not among `found`. */
@@ -289,4 +312,89 @@ export function frameLines(mask, w, h, found) {
     (ln) => ln.spans && (ln.offset <= near || ln.offset >= (ln.horizontal ? h : w) - near));
   if (border.length < FRAME_SIDES) return [];
   return border.filter((ln) => !found.some((other) => sameLine(ln, other)));
+}
+
+/**
+ * The two short sides of a box drawn round the digit, when two sides of it were found (lines.py, box_lines):
+ * runs up to twice the thin limit between a facing pair, at each of its ends, at least BOX_SIDE of the
+ * pair's distance long; only a box that holds ink.
+ */
+export function boxLines(mask, w, h, found) {
+  const thick = 2 * thinLimit(w, h);
+  const out = [];
+  for (const horizontal of [true, false]) {
+    const upright = found.filter((ln) => ln.horizontal !== horizontal && !ln.spans);
+    upright.sort((a, b) => across(a)[0] - across(b)[0] || across(a)[1] - across(b)[1]);
+    const pairs = [];
+    for (let i = 0; i < upright.length; i++) {
+      for (let j = i + 1; j < upright.length; j++) if (facing(upright[i], upright[j])) pairs.push([upright[i], upright[j]]);
+    }
+    if (pairs.length === 0) continue;
+    const [lanes, n, laneLen] = lanesOf(mask, w, h, horizontal);
+    const pts = points(rowRuns(lanes, laneLen, n), thick);
+    // The widest box first, and a line is the side of one box: a 1 inside a box faces its sides too.
+    pairs.sort((p, q) => (across(p[0])[0] - across(p[1])[1]) - (across(q[0])[0] - across(q[1])[1]));
+    const used = [];
+    for (const [a, b] of pairs) {
+      if (used.some((ln) => ln === a || ln === b)) continue;
+      const lo = across(a)[0];
+      const hi = across(b)[1] - 1;
+      const sides = [];
+      for (const [one, other] of [[a.start, b.start], [a.end, b.end]]) {
+        const reach = Math.abs(one - other) / 2 + BAND + 2;
+        const middle = (one + other) / 2;
+        const near = [];
+        for (let p = 0; p < pts.n; p++) {
+          if (lo <= pts.t[p] && pts.t[p] <= hi && Math.abs(pts.c[p] / 2 - middle) <= reach) near.push(p);
+        }
+        const sub = subset(pts, near);
+        const got = search(sub, n, lanes, laneLen, BOX_SIDE * (hi - lo + 1));
+        if (got.length > 0) sides.push(toLine(horizontal, got[0], sub, n, w));
+      }
+      if (sides.length === 2 && holdsInk(mask, w, a, b, sides)) {
+        used.push(a, b);
+        for (const side of sides) takeCorners(side, [a, b], mask, w);
+        for (const ln of sides) if (!found.concat(out).some((other) => sameLine(ln, other))) out.push(ln);
+      }
+    }
+  }
+  return out;
+}
+
+// Add to a box side the ink where it meets the two sides at its ends: there each side's runs are the other's
+// length, so neither erases the corner, and it would stay as a fleck beside the digit.
+function takeCorners(side, ends, mask, w) {
+  for (const end of ends) {
+    const [cols, rows] = side.horizontal ? [across(end), across(side)] : [across(side), across(end)];
+    for (let y = rows[0]; y < rows[1]; y++) {
+      for (let x = cols[0]; x < cols[1]; x++) if (mask[y * w + x]) side.pixels.push(y * w + x);
+    }
+  }
+}
+
+// The pixels a line covers across itself: its columns when upright, its rows when flat.
+function across(line) {
+  return line.horizontal ? [line.y0, line.y1] : [line.x0, line.x1];
+}
+
+// Two parallel lines (a before b across) that may be opposite sides of a box (lines.py's _facing).
+function facing(a, b) {
+  const shorter = Math.min(a.length, b.length);
+  const tol = BOX_ALIGN * Math.max(a.length, b.length);
+  const gap = across(b)[0] - across(a)[1];
+  return Math.abs(a.start - b.start) <= tol && Math.abs(a.end - b.end) <= tol
+    && BOX_APART * shorter <= gap && gap <= BOX_FAR * Math.max(a.length, b.length);
+}
+
+// Whether the box that a, b and the two sides make holds at least LINE_MIN_PIXELS of ink clear of its sides.
+function holdsInk(mask, w, a, b, sides) {
+  const [first, second] = sides.slice().sort((p, q) => across(p)[0] - across(q)[0] || across(p)[1] - across(q)[1]);
+  let [lo, hi] = [across(a)[1] + 1, across(b)[0] - 1];
+  let [top, bottom] = [across(first)[1] + 1, across(second)[0] - 1];
+  if (a.horizontal) [lo, hi, top, bottom] = [top, bottom, lo, hi];
+  let count = 0;
+  for (let y = Math.max(0, top); y < Math.max(0, bottom); y++) {
+    for (let x = Math.max(0, lo); x < Math.min(w, Math.max(0, hi)); x++) if (mask[y * w + x]) count += 1;
+  }
+  return count >= LINE_MIN_PIXELS;
 }
