@@ -171,6 +171,38 @@ def test_two_digits_drawn_in_one_go_are_a_number_but_a_v_is_not(model, monkeypat
     assert model.read(gv, 90, 96).number == "11"
 
 
+def test_a_thin_one_drawn_into_its_neighbour_on_the_pad_stays_a_digit(model, monkeypatch):
+    """Evaluation number 11 ("8164") as the pad hands it to the reader: the 1 was drawn into the 6 and keeps
+    only the knockout's narrow gap. A straight stroke as high as the row looks whole (segment.ONE_HIGH), so
+    it is not merged into the 6 (read "864" before)."""
+    from pymodel import segment
+    from training.evalsets import SEED
+    from training.evaluate_realistic import pad_knockout
+    from training.synth.numbers import render_number
+    scene = render_number("eval", 11, SEED, pad_knockout())
+    img = scene.image.convert("L")
+    gray = [v / 255 for v in img.tobytes()]
+    assert model.read(gray, img.width, img.height).number == scene.label == "8164"
+    monkeypatch.setattr(segment, "ONE_HIGH", 9.0)
+    assert model.read(gray, img.width, img.height).number == "864"
+
+
+def test_the_curved_halves_of_a_broken_zero_join(model, monkeypatch):
+    """A 0 whose loop is broken at its top and bottom is two tall, narrow pieces; curved, they are no 1s
+    (segment._straight) and join into the 0, beside a real 1. Taken for straight, each half reads as a 1."""
+    from pymodel import segment
+    img = Image.new("L", (360, 280), 255)
+    d = ImageDraw.Draw(img)
+    d.arc((60, 40, 150, 220), 100, 260, fill=0, width=10)
+    d.arc((60, 40, 150, 220), -80, 80, fill=0, width=10)
+    d.line([(245, 40), (245, 220)], fill=0, width=10)
+    img = img.resize((120, 93), Image.BOX)
+    gray = [v / 255 for v in img.tobytes()]
+    assert model.read(gray, img.width, img.height).number == "01"
+    monkeypatch.setattr(segment, "_straight", lambda piece, height: True)
+    assert model.read(gray, img.width, img.height).number == "111"
+
+
 def test_a_thin_pens_straight_ones_in_a_tight_crop_are_read_but_a_hash_and_a_long_line_are_not(model):
     """A thin pen's straight 1 is found as a line, and in a tight crop it is longer than lines.SPAN_FRACTION
     of the image's height, the mark of a margin line: the 1 of "71" was dropped ("7"), and both 1s of "11",

@@ -27,6 +27,10 @@ export const MERGE_GAP = 0.25;
 export const WHOLE = 0.45;
 export const WHOLE_HIGH = 0.7;
 export const NEAR = 0.06;
+// A straight stroke this high looks whole too (a 1 drawn into its neighbour; segment.py says why).
+export const ONE_HIGH = 0.85;
+export const STRAIGHT = 0.05;
+export const STRAIGHT_SHARE = 0.8;
 // Each digit of a reading costs this much, so a stroke cut off a digit is not read as an extra 1 (segment.py).
 export const DIGIT_COST = 0.3;
 export const MIN_PIECE = 0.15;
@@ -74,6 +78,9 @@ export const PARAMETERS = Object.freeze({
   whole: WHOLE,
   whole_high: WHOLE_HIGH,
   near: NEAR,
+  one_high: ONE_HIGH,
+  straight: STRAIGHT,
+  straight_share: STRAIGHT_SHARE,
   digit_cost: DIGIT_COST,
   min_piece: MIN_PIECE,
   max_cuts: MAX_CUTS,
@@ -161,8 +168,44 @@ function frameSide(c, top, bottom, h, rowH) {
   return c.y0 <= 1 && 1 < top && c.y1 >= h - 1 && h - 1 > bottom && c.width < WHOLE * rowH;
 }
 
+// A piece that looks like a whole digit, or a straight stroke ONE_HIGH of the row height high (segment.py's _whole).
 function looksWhole(d, height) {
-  return d.x1 - d.x0 >= WHOLE * height && d.y1 - d.y0 >= WHOLE_HIGH * height;
+  if (d.x1 - d.x0 >= WHOLE * height && d.y1 - d.y0 >= WHOLE_HIGH * height) return true;
+  return d.y1 - d.y0 >= ONE_HIGH * height && straight(d, height);
+}
+
+// The middle of the piece's ink in STRAIGHT_SHARE of its rows lies within STRAIGHT of the row height of the
+// least-squares line through those middles (segment.py's _straight).
+function straight(d, height) {
+  const lo = new Map();
+  const hi = new Map();
+  const runs = d.runs; // y, x0, x1 flat
+  for (let i = 0; i < runs.length; i += 3) {
+    const [y, a, b] = [runs[i], runs[i + 1], runs[i + 2]];
+    lo.set(y, lo.has(y) ? Math.min(lo.get(y), a) : a);
+    hi.set(y, hi.has(y) ? Math.max(hi.get(y), b) : b);
+  }
+  const ys = [...lo.keys()].sort((p, q) => p - q);
+  const n = ys.length;
+  if (n < 2) return false;
+  const mids = ys.map((y) => (lo.get(y) + hi.get(y)) / 2);
+  let sy = 0.0;
+  let sx = 0.0;
+  for (let k = 0; k < n; k++) {
+    sy += ys[k];
+    sx += mids[k];
+  }
+  const my = sy / n;
+  const mx = sx / n;
+  let syy = 0.0;
+  let syx = 0.0;
+  for (let k = 0; k < n; k++) {
+    syy += (ys[k] - my) * (ys[k] - my);
+    syx += (ys[k] - my) * (mids[k] - mx);
+  }
+  const slope = syy > 0 ? syx / syy : 0.0;
+  const off = ys.map((y, k) => Math.abs(mids[k] - mx - slope * (y - my))).sort((p, q) => p - q);
+  return off[Math.floor(STRAIGHT_SHARE * (n - 1))] <= STRAIGHT * height;
 }
 
 // Both ends of an upright line touch a horizontal one: the side of a box (segment.py's _boxed).
