@@ -66,7 +66,7 @@ FRAME_NEAR = 0.2
 FRAME_SIDES = 2
 # Box sides (box_lines): the ends of the two found sides lie within BOX_ALIGN of their length of each
 # other, they stand BOX_APART to BOX_FAR times their length apart, and the missing sides are found among
-# the thin runs between them, at least BOX_SIDE of the distance between the two long.
+# the runs between them, at least BOX_SIDE of the distance between the two long.
 BOX_ALIGN = 0.2
 BOX_APART = 0.25
 BOX_FAR = 3.0
@@ -283,7 +283,6 @@ def frame_lines(mask_rows: Sequence[bytes], w: int, h: int, found: Sequence[Line
     return [ln for ln in border if not any(same_line(ln, other) for other in found)]
 
 
-
 def box_lines(mask_rows: Sequence[bytes], w: int, h: int, found: Sequence[Line]) -> list[Line]:
     """The two short sides of a box drawn round the digit, when two sides of it were found (module
     docstring): the pair faces each other (_facing), and at each of its two ends the runs between them up
@@ -293,8 +292,9 @@ def box_lines(mask_rows: Sequence[bytes], w: int, h: int, found: Sequence[Line])
     thick = 2 * thin_limit(w, h)
     out: list[Line] = []
     for horizontal in (True, False):
-        upright = sorted((ln for ln in found if ln.horizontal != horizontal and not ln.spans), key=_across)
-        pairs = [(a, b) for i, a in enumerate(upright) for b in upright[i + 1:] if _facing(a, b)]
+        # The missing sides run this way; the two found run across it.
+        found_sides = sorted((ln for ln in found if ln.horizontal != horizontal and not ln.spans), key=_across)
+        pairs = [(a, b) for i, a in enumerate(found_sides) for b in found_sides[i + 1:] if _facing(a, b)]
         if not pairs:
             continue
         lanes, n = _lanes(mask_rows, w, h, horizontal)

@@ -323,11 +323,14 @@ export function boxLines(mask, w, h, found) {
   const thick = 2 * thinLimit(w, h);
   const out = [];
   for (const horizontal of [true, false]) {
-    const upright = found.filter((ln) => ln.horizontal !== horizontal && !ln.spans);
-    upright.sort((a, b) => across(a)[0] - across(b)[0] || across(a)[1] - across(b)[1]);
+    // The missing sides run this way; the two found run across it.
+    const foundSides = found.filter((ln) => ln.horizontal !== horizontal && !ln.spans);
+    foundSides.sort((a, b) => across(a)[0] - across(b)[0] || across(a)[1] - across(b)[1]);
     const pairs = [];
-    for (let i = 0; i < upright.length; i++) {
-      for (let j = i + 1; j < upright.length; j++) if (facing(upright[i], upright[j])) pairs.push([upright[i], upright[j]]);
+    for (let i = 0; i < foundSides.length; i++) {
+      for (let j = i + 1; j < foundSides.length; j++) {
+        if (facing(foundSides[i], foundSides[j])) pairs.push([foundSides[i], foundSides[j]]);
+      }
     }
     if (pairs.length === 0) continue;
     const [lanes, n, laneLen] = lanesOf(mask, w, h, horizontal);
