@@ -272,13 +272,10 @@ def test_box_is_in_pixels_of_the_input_even_when_reduced():
     assert abs(x - 688) <= 8 and abs(y - 288) <= 8 and abs(x + w - 912) <= 8 and abs(y + h - 712) <= 12, r.box
 
 
-def _boxed(digit: int | None, size=(120, 66), box=(44, 12, 76, 54)) -> list[float]:
-    """A digit drawn in a small box in a wide image (the box's flat sides shorter than lines.LINE_MIN_FRACTION
-    of the width); None: the box alone."""
-    from tests.fixtures.make_golden import strokes, to_gray
-    img = strokes(size, [] if digit is None else [(digit, (box[0] + 6, box[1] + 6, 20, 32))], 3)
-    ImageDraw.Draw(img).rectangle(box, outline=0, width=3)
-    return to_gray(img)
+def _boxed(digit: int | None) -> list[float]:
+    """The grey of make_golden.boxed_digit: a digit (None: nothing) in a small box in a 120x66 image."""
+    from tests.fixtures.make_golden import boxed_digit, to_gray
+    return to_gray(boxed_digit(digit)[0])
 
 
 def test_small_box_round_the_digit_is_erased(model):

@@ -149,8 +149,8 @@ export class DrawingPad {
   /**
    * What the reader is given, as RGBA (dark ink on white) at the pad's backing resolution: the finished
    * strokes redrawn digit by digit (stroke-groups.js), each digit first clearing a band KNOCKOUT line widths
-   * wide around its strokes, so digits written touching arrive apart. An underline clear of the digits is
-   * left out. A single digit is drawn as on the pad.
+   * wide around its strokes, so digits written touching arrive apart. An underline under several digits,
+   * touching them or not, is left out (stroke-groups.js, UNDERLINE). A single digit is drawn as on the pad.
    */
   readingImageData() {
     const { width, height } = this.canvas;
