@@ -58,7 +58,7 @@ def cmd_read(args: argparse.Namespace) -> int:
     failures: list[str] = []
     for name, image in _images(args.images, failures):
         h, w = image.gray.shape
-        reading = model.read(image.gray.ravel().tolist(), w, h)
+        reading = model.read(image.gray.ravel().tolist(), w, h, args.drawn)
         digits = [{"digit": d.digit, "confidence": round(d.confidence, 6), "status": d.status,
                    "box": image.source_box(d.box), "probs": [round(p, 6) for p in d.probs]} for d in reading.digits]
         if args.json:
@@ -143,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_predict)
     p = sub.add_parser("read", help="read the number (one or more digits) in each image file")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p.add_argument("--drawn", action="store_true",
+                   help="the images are whole drawings, as the page's pad hands them over: ink at their border "
+                        "is never a neighbour cut by a crop")
     p.add_argument("images", nargs="+", metavar="IMAGE")
     p.set_defaults(func=cmd_read)
     p = sub.add_parser("evaluate", help="accuracy on MNIST-format IDX files")

@@ -4,7 +4,9 @@
 2. Seed: the component with the highest score = mass / (1 + (distance of its box centre from the image
    centre / (CENTRE_RADIUS * image diagonal))^2), times BORDER_PENALTY when it touches the image border
    (a fragment of a neighbouring digit cut by the crop), so a digit near the centre wins over a bigger
-   fragment at the edge, and a large digit wins over a speck that happens to be central.
+   fragment at the edge, and a large digit wins over a speck that happens to be central. A drawing on
+   the page's pad is cut out of nothing: its borders cut no ink, and every rule about them is off
+   (`drawn`; a digit drawn up to the pad's edge is whole).
 3. Parts: other components join the digit, repeatedly, while their box is within GROW of the digit's
    larger side from the digit's box, they weigh at least SPECK_FRACTION of the digit, and either they are
    lighter than PART_OF of it (the flag of a 5, a broken stroke, dots of a dotted pen) or nearly touch it
@@ -79,17 +81,17 @@ def gap(a, b) -> int:
     return max(dx, dy)
 
 
-def _score(c: Component, w: int, h: int) -> float:
+def _score(c: Component, w: int, h: int, drawn: bool) -> float:
     radius = CENTRE_RADIUS * math.hypot(w, h)
     dx = (c.x0 + c.x1) / 2 - w / 2
     dy = (c.y0 + c.y1) / 2 - h / 2
     s = c.mass / (1.0 + (dx * dx + dy * dy) / (radius * radius))
-    return s * BORDER_PENALTY if c.touches_border(w, h) else s
+    return s * BORDER_PENALTY if not drawn and c.touches_border(w, h) else s
 
 
-def grow(seed: Component, pool: Sequence[Component], w: int, h: int) -> Digit:
+def grow(seed: Component, pool: Sequence[Component], w: int, h: int, drawn: bool = False) -> Digit:
     """The seed plus the components of `pool` that are parts of the same digit (step 3)."""
-    digit = Digit([seed], seed.x0, seed.y0, seed.x1, seed.y1, seed.mass, seed.touches_border(w, h))
+    digit = Digit([seed], seed.x0, seed.y0, seed.x1, seed.y1, seed.mass, not drawn and seed.touches_border(w, h))
     left = [c for c in pool if c is not seed]
     changed = True
     while changed:
@@ -105,8 +107,8 @@ def grow(seed: Component, pool: Sequence[Component], w: int, h: int) -> Digit:
                 continue
             if c.width > ENCLOSE * (digit.x1 - digit.x0) and c.height > ENCLOSE * (digit.y1 - digit.y0):
                 continue  # bigger every way: what is left of a frame or a box around it, not a part
-            if ((c.x0 == 0 and digit.x0 > 0) or (c.y0 == 0 and digit.y0 > 0) or (c.x1 == w and digit.x1 < w)
-                    or (c.y1 == h and digit.y1 < h)):
+            if not drawn and ((c.x0 == 0 and digit.x0 > 0) or (c.y0 == 0 and digit.y0 > 0)
+                              or (c.x1 == w and digit.x1 < w) or (c.y1 == h and digit.y1 < h)):
                 continue
             digit.parts.append(c)
             digit.mass += c.mass
@@ -118,19 +120,20 @@ def grow(seed: Component, pool: Sequence[Component], w: int, h: int) -> Digit:
     return digit
 
 
-def choose(comps: Sequence[Component], w: int, h: int) -> Digit | None:
-    """Steps 1-3: the digit among the components, or None when there is no ink."""
+def choose(comps: Sequence[Component], w: int, h: int, drawn: bool = False) -> Digit | None:
+    """Steps 1-3: the digit among the components, or None when there is no ink. drawn: the image is a
+    drawing on the pad, whose borders cut nothing."""
     if not comps:
         return None
     heaviest = max(c.mass for c in comps)
     pool = [c for c in comps if c.mass >= SPECK_FRACTION * heaviest]
     seed = pool[0]
-    best = _score(seed, w, h)
+    best = _score(seed, w, h, drawn)
     for c in pool[1:]:
-        s = _score(c, w, h)
+        s = _score(c, w, h, drawn)
         if s > best:
             seed, best = c, s
-    return grow(seed, comps, w, h)
+    return grow(seed, comps, w, h, drawn)
 
 
 def inside(digit: Digit, line: Line) -> bool:
@@ -164,12 +167,12 @@ def corners(lines: Sequence[Line], w: int, h: int) -> list[Line]:
     return found
 
 
-def belongs(line: Line, digit: Digit, w: int, h: int, framed: Sequence[Line] = ()) -> bool:
+def belongs(line: Line, digit: Digit, w: int, h: int, framed: Sequence[Line] = (), drawn: bool = False) -> bool:
     """Step 4: is this (non-spanning) line a stroke of the digit?"""
     if line.spans or any(line is f for f in framed):
         return False
-    if ((line.x0 == 0 < digit.x0) or (line.y0 == 0 < digit.y0) or (line.x1 == w > digit.x1)
-            or (line.y1 == h > digit.y1)):
+    if not drawn and ((line.x0 == 0 < digit.x0) or (line.y0 == 0 < digit.y0) or (line.x1 == w > digit.x1)
+                      or (line.y1 == h > digit.y1)):
         return False  # it runs off the image where the digit does not: a rule cut by the crop
     size = max(digit.x1 - digit.x0, digit.y1 - digit.y0)
     if gap(line, digit) > max(2.0, TOUCH * size):
@@ -184,11 +187,11 @@ def belongs(line: Line, digit: Digit, w: int, h: int, framed: Sequence[Line] = (
     return line.length <= LINE_LONGER * max(extent, 1)
 
 
-def give_back(digit: Digit, lines: Sequence[Line], w: int, h: int) -> None:
+def give_back(digit: Digit, lines: Sequence[Line], w: int, h: int, drawn: bool = False) -> None:
     """Add the lines that belong to the digit (step 4) to it, in place."""
     framed = corners(lines, w, h)
     for line in lines:
-        if belongs(line, digit, w, h, framed):
+        if belongs(line, digit, w, h, framed, drawn):
             digit.extra += line.pixels
             digit.x0, digit.y0 = min(digit.x0, line.x0), min(digit.y0, line.y0)
             digit.x1, digit.y1 = max(digit.x1, line.x1), max(digit.y1, line.y1)

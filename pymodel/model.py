@@ -121,11 +121,12 @@ class Model:
             return Prediction(None, 0.0, [0.0] * 10, None, "empty", None)
         return self.judge(self.predict28(pre.image28), pre.image28, pre.box)
 
-    def read(self, gray: Sequence[float], width: int, height: int) -> Reading:
+    def read(self, gray: Sequence[float], width: int, height: int, drawn: bool = False) -> Reading:
         """Read every digit of a number (or the one digit) in a grey image. All the candidate digits of a
         number go through the classifier in one batched forward pass; a lone digit is read exactly as
-        recognize_gray reads it."""
-        page = analyse(gray, width, height)
+        recognize_gray reads it. drawn: the image is a drawing on the pad, whose borders cut nothing (a
+        digit drawn up to its edge is whole; preprocess.Page.drawn)."""
+        page = analyse(gray, width, height, drawn)
         found = None if page.empty else segment(page, self.predict_batch, normalize)
         if found is None:
             return self._read_single(page)

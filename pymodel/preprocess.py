@@ -113,6 +113,9 @@ class Page:
     ink: InkMap  # over the region: ink.width x ink.height
     lines: list[Line] = field(default_factory=list)
     components: list[Component] = field(default_factory=list)
+    # A drawing on the page's pad: cut out of nothing, so ink at its border is no fragment of a neighbour
+    # (locate.choose). Photos and scans may be crops of a sheet.
+    drawn: bool = False
 
     @property
     def empty(self) -> bool:
@@ -177,8 +180,8 @@ def _check(gray: Sequence[float], width: int, height: int) -> list[float]:
     return img
 
 
-def analyse(gray: Sequence[float], width: int, height: int) -> Page:
-    """Steps 1-5 of the module docstring."""
+def analyse(gray: Sequence[float], width: int, height: int, drawn: bool = False) -> Page:
+    """Steps 1-5 of the module docstring. drawn: a drawing on the pad (Page.drawn)."""
     img = _check(gray, width, height)
     w, h, k = width, height, 1
     # 1. Reduce.
@@ -196,7 +199,7 @@ def analyse(gray: Sequence[float], width: int, height: int) -> Page:
     grid = coarse if rect is None and coarse.size == cell_grid_size(w, h) else cell_grid(img, w, h)
     # 3. Ink map.
     ink = ink_map(img, w, h, grid, flat=rect is not None)
-    page = Page(width, height, k, x_off, y_off, ink)
+    page = Page(width, height, k, x_off, y_off, ink, drawn=drawn)
     if ink.empty:
         return page
     # 4. Lines, 5. components.
@@ -225,12 +228,12 @@ def locate(page: Page) -> Digit | None:
     """Step 6 of the module docstring: the digit of a single-digit image, or None."""
     w, h = page.ink.width, page.ink.height
     loose = [ln for ln in page.lines if not ln.spans]
-    digit = choose(page.components, w, h)
+    digit = choose(page.components, w, h, page.drawn)
     if digit is not None and not any(inside(digit, ln) for ln in loose):
-        give_back(digit, page.lines, w, h)
+        give_back(digit, page.lines, w, h, page.drawn)
         return digit
     # Nothing but lines, or only the crossings of a line with others: the line is the digit (a 1).
-    return choose(page.components_with(loose), w, h) if loose else digit
+    return choose(page.components_with(loose), w, h, page.drawn) if loose else digit
 
 
 def normalize(page: Page, digit: Digit) -> list[float] | None:

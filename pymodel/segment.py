@@ -13,7 +13,8 @@ The same page analysis as a single digit (lines removed, specks and fragments dr
    a sheet or a digit written up to the edge of the photo: it joins only when it looks whole (at least
    EDGE_HIGH of the row height high, and EDGE_WIDE of it wide when the cut is at the left or right, where
    the neighbours of a number are; a narrow 1 or 5 written up to the top of a tight crop is whole), and
-   only as a piece that may be left out (step 4), so the classifier decides.
+   only as a piece that may be left out (step 4), so the classifier decides. A drawing on the pad is cut
+   out of nothing (Page.drawn): there every component joins as any other does.
    A narrow component from the image's top to its bottom beside digits that touch neither border is the
    side of a box too thick to be found as a line, and never joins.
    Lines that are a digit's stroke (the bar of a 7) are given back to it (locate.belongs).
@@ -282,20 +283,20 @@ def _upright(page, first: Digit | None, framed: Sequence[Line]) -> list[Line]:
         b.x0 < ln.x0 and b.x1 > ln.x1 and ln.y0 < b.y0 and ln.y1 > b.y1 for b in bars)]
     if not short or (first is not None and height >= ROW_LINE_MIN * max(ln.length for ln in short)):
         return []
-    again = choose(page.components_with(short), w, h)
+    again = choose(page.components_with(short), w, h, page.drawn)
     return [ln for ln in short if sized(ln, (again.y1 - again.y0) if again is not None else h)]
 
 
 def build_row(page) -> list[Digit]:
     """Step 1: the digits of the main row, left to right (maybe one, maybe none)."""
     w, h = page.ink.width, page.ink.height
-    first = choose(page.components, w, h)
+    first = choose(page.components, w, h, page.drawn)
     if first is None and not page.lines:
         return []
     framed = corners(page.lines, w, h)
     upright = _upright(page, first, framed)
     comps = page.components_with(upright) if upright else page.components
-    chosen = choose(comps, w, h)
+    chosen = choose(comps, w, h, page.drawn)
     if chosen is None:
         return []
     # Only the seed component: locate.grow would take a thin neighbour (a 1) for a part of it.
@@ -325,8 +326,8 @@ def build_row(page) -> list[Digit]:
                     continue
                 if _frame_side(c, end.y0, end.y1, h, row_h):
                     continue
-                side_cut = (c.x0 == 0 and end.x0 > 0) or (c.x1 == w and end.x1 < w)
-                if (side_cut or (c.y0 == 0 and end.y0 > 0) or (c.y1 == h and end.y1 < h)) and not (
+                side_cut = not page.drawn and ((c.x0 == 0 and end.x0 > 0) or (c.x1 == w and end.x1 < w))
+                if not page.drawn and (side_cut or (c.y0 == 0 and end.y0 > 0) or (c.y1 == h and end.y1 < h)) and not (
                         c.height >= EDGE_HIGH * row_h and (c.width >= EDGE_WIDE * row_h or not side_cut)):
                     continue  # a fragment cut by the crop (a whole-looking one may be a digit: step 4)
                 if best is None or gap < best_gap:
@@ -347,14 +348,15 @@ def build_row(page) -> list[Digit]:
     for c in comps:
         if (id(c) not in used and c.mass >= SPECK_FRACTION * heaviest and c.x1 > x0 - ROW_GAP * row_h
                 and c.x0 < x1 + ROW_GAP * row_h and _overlap(c.y0, c.y1, top, bottom) >= 0.5 * c.height
-                and not ((c.x0 == 0 < x0) or (c.x1 == w > x1) or (c.y0 == 0 < top) or (c.y1 == h > bottom))
+                and (page.drawn or not ((c.x0 == 0 < x0) or (c.x1 == w > x1) or (c.y0 == 0 < top)
+                                        or (c.y1 == h > bottom)))
                 and not _frame_side(c, top, bottom, h, row_h)):
             row.append(_as_digit([c], [], w))
     row.sort(key=lambda d: (d.x0 + d.x1, d.y0))
     horizontal = [ln for ln in page.lines if ln.horizontal and not ln.spans]
     for digit in row:
         for line in horizontal:
-            if belongs(line, digit, w, h, framed):
+            if belongs(line, digit, w, h, framed, page.drawn):
                 digit.extra += line.pixels
                 digit.x0, digit.y0 = min(digit.x0, line.x0), min(digit.y0, line.y0)
                 digit.x1, digit.y1 = max(digit.x1, line.x1), max(digit.y1, line.y1)
@@ -533,10 +535,11 @@ def candidates(page, normalize) -> tuple[list[bool], list[Span]]:
     if len(parts) < 2:
         return [False] * len(parts), []
     # A piece at the left or right border, or at the top or bottom one when most pieces do not reach it
-    # (a number cropped tightly reaches both).
+    # (a number cropped tightly reaches both); none in a drawing on the pad.
     tops = 2 * sum(d.y0 == 0 for d in parts) > len(parts)
     bottoms = 2 * sum(d.y1 == h for d in parts) > len(parts)
-    at_edge = [d.x0 == 0 or d.x1 == w or (d.y0 == 0 and not tops) or (d.y1 == h and not bottoms) for d in parts]
+    at_edge = [not page.drawn and (d.x0 == 0 or d.x1 == w or (d.y0 == 0 and not tops) or (d.y1 == h and not bottoms))
+               for d in parts]
     spans = []
     for i in range(len(parts)):
         # Any run up to MAX_SPAN pieces, and always the whole of an atom that was cut.

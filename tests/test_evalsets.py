@@ -86,7 +86,7 @@ def test_numbers_are_scored_through_model_read(monkeypatch):
     monkeypatch.setattr(pymodel.imageio, "load_gray", lambda path: current.update(label=next(labels)) or blank)
 
     class Reader:  # right on every number that starts with an odd digit
-        def read(self, gray, w, h):
+        def read(self, gray, w, h, drawn=False):
             label = current["label"]
             return SimpleNamespace(number=label if int(label[0]) % 2 else "0", digits=[])
 
@@ -116,6 +116,19 @@ def test_pad_numbers_are_the_set_drawn_again_with_gaps_between_digits():
         return ndimage.label(ink, np.ones((3, 3)))[1]
 
     assert groups(gapped) == groups(plain) + 1  # the 3 and the 8 apart
+
+
+def test_pad_numbers_are_read_as_drawings():
+    """The pad hands over a whole drawing, so its numbers are read with drawn=True (no border cuts a digit)."""
+    seen = []
+
+    class Reader:
+        def read(self, gray, w, h, drawn=False):
+            seen.append(drawn)
+            return SimpleNamespace(number="", digits=[])
+
+    assert evaluate_pad_numbers(Reader(), stride=40)["all"]["n"] == len(seen) > 0
+    assert all(seen)
 
 
 def test_pad_numbers_are_skipped_when_the_generator_has_changed(monkeypatch):

@@ -177,11 +177,11 @@ def evaluate_numbers(model, eval_dir: Path = EVAL_DIR, stride: int = 1) -> dict:
     return _rates(groups)
 
 
-def _read_exactly(model, path: Path, label: str) -> bool:
+def _read_exactly(model, path: Path, label: str, drawn: bool = False) -> bool:
     from pymodel.imageio import load_gray
     img = load_gray(path)
     h, w = img.gray.shape
-    return str(model.read(img.gray.ravel().tolist(), w, h).number) == label
+    return str(model.read(img.gray.ravel().tolist(), w, h, drawn).number) == label
 
 
 def _touching(item: dict) -> str:
@@ -201,8 +201,9 @@ def pad_knockout() -> float:
 def evaluate_pad_numbers(model, eval_dir: Path = EVAL_DIR, stride: int = 1) -> dict:
     """The drawn numbers of the set as the page's pad hands them to the reader: drawn again from their seeds
     with each digit clearing the ink before it (training.synth.numbers, knockout), each digit one group of
-    strokes. Drawn without the knockout, every scene must give the set's file byte for byte (else the
-    generator has changed since the set was made, and this is skipped)."""
+    strokes, and read as a drawing whose borders cut nothing (Model.read's drawn). Drawn without the
+    knockout, every scene must give the set's file byte for byte (else the generator has changed since the
+    set was made, and this is skipped)."""
     import hashlib
     import tempfile
 
@@ -225,7 +226,7 @@ def evaluate_pad_numbers(model, eval_dir: Path = EVAL_DIR, stride: int = 1) -> d
             scene = render_number(split, index, SEED, knockout)
             path = Path(tmp) / ("pad" + scene.suffix)
             path.write_bytes(scene.encoded())
-            exact = _read_exactly(model, path, item["label"])
+            exact = _read_exactly(model, path, item["label"], drawn=True)
             for key in ("all", _touching(item)):
                 groups[key]["n"] += 1
                 groups[key]["exact"] += exact

@@ -113,12 +113,12 @@ class Engine:
         out["py_ms"] = (time.perf_counter() - t0) * 1000.0
         return out
 
-    def read(self, gray: Iterable[float], width: int, height: int) -> dict:
+    def read(self, gray: Iterable[float], width: int, height: int, drawn: bool = False) -> dict:
         """Read the number (or the one digit) in grey pixels: {"number", "digits", "py_ms"}, each digit with the
         interface's result fields, left to right; no digits for an empty image. pymodel scores every candidate
-        digit of a number in one batched forward pass."""
+        digit of a number in one batched forward pass. drawn: a drawing on the pad, whose borders cut nothing."""
         t0 = time.perf_counter()
-        reading = self._model().read(_floats(gray), int(width), int(height))
+        reading = self._model().read(_floats(gray), int(width), int(height), bool(drawn))
         return {"number": reading.number, "digits": [_result(p) for p in reading.digits],
                 "py_ms": (time.perf_counter() - t0) * 1000.0}
 
@@ -154,8 +154,8 @@ def recognize(gray: Iterable[float], width: int, height: int) -> dict:
     return ENGINE.recognize(gray, width, height)
 
 
-def read(gray: Iterable[float], width: int, height: int) -> dict:
-    return ENGINE.read(gray, width, height)
+def read(gray: Iterable[float], width: int, height: int, drawn: bool = False) -> dict:
+    return ENGINE.read(gray, width, height, drawn)
 
 
 def predict28(image28: Iterable[float]) -> list[float]:

@@ -127,6 +127,24 @@ def test_digits_drawn_touching_are_read_apart(desk, engine):
     assert_number_shown(desk, "2026", engine)
 
 
+@pytest.mark.parametrize("engine", ["tfjs", "python"])
+@pytest.mark.parametrize("number", ["14", "71"])
+def test_a_digit_drawn_up_to_the_pads_edge_is_read(desk, engine, number):
+    """A 1 drawn at the pad's very left or right edge: in a photo, a narrow mark cut by the image's side may
+    be a neighbour cut by the crop and is left out ("4", "7"); the pad is cut out of nothing, so the page
+    reads its drawing as one (read's drawn)."""
+    strokes = number_strokes(number, aspect=pad_aspect(desk))
+    one = strokes[0] if number[0] == "1" else strokes[-1]
+    stem = one[-1][0]  # STROKES[1] ends at the foot of its stem
+    # The stem on the edge itself: the pen reaches past it, so its ink is cut by the pad's side (and a flag
+    # past the left edge is lost, as a finger's would be).
+    shift = (0.002 if number[0] == "1" else 0.998) - stem
+    desk.set_engine(engine)
+    desk.clear()
+    desk.draw_mouse([[(min(1.0, max(0.0, x + shift)), y) for x, y in s] for s in strokes])
+    assert_number_shown(desk, number, engine)
+
+
 @pytest.mark.parametrize("below", [0.04, 0.08])  # touching the digits, clear of them
 def test_a_number_underlined_on_the_pad_is_read(desk, below):
     """A stroke under several digits is no digit (stroke-groups.js, across) and is left out of what is read:

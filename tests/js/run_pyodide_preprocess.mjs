@@ -25,10 +25,10 @@ from stored_scores import StoredScores
 
 def read(fx):
     stored = fx['read']
-    page = analyse(fx['gray'], fx['width'], fx['height'])
+    page = analyse(fx['gray'], fx['width'], fx['height'], stored['drawn'])
     skippable, spans = ([], []) if page.empty else candidates(page, normalize)
     model = StoredScores(stored['rules'], stored['batch_scores'], stored['single_scores'])
-    r = model.read(fx['gray'], fx['width'], fx['height'])
+    r = model.read(fx['gray'], fx['width'], fx['height'], stored['drawn'])
     return {'skippable': list(skippable or []),
             'candidates': [{'box': s.digit.box, 'image28': s.image28} for s in spans],
             'reading': {'number': r.number, 'digits': [{'digit': d.digit, 'status': d.status,

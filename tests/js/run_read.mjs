@@ -22,7 +22,7 @@ const dir = process.argv[2];
 const results = {};
 for (const name of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
   const { width, height, gray, read: stored } = JSON.parse(readFileSync(join(dir, name), "utf8"));
-  const page = analyse(gray, width, height);
+  const page = analyse(gray, width, height, stored.drawn);
   const { skippable, spans } = page.empty ? { skippable: [], spans: [] } : candidates(page, normalize);
   const calls = { batch: 0, single: 0 };
   // The stored outputs, handed over as the page's engine hands over TF.js's (float32 arrays).
@@ -38,7 +38,9 @@ for (const name of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
     if (!stored.single_scores) throw new Error(`${name}: the single-digit path ran; the fixture stores no score for it`);
     return Float32Array.from(stored.single_scores);
   };
-  const reading = await readNumber(gray, width, height, { scoreBatch, scoreOne, rules: rulesFromManifest(stored.rules) });
+  const reading = await readNumber(gray, width, height, {
+    scoreBatch, scoreOne, rules: rulesFromManifest(stored.rules), drawn: stored.drawn,
+  });
   results[name] = {
     skippable,
     candidates: spans.map((s) => ({

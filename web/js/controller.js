@@ -1,13 +1,15 @@
 // The page's one piece of state and its one decision: which engine answers the current input.
 //
 // Inputs hand it grey pixels (setInput); engines report when they become ready or fail (engineChanged);
-// it asks the chosen engine(s) to read(gray, width, height) (a number, or one digit: TEAM interface 4) and
-// gives the answer to the view. TF.js answers first while Python loads; Python answers when chosen (or
+// it asks the chosen engine(s) to read(gray, width, height, {drawn}) (a number, or one digit: TEAM interface
+// 4) and gives the answer to the view. TF.js answers first while Python loads; Python answers when chosen (or
 // when TF.js is unavailable); "compare" shows both.
 import { emptyResult, shownResult } from "./result.js";
 
-function readWith(engine, { gray, width, height }) {
-  return engine.read(gray, width, height);
+// A drawing on the pad is cut out of nothing: a digit drawn up to its edge is whole, while ink at the
+// border of a photo may be a neighbour cut by the crop.
+function readWith(engine, { gray, width, height, source }) {
+  return engine.read(gray, width, height, { drawn: source === "pad" });
 }
 
 export class Controller {

@@ -51,7 +51,7 @@ export { FIT, MIN_CONTRAST, SIZE, reduceBlocks, rgbaToGray };
 
 /** Steps 1-5: the ink of one image, ready for choosing digits (locate.js, segment.js). */
 export class Page {
-  constructor(width, height, k, xOff, yOff, ink) {
+  constructor(width, height, k, xOff, yOff, ink, drawn = false) {
     this.width = width; // the image given to preprocess
     this.height = height;
     this.k = k; // block reduction factor of step 1
@@ -60,6 +60,9 @@ export class Page {
     this.ink = ink; // over the region: ink.width x ink.height
     this.lines = [];
     this.components = [];
+    // A drawing on the page's pad: cut out of nothing, so ink at its border is no fragment of a neighbour
+    // (locate.js's choose). Photos and scans may be crops of a sheet.
+    this.drawn = drawn;
   }
 
   get empty() {
@@ -142,7 +145,7 @@ function check(gray, width, height) {
 }
 
 /** Steps 1-5 of the spec. */
-export function analyse(gray, width, height) {
+export function analyse(gray, width, height, drawn = false) {
   let img = check(gray, width, height);
   let w = width;
   let h = height;
@@ -166,7 +169,7 @@ export function analyse(gray, width, height) {
   const grid = rect === null && coarse.size === cellGridSize(w, h) ? coarse : cellGrid(img, w, h);
   // 3. Ink map.
   const ink = inkMap(img, w, h, grid, rect !== null);
-  const page = new Page(width, height, k, xOff, yOff, ink);
+  const page = new Page(width, height, k, xOff, yOff, ink, drawn);
   if (ink.empty) return page;
   // 4. Lines, 5. components.
   page.lines = linesOf(ink);
@@ -203,13 +206,13 @@ export function analyse(gray, width, height) {
 export function locate(page) {
   const { width: w, height: h } = page.ink;
   const loose = page.lines.filter((ln) => !ln.spans);
-  const digit = choose(page.components, w, h);
+  const digit = choose(page.components, w, h, page.drawn);
   if (digit !== null && !loose.some((ln) => inside(digit, ln))) {
-    giveBack(digit, page.lines, w, h);
+    giveBack(digit, page.lines, w, h, page.drawn);
     return digit;
   }
   // Nothing but lines, or only the crossings of a line with others: the line is the digit (a 1).
-  return loose.length ? choose(page.componentsWith(loose), w, h) : digit;
+  return loose.length ? choose(page.componentsWith(loose), w, h, page.drawn) : digit;
 }
 
 /** Step 7 for one chosen digit: Float64Array(784), or null. */

@@ -150,10 +150,13 @@ export class PythonEngine {
     return normalize(this.name, r, performance.now() - t0);
   }
 
-  /** A whole number (or one digit): engine.py's read, which scores every candidate digit in one batch. */
-  async read(gray, width, height) {
+  /**
+   * A whole number (or one digit): engine.py's read, which scores every candidate digit in one batch.
+   * drawn: a drawing on the pad, whose borders cut nothing.
+   */
+  async read(gray, width, height, { drawn = false } = {}) {
     const t0 = performance.now();
-    const r = await this.sync.read(Float64Array.from(gray), width, height);
+    const r = await this.sync.read(Float64Array.from(gray), width, height, drawn);
     return normalizeReading(this.name, r, performance.now() - t0);
   }
 

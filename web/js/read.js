@@ -12,7 +12,8 @@ import { NUMBER_HEIGHT, NUMBER_REJECTS, NUMBER_SURE, segment } from "./preproces
 import { argmax, decide } from "./result.js";
 
 /**
- * Read the digits of a grey image (flat, row-major, 0 black .. 1 white).
+ * Read the digits of a grey image (flat, row-major, 0 black .. 1 white); drawn: it is a drawing on the pad,
+ * whose borders cut nothing (preprocess.js's Page).
  *   scoreBatch(images28) -> one row of class outputs per image (or a Promise of them), one call per number;
  *   scoreOne(image28: Float32Array) -> the outputs for one digit (the single-digit path, as recognize);
  *   rules: result.js's rulesFromManifest.
@@ -20,8 +21,8 @@ import { argmax, decide } from "./result.js";
  * image28 (Float32Array)}; number joins their digits (an unsure one gives its best guess; "" when none).
  * Throws Error (as preprocess) when the size or values are wrong.
  */
-export async function readNumber(gray, width, height, { scoreBatch, scoreOne, rules }) {
-  const page = analyse(gray, width, height);
+export async function readNumber(gray, width, height, { scoreBatch, scoreOne, rules, drawn = false }) {
+  const page = analyse(gray, width, height, drawn);
   const found = page.empty ? null : await segment(page, scoreBatch, normalize);
   if (found !== null) {
     const digits = found.map((f) => ({

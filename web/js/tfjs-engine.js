@@ -145,10 +145,12 @@ export class TfjsEngine {
    * Read a whole number (TEAM.md interface 4): {engine, number, digits, ms}, digits left to right, each a
    * recognize-shaped result with its own box; a single digit is read exactly as recognize reads it, an
    * empty image gives digits []. All candidate digits of a number share one batched forward pass.
+   * drawn: a drawing on the pad, whose borders cut nothing.
    */
-  async read(gray, width, height) {
+  async read(gray, width, height, { drawn = false } = {}) {
     const t0 = performance.now();
     const { number, digits } = await readNumber(gray, width, height, {
+      drawn,
       scoreBatch: (images28) => this.predictBatch(images28),
       scoreOne: (image28) => this.outputs28(image28),
       rules: this.rules,

@@ -56,19 +56,19 @@ export function gap(a, b) {
   return Math.max(dx, dy);
 }
 
-function score(c, w, h) {
+function score(c, w, h, drawn) {
   // Python's math.hypot(w, h); Math.hypot is not correctly rounded (it differs in the last bit for many
   // integer pairs), the square root of the exact integer sum is, and equals Python's for every size.
   const radius = CENTRE_RADIUS * Math.sqrt(w * w + h * h);
   const dx = (c.x0 + c.x1) / 2 - w / 2;
   const dy = (c.y0 + c.y1) / 2 - h / 2;
   const s = c.mass / (1.0 + (dx * dx + dy * dy) / (radius * radius));
-  return c.touchesBorder(w, h) ? s * BORDER_PENALTY : s;
+  return !drawn && c.touchesBorder(w, h) ? s * BORDER_PENALTY : s;
 }
 
 /** The seed plus the components of `pool` that are parts of the same digit (step 3). */
-export function grow(seed, pool, w, h) {
-  const digit = new Digit([seed], seed.x0, seed.y0, seed.x1, seed.y1, seed.mass, seed.touchesBorder(w, h));
+export function grow(seed, pool, w, h, drawn = false) {
+  const digit = new Digit([seed], seed.x0, seed.y0, seed.x1, seed.y1, seed.mass, !drawn && seed.touchesBorder(w, h));
   let left = pool.filter((c) => c !== seed);
   let changed = true;
   while (changed) {
@@ -81,8 +81,8 @@ export function grow(seed, pool, w, h) {
       if (c.mass > PART_OF * digit.mass && g > TOUCH * size) continue;
       // Bigger every way: what is left of a frame or a box around it, not a part.
       if (c.width > ENCLOSE * (digit.x1 - digit.x0) && c.height > ENCLOSE * (digit.y1 - digit.y0)) continue;
-      if ((c.x0 === 0 && digit.x0 > 0) || (c.y0 === 0 && digit.y0 > 0) || (c.x1 === w && digit.x1 < w)
-          || (c.y1 === h && digit.y1 < h)) continue;
+      if (!drawn && ((c.x0 === 0 && digit.x0 > 0) || (c.y0 === 0 && digit.y0 > 0) || (c.x1 === w && digit.x1 < w)
+          || (c.y1 === h && digit.y1 < h))) continue;
       digit.parts.push(c);
       digit.mass += c.mass;
       digit.x0 = Math.min(digit.x0, c.x0);
@@ -97,22 +97,25 @@ export function grow(seed, pool, w, h) {
   return digit;
 }
 
-/** Steps 1-3: the digit among the components, or null when there is no ink. */
-export function choose(comps, w, h) {
+/**
+ * Steps 1-3: the digit among the components, or null when there is no ink. drawn: the image is a drawing on
+ * the pad, whose borders cut nothing.
+ */
+export function choose(comps, w, h, drawn = false) {
   if (comps.length === 0) return null;
   let heaviest = comps[0].mass;
   for (const c of comps) if (c.mass > heaviest) heaviest = c.mass;
   const pool = comps.filter((c) => c.mass >= SPECK_FRACTION * heaviest);
   let seed = pool[0];
-  let best = score(seed, w, h);
+  let best = score(seed, w, h, drawn);
   for (let i = 1; i < pool.length; i++) {
-    const s = score(pool[i], w, h);
+    const s = score(pool[i], w, h, drawn);
     if (s > best) {
       seed = pool[i];
       best = s;
     }
   }
-  return grow(seed, comps, w, h);
+  return grow(seed, comps, w, h, drawn);
 }
 
 /** The digit's box lies within the line's box (grown by 1 px): it is a piece of that line. */
@@ -150,10 +153,10 @@ export function corners(lines, w, h) {
 }
 
 /** Step 4: is this (non-spanning) line a stroke of the digit? */
-export function belongs(line, digit, w, h, framed = []) {
+export function belongs(line, digit, w, h, framed = [], drawn = false) {
   if (line.spans || framed.includes(line)) return false;
-  if ((line.x0 === 0 && 0 < digit.x0) || (line.y0 === 0 && 0 < digit.y0) || (line.x1 === w && w > digit.x1)
-      || (line.y1 === h && h > digit.y1)) {
+  if (!drawn && ((line.x0 === 0 && 0 < digit.x0) || (line.y0 === 0 && 0 < digit.y0) || (line.x1 === w && w > digit.x1)
+      || (line.y1 === h && h > digit.y1))) {
     return false; // it runs off the image where the digit does not: a rule cut by the crop
   }
   const size = Math.max(digit.x1 - digit.x0, digit.y1 - digit.y0);
@@ -171,10 +174,10 @@ export function belongs(line, digit, w, h, framed = []) {
 }
 
 /** Add the lines that belong to the digit (step 4) to it, in place, in order (each may grow its box). */
-export function giveBack(digit, lines, w, h) {
+export function giveBack(digit, lines, w, h, drawn = false) {
   const framed = corners(lines, w, h);
   for (const line of lines) {
-    if (belongs(line, digit, w, h, framed)) {
+    if (belongs(line, digit, w, h, framed, drawn)) {
       for (const i of line.pixels) digit.extra.push(i);
       digit.x0 = Math.min(digit.x0, line.x0);
       digit.y0 = Math.min(digit.y0, line.y0);

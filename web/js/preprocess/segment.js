@@ -233,19 +233,19 @@ function uprightLines(page, first, framed) {
   let longest = short[0].length;
   for (const ln of short) if (ln.length > longest) longest = ln.length;
   if (first !== null && height >= ROW_LINE_MIN * longest) return [];
-  const again = choose(page.componentsWith(short), w, h);
+  const again = choose(page.componentsWith(short), w, h, page.drawn);
   return short.filter((ln) => sized(ln, again !== null ? again.y1 - again.y0 : h));
 }
 
 /** Step 1: the digits of the main row, left to right (maybe one, maybe none). */
 export function buildRow(page) {
   const { width: w, height: h } = page.ink;
-  let first = choose(page.components, w, h);
+  let first = choose(page.components, w, h, page.drawn);
   if (first === null && page.lines.length === 0) return [];
   const framed = corners(page.lines, w, h);
   const upright = uprightLines(page, first, framed);
   const comps = upright.length ? page.componentsWith(upright) : page.components;
-  const chosen = choose(comps, w, h);
+  const chosen = choose(comps, w, h, page.drawn);
   if (chosen === null) return [];
   // Only the seed component: locate.grow would take a thin neighbour (a 1) for a part of it.
   first = chosen.parts[0];
@@ -273,7 +273,7 @@ export function buildRow(page) {
         if ((c.x0 + c.x1) * side <= (end.x0 + end.x1) * side) continue; // not beyond the row's end on this side
         if (!sideBySide(c, end)) continue;
         if (frameSide(c, end.y0, end.y1, h, rowH)) continue;
-        if (crossesBorder(c, end, w, h)
+        if (!page.drawn && crossesBorder(c, end, w, h)
           && !(c.height >= EDGE_HIGH * rowH && (c.width >= EDGE_WIDE * rowH || !sideCut(c, end, w)))) {
           continue; // a fragment cut by the crop (a whole-looking one may be a digit: step 4)
         }
@@ -306,7 +306,8 @@ export function buildRow(page) {
   for (const c of comps) {
     if (!used.has(c) && c.mass >= SPECK_FRACTION * heaviest && c.x1 > x0 - ROW_GAP * rowH
         && c.x0 < x1 + ROW_GAP * rowH && overlap(c.y0, c.y1, top, bottom) >= 0.5 * c.height
-        && !((c.x0 === 0 && 0 < x0) || (c.x1 === w && w > x1) || (c.y0 === 0 && 0 < top) || (c.y1 === h && h > bottom))
+        && (page.drawn
+          || !((c.x0 === 0 && 0 < x0) || (c.x1 === w && w > x1) || (c.y0 === 0 && 0 < top) || (c.y1 === h && h > bottom)))
         && !frameSide(c, top, bottom, h, rowH)) {
       row.push(asDigit([c], [], w));
     }
@@ -316,7 +317,7 @@ export function buildRow(page) {
   const horizontal = page.lines.filter((ln) => ln.horizontal && !ln.spans);
   for (const digit of row) {
     for (const line of horizontal) {
-      if (belongs(line, digit, w, h, framed)) {
+      if (belongs(line, digit, w, h, framed, page.drawn)) {
         for (const i of line.pixels) digit.extra.push(i);
         digit.x0 = Math.min(digit.x0, line.x0);
         digit.y0 = Math.min(digit.y0, line.y0);
@@ -552,10 +553,11 @@ export function candidates(page, normalize) {
   });
   if (parts.length < 2) return { skippable: parts.map(() => false), spans: [] };
   // A piece at the left or right border, or at the top or bottom one when most pieces do not reach it
-  // (a number cropped tightly reaches both).
+  // (a number cropped tightly reaches both); none in a drawing on the pad.
   const tops = 2 * parts.filter((d) => d.y0 === 0).length > parts.length;
   const bottoms = 2 * parts.filter((d) => d.y1 === h).length > parts.length;
-  const atEdge = parts.map((d) => d.x0 === 0 || d.x1 === w || (d.y0 === 0 && !tops) || (d.y1 === h && !bottoms));
+  const atEdge = parts.map((d) => !page.drawn
+    && (d.x0 === 0 || d.x1 === w || (d.y0 === 0 && !tops) || (d.y1 === h && !bottoms)));
   const spans = [];
   for (let i = 0; i < parts.length; i++) {
     // Any run up to MAX_SPAN pieces, and always the whole of an atom that was cut.
