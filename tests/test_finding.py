@@ -132,6 +132,22 @@ def test_dark_ink_in_a_shadow_with_a_lit_corner(model):
     assert (p.digit, p.status) == (4, "ok")
 
 
+def test_chalk_beside_a_wiped_smudge_is_light_ink(model, monkeypatch):
+    """An 8 in chalk on a dark board with a wiped smudge: the strokes' cells step and leave the calm cells,
+    where the smudge's slope gives a faint dark tail. It overturned the strokes' light verdict (the board
+    read as ink, "not a digit"); the lighting-edge check now needs a calm dark tail of at least CALM_SHARE of
+    the light one."""
+    from pymodel import ink
+    from tests.fixtures.make_golden import chalk_smudge
+    img, _ = chalk_smudge()
+    flat = (np.asarray(img, np.float64) / 255.0).ravel().tolist()
+    assert not ink.ink_map(flat, img.width, img.height).inverted
+    assert model.read(flat, img.width, img.height).number == "8"
+    monkeypatch.setattr(ink, "CALM_SHARE", 0.0)
+    assert ink.ink_map(flat, img.width, img.height).inverted
+    assert model.read(flat, img.width, img.height).number == ""
+
+
 def test_thick_frame_round_the_digit_is_erased(model):
     """An 8 in a blurred frame photographed close up (evaluation photo d0368): the frame's sides are thicker
     than the thin limit, so the frame was kept and read as the digit ("not a digit")."""

@@ -48,7 +48,7 @@ def test_fixture_set_is_complete():
         "photo_gradient_noise", "thick_stroke", "thin_stroke", "tiny_digit", "uniform_grey",
         "ruled_margin", "shadow_edge", "neighbours_lined_shadow", "faint_pencil", "box_around", "underline",
         "grid_paper", "plot_viridis", "canvas_frame", "dark_canvas", "shadow_polarity_cells", "shadow_dark_lean",
-        "pen_crossing_rules", "grid_tilted", "shadow_lit_corner", "frame_blurred", "box_short_sides",
+        "pen_crossing_rules", "grid_tilted", "shadow_lit_corner", "frame_blurred", "box_short_sides", "chalk_smudge",
         # Exact images where candidates tie, so the choice among equals decides the box (make_golden.TIES).
         "tie_double_rule", "tie_slope_tables", "tie_twin_strokes", "tie_twin_panels", "tie_grow_order",
         # Numbers (make_golden.NUMBERS): drawn, slanted, in pieces, touching, with flecks; photos.

@@ -11,6 +11,7 @@ export const TAIL_RATIO = 1.5;
 export const TAIL_MIN = 0.05;
 export const TAIL_SAMPLE_MIN = 100;
 export const DARK_LEAN = 1.15;
+export const CALM_SHARE = 0.25;
 export const FLAT = 0.01;
 export const STEP_MIN = 0.05;
 export const STEP_NOISE = 4.0;
@@ -36,6 +37,7 @@ export const PARAMETERS = Object.freeze({
   tail_min: TAIL_MIN,
   tail_sample_min: TAIL_SAMPLE_MIN,
   dark_lean: DARK_LEAN,
+  calm_share: CALM_SHARE,
   flat: FLAT,
   step_min: STEP_MIN,
   step_noise: STEP_NOISE,
@@ -376,16 +378,17 @@ function tails(img, w, h, grid, levels, skip = null) {
 /** Step 2: true when the ink is darker than the paper (ink.py). noise: step 6's, for the lighting-edge check. */
 export function polarity(img, w, h, grid, flat = false, noise = 0) {
   const levels = median3x3(cellStat(grid, MEDIAN), grid.cols, grid.rows);
-  if (verdict(img, w, h, grid, levels, flat)) return true;
+  const [dark, light] = tails(img, w, h, grid, levels);
+  if (verdict(img, w, h, grid, dark, light, flat)) return true;
   if (flat) return false;
-  // A light verdict is checked away from lighting edges: the lit corner of a photo mostly in shadow.
+  // A light verdict is checked away from lighting edges: the lit corner of a photo mostly in shadow (and
+  // not overturned by the faint dark tail a light smudge leaves beside bold light strokes: CALM_SHARE).
   const calm = tails(img, w, h, grid, levels, stepping(levels, grid.cols, grid.rows, Math.max(STEP_MIN, STEP_NOISE * noise)));
-  return calm !== null && calm[0] >= TAIL_MIN && calm[0] > TAIL_RATIO * calm[1];
+  return calm !== null && calm[0] >= TAIL_MIN && calm[0] > TAIL_RATIO * calm[1] && calm[0] >= CALM_SHARE * light;
 }
 
-// Step 2 before the lighting-edge check: the tails, then the cells, then the border.
-function verdict(img, w, h, grid, levels, flat) {
-  const [dark, light] = tails(img, w, h, grid, levels);
+// Step 2 before the lighting-edge check: the tails (dark, light), then the cells, then the border.
+function verdict(img, w, h, grid, dark, light, flat) {
   if (dark >= TAIL_MIN && dark > TAIL_RATIO * light) return true;
   if (light >= TAIL_MIN && light > TAIL_RATIO * dark) return false;
   // Thin ink lies beyond a cell's quartile on its side; a lit or shadowed area filling a cell does not.
