@@ -326,7 +326,7 @@ def build_row(page) -> list[Digit]:
                     continue
                 if _frame_side(c, end.y0, end.y1, h, row_h):
                     continue
-                side_cut = not page.drawn and ((c.x0 == 0 and end.x0 > 0) or (c.x1 == w and end.x1 < w))
+                side_cut = (c.x0 == 0 and end.x0 > 0) or (c.x1 == w and end.x1 < w)
                 if not page.drawn and (side_cut or (c.y0 == 0 and end.y0 > 0) or (c.y1 == h and end.y1 < h)) and not (
                         c.height >= EDGE_HIGH * row_h and (c.width >= EDGE_WIDE * row_h or not side_cut)):
                     continue  # a fragment cut by the crop (a whole-looking one may be a digit: step 4)
