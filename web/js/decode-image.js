@@ -60,18 +60,19 @@ export function jpegScale(width, height) {
 /**
  * A JPEG decoded at 1/s of its stored size (WebCodecs ImageDecoder, EXIF rotation applied) onto a canvas,
  * or null where the browser cannot (no ImageDecoder, no frame rotation, another scale chosen, a decode
- * error): the caller then decodes it the ordinary way, which also words any error.
+ * error): the caller then decodes it the ordinary way, which also words any error. head: the bytes read
+ * for the header (the whole file when it fits).
  */
-async function decodeJpegScaled(blob, stored, s) {
+async function decodeJpegScaled(blob, stored, s, head) {
   if (typeof ImageDecoder !== "function" || typeof VideoFrame !== "function"
       || !("rotation" in VideoFrame.prototype)) return null;
   const want = { width: Math.ceil(stored.width / s), height: Math.ceil(stored.height / s) };
   let decoder = null;
   let image = null;
   try {
-    decoder = new ImageDecoder({
-      data: await blob.arrayBuffer(), type: "image/jpeg", desiredWidth: want.width, desiredHeight: want.height,
-    });
+    // The header read already holds a file that fits in it: no second read (a millisecond a photo).
+    const data = head.length === blob.size ? head : await blob.arrayBuffer();
+    decoder = new ImageDecoder({ data, type: "image/jpeg", desiredWidth: want.width, desiredHeight: want.height });
     image = (await decoder.decode()).image;
     if (image.codedWidth !== want.width || image.codedHeight !== want.height) return null;
     return drawOnWhite(image, image.displayWidth, image.displayHeight);
@@ -154,7 +155,7 @@ export async function blobToGray(blob, name = "file") {
     const stored = imageSize(head, kind);
     if (stored) checkPixels(stored.width, stored.height);
     const scale = kind === "jpeg" && stored ? jpegScale(stored.width, stored.height) : 1;
-    const ctx = (scale > 1 && await decodeJpegScaled(typed, stored, scale)) || await decodeWhole(typed, url, stored);
+    const ctx = (scale > 1 && await decodeJpegScaled(typed, stored, scale, head)) || await decodeWhole(typed, url, stored);
     const dw = ctx.canvas.width;
     const dh = ctx.canvas.height;
     const rgba = ctx.getImageData(0, 0, dw, dh).data;
