@@ -63,8 +63,8 @@ def test_fixture_set_is_complete():
     # The candidates' 28x28s are most of it (a number's every plausible run of pieces); grid_tilted is a
     # whole evaluation photo (0.3 MB), since its grid is tilted past the old limit only at full size, and so is
     # frame_blurred (0.14 MB): block-reduced, its frame is thin enough for the ordinary line search;
-    # number_pad_one_beside (0.12 MB) and number_pad_edge (0.18 MB; at 128 px or less across its 3 is no
-    # longer at the edge, or reads as a 0) are evaluation numbers as the pad hands them to the reader.
+    # number_pad_one_beside (0.12 MB) and number_pad_edge (0.18 MB; at 144 px or less across its 3 is read
+    # with or without the drawn rule, or its 9 reads as a 0) are evaluation numbers as the pad hands them over.
     assert sum(p.stat().st_size for p in FIXTURES) < 5_600_000
     huge = load(GOLDEN / "huge_digit.json")
     assert max(huge["width"], huge["height"]) > 256  # the reduce step runs
