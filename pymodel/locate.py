@@ -81,6 +81,12 @@ def gap(a, b) -> int:
     return max(dx, dy)
 
 
+def crop_cut(a, b, w: int, h: int, drawn: bool) -> bool:
+    """Whether box a (x0, y0, x1, y1) reaches a border of the image that box b does not: a neighbour or a
+    rule cut by the crop, beside the digit b. Never in a drawing on the pad, which is cut out of nothing."""
+    return not drawn and ((a.x0 == 0 < b.x0) or (a.y0 == 0 < b.y0) or (a.x1 == w > b.x1) or (a.y1 == h > b.y1))
+
+
 def _score(c: Component, w: int, h: int, drawn: bool) -> float:
     radius = CENTRE_RADIUS * math.hypot(w, h)
     dx = (c.x0 + c.x1) / 2 - w / 2
@@ -107,8 +113,7 @@ def grow(seed: Component, pool: Sequence[Component], w: int, h: int, drawn: bool
                 continue
             if c.width > ENCLOSE * (digit.x1 - digit.x0) and c.height > ENCLOSE * (digit.y1 - digit.y0):
                 continue  # bigger every way: what is left of a frame or a box around it, not a part
-            if not drawn and ((c.x0 == 0 and digit.x0 > 0) or (c.y0 == 0 and digit.y0 > 0)
-                              or (c.x1 == w and digit.x1 < w) or (c.y1 == h and digit.y1 < h)):
+            if crop_cut(c, digit, w, h, drawn):
                 continue
             digit.parts.append(c)
             digit.mass += c.mass
@@ -171,8 +176,7 @@ def belongs(line: Line, digit: Digit, w: int, h: int, framed: Sequence[Line] = (
     """Step 4: is this (non-spanning) line a stroke of the digit?"""
     if line.spans or any(line is f for f in framed):
         return False
-    if not drawn and ((line.x0 == 0 < digit.x0) or (line.y0 == 0 < digit.y0) or (line.x1 == w > digit.x1)
-                      or (line.y1 == h > digit.y1)):
+    if crop_cut(line, digit, w, h, drawn):
         return False  # it runs off the image where the digit does not: a rule cut by the crop
     size = max(digit.x1 - digit.x0, digit.y1 - digit.y0)
     if gap(line, digit) > max(2.0, TOUCH * size):

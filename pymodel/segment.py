@@ -59,10 +59,11 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from operator import add
+from types import SimpleNamespace
 
 from pymodel.components import Component
 from pymodel.lines import Line, at_border
-from pymodel.locate import SPECK_FRACTION, Digit, belongs, choose, corners
+from pymodel.locate import SPECK_FRACTION, Digit, belongs, choose, corners, crop_cut
 
 ROW_LINE_MIN = 0.5
 ROW_LINE_MAX = 1.6
@@ -327,7 +328,7 @@ def build_row(page) -> list[Digit]:
                 if _frame_side(c, end.y0, end.y1, h, row_h):
                     continue
                 side_cut = (c.x0 == 0 and end.x0 > 0) or (c.x1 == w and end.x1 < w)
-                if not page.drawn and (side_cut or (c.y0 == 0 and end.y0 > 0) or (c.y1 == h and end.y1 < h)) and not (
+                if crop_cut(c, end, w, h, page.drawn) and not (
                         c.height >= EDGE_HIGH * row_h and (c.width >= EDGE_WIDE * row_h or not side_cut)):
                     continue  # a fragment cut by the crop (a whole-looking one may be a digit: step 4)
                 if best is None or gap < best_gap:
@@ -345,11 +346,11 @@ def build_row(page) -> list[Digit]:
     bottom = max(d.y1 for d in row)
     x0 = min(d.x0 for d in row)
     x1 = max(d.x1 for d in row)
+    band = SimpleNamespace(x0=x0, y0=top, x1=x1, y1=bottom)
     for c in comps:
         if (id(c) not in used and c.mass >= SPECK_FRACTION * heaviest and c.x1 > x0 - ROW_GAP * row_h
                 and c.x0 < x1 + ROW_GAP * row_h and _overlap(c.y0, c.y1, top, bottom) >= 0.5 * c.height
-                and (page.drawn or not ((c.x0 == 0 < x0) or (c.x1 == w > x1) or (c.y0 == 0 < top)
-                                        or (c.y1 == h > bottom)))
+                and not crop_cut(c, band, w, h, page.drawn)
                 and not _frame_side(c, top, bottom, h, row_h)):
             row.append(_as_digit([c], [], w))
     row.sort(key=lambda d: (d.x0 + d.x1, d.y0))

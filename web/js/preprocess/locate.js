@@ -56,6 +56,15 @@ export function gap(a, b) {
   return Math.max(dx, dy);
 }
 
+/**
+ * Whether box a ({x0, y0, x1, y1}) reaches a border of the image that box b does not: a neighbour or a rule
+ * cut by the crop, beside the digit b. Never in a drawing on the pad, which is cut out of nothing.
+ */
+export function cropCut(a, b, w, h, drawn) {
+  return !drawn && ((a.x0 === 0 && 0 < b.x0) || (a.y0 === 0 && 0 < b.y0) || (a.x1 === w && w > b.x1)
+    || (a.y1 === h && h > b.y1));
+}
+
 function score(c, w, h, drawn) {
   // Python's math.hypot(w, h); Math.hypot is not correctly rounded (it differs in the last bit for many
   // integer pairs), the square root of the exact integer sum is, and equals Python's for every size.
@@ -81,8 +90,7 @@ export function grow(seed, pool, w, h, drawn = false) {
       if (c.mass > PART_OF * digit.mass && g > TOUCH * size) continue;
       // Bigger every way: what is left of a frame or a box around it, not a part.
       if (c.width > ENCLOSE * (digit.x1 - digit.x0) && c.height > ENCLOSE * (digit.y1 - digit.y0)) continue;
-      if (!drawn && ((c.x0 === 0 && digit.x0 > 0) || (c.y0 === 0 && digit.y0 > 0) || (c.x1 === w && digit.x1 < w)
-          || (c.y1 === h && digit.y1 < h))) continue;
+      if (cropCut(c, digit, w, h, drawn)) continue;
       digit.parts.push(c);
       digit.mass += c.mass;
       digit.x0 = Math.min(digit.x0, c.x0);
@@ -155,8 +163,7 @@ export function corners(lines, w, h) {
 /** Step 4: is this (non-spanning) line a stroke of the digit? */
 export function belongs(line, digit, w, h, framed = [], drawn = false) {
   if (line.spans || framed.includes(line)) return false;
-  if (!drawn && ((line.x0 === 0 && 0 < digit.x0) || (line.y0 === 0 && 0 < digit.y0) || (line.x1 === w && w > digit.x1)
-      || (line.y1 === h && h > digit.y1))) {
+  if (cropCut(line, digit, w, h, drawn)) {
     return false; // it runs off the image where the digit does not: a rule cut by the crop
   }
   const size = Math.max(digit.x1 - digit.x0, digit.y1 - digit.y0);

@@ -6,7 +6,7 @@
 // chosen. Golden fixtures (tests/fixtures/golden/number_*.json) hold the two together.
 import { Component } from "./components.js";
 import { atBorder } from "./lines.js";
-import { Digit, SPECK_FRACTION, belongs, choose, corners } from "./locate.js";
+import { Digit, SPECK_FRACTION, belongs, choose, corners, cropCut } from "./locate.js";
 
 export const ROW_LINE_MIN = 0.5;
 export const ROW_LINE_MAX = 1.6;
@@ -158,10 +158,6 @@ function sideCut(c, end, w) {
   return (c.x0 === 0 && end.x0 > 0) || (c.x1 === w && end.x1 < w);
 }
 
-function crossesBorder(c, end, w, h) {
-  return sideCut(c, end, w) || (c.y0 === 0 && end.y0 > 0) || (c.y1 === h && end.y1 < h);
-}
-
 /** A narrow component from the image's top to its bottom, beside digits that touch neither border: the
  * side of a box or frame too thick for lines.frameLines (blurred, or close up), not a 1. */
 function frameSide(c, top, bottom, h, rowH) {
@@ -273,7 +269,7 @@ export function buildRow(page) {
         if ((c.x0 + c.x1) * side <= (end.x0 + end.x1) * side) continue; // not beyond the row's end on this side
         if (!sideBySide(c, end)) continue;
         if (frameSide(c, end.y0, end.y1, h, rowH)) continue;
-        if (!page.drawn && crossesBorder(c, end, w, h)
+        if (cropCut(c, end, w, h, page.drawn)
           && !(c.height >= EDGE_HIGH * rowH && (c.width >= EDGE_WIDE * rowH || !sideCut(c, end, w)))) {
           continue; // a fragment cut by the crop (a whole-looking one may be a digit: step 4)
         }
@@ -303,11 +299,11 @@ export function buildRow(page) {
     x0 = Math.min(x0, d.x0);
     x1 = Math.max(x1, d.x1);
   }
+  const band = { x0, y0: top, x1, y1: bottom };
   for (const c of comps) {
     if (!used.has(c) && c.mass >= SPECK_FRACTION * heaviest && c.x1 > x0 - ROW_GAP * rowH
         && c.x0 < x1 + ROW_GAP * rowH && overlap(c.y0, c.y1, top, bottom) >= 0.5 * c.height
-        && (page.drawn
-          || !((c.x0 === 0 && 0 < x0) || (c.x1 === w && w > x1) || (c.y0 === 0 && 0 < top) || (c.y1 === h && h > bottom)))
+        && !cropCut(c, band, w, h, page.drawn)
         && !frameSide(c, top, bottom, h, rowH)) {
       row.push(asDigit([c], [], w));
     }
