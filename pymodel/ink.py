@@ -368,11 +368,12 @@ def _verdict(img: Sequence[float], w: int, h: int, grid: CellGrid, dark: float, 
     return paper - darkest > brightest - paper
 
 
-def ink_map(img: Sequence[float], w: int, h: int, grid: CellGrid | None = None, flat: bool = False) -> InkMap:
+def ink_map(img: Sequence[float], w: int, h: int, grid: CellGrid | None = None, flat: bool = False,
+            noise: float | None = None) -> InkMap:
     """Steps 1-7. flat: the paper is known to be one colour (the inside of a plot or a canvas), so its
-    level is the border median, however much of it a bold digit covers."""
+    level is the border median, however much of it a bold digit covers. noise: step 6's, when known."""
     grid = grid or cell_grid(img, w, h)
-    noise = noise_level(img, w, h)
+    noise = noise_level(img, w, h) if noise is None else noise
     inverted = polarity(img, w, h, grid, flat, noise)
 
     surface = border_median(img, w, h) if flat else paper_surface(img, grid, noise, inverted)

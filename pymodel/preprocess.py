@@ -11,9 +11,10 @@ before this point (pymodel.imageio.rgba_to_gray_array and its JavaScript twin).
 
 1. Reduce (raster.py): if the longer side exceeds MAX_SIDE, average k x k blocks, k = ceil(longer /
    MAX_SIDE). Keeps the pure-Python steps fast on photos; boxes are scaled back by k at the end.
-2. Filled region (region.py): when a big filled rectangle differs strongly from the border (the colour-
-   mapped area of a plot, a dark canvas in a light window, a sheet on a dark desk) and holds something,
-   everything below happens inside it, on a paper of one level (its border median).
+2. Filled region (region.py): when a flat image (a screenshot or a drawing, not a photo) has a big filled
+   rectangle that differs strongly from the border (the colour-mapped area of a plot, a dark canvas in a
+   light window) and holds something, everything below happens inside it, on a paper of one level (its
+   border median).
 3. Ink map (ink.py): the paper level is estimated per cell and interpolated, so shadows and light
    gradients are paper; the polarity comes from the residuals' tails, the cells' spreads, then the
    border and the extremes. Every pixel gets an ink
@@ -62,6 +63,7 @@ from pymodel.ink import (
     cell_grid,
     cell_grid_size,
     ink_map,
+    noise_level,
     top_ink,
 )
 from pymodel.lines import Line, box_lines, find_lines, frame_lines, same_line, thin_limit
@@ -192,13 +194,14 @@ def analyse(gray: Sequence[float], width: int, height: int, drawn: bool = False)
     # 2. Filled region.
     x_off = y_off = 0
     coarse = cell_grid(img, w, h, max(w, h))  # a filled area is big: cells across the longer side
-    rect = filled_region(img, w, h, coarse)
+    noise = noise_level(img, w, h)
+    rect = filled_region(img, w, h, coarse, noise)
     if rect is not None:
         x0, y0, x1, y1 = rect
         img, w, h, x_off, y_off = crop(img, w, x0, y0, x1, y1), x1 - x0, y1 - y0, x0, y0
     grid = coarse if rect is None and coarse.size == cell_grid_size(w, h) else cell_grid(img, w, h)
     # 3. Ink map.
-    ink = ink_map(img, w, h, grid, flat=rect is not None)
+    ink = ink_map(img, w, h, grid, flat=rect is not None, noise=None if rect is not None else noise)
     page = Page(width, height, k, x_off, y_off, ink, drawn=drawn)
     if ink.empty:
         return page

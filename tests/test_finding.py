@@ -322,3 +322,37 @@ def test_empty_box_and_parallel_strokes_are_no_box():
     page = analyse([v / 255 for v in img.tobytes()], 120, 66)
     assert len([ln for ln in page.lines if not ln.horizontal]) == 2
     assert box_lines(page.ink.mask_rows(), 120, 66, page.lines) == []
+
+
+def test_a_photo_of_a_framed_sheet_is_no_filled_region(model, monkeypatch, tmp_path):
+    """56846 on paper inside a thick dark frame, a hard shadow over its right part (a photo of the validation
+    numbers, training writers): the lit part inside the frame differs from the border as a plot's colour map
+    does, was taken for a filled region and read alone ("56"). A photo's noise says it is no screenshot or
+    drawing, so it has no filled region (region.REGION_NOISE), in both ports."""
+    import json
+    import shutil
+    import subprocess
+
+    from pymodel import region
+    from pymodel.imageio import load_gray
+    from pymodel.preprocess import analyse
+    from tests.test_preprocess_golden import RUNNER
+
+    gray = load_gray(ROOT / "tests" / "fixtures" / "photos" / "framed_shadow_56846.jpg").gray
+    h, w = gray.shape
+    flat = [float(v) for v in gray.ravel()]
+    page = analyse(flat, w, h)
+    assert (page.x_off, page.y_off, page.k * page.ink.width) == (0, 0, w)
+    assert model.read(flat, w, h).number == "56846"
+    py = preprocess(flat, w, h)
+    (tmp_path / "framed.json").write_text(json.dumps({"width": w, "height": h, "gray": flat}))
+    proc = subprocess.run([shutil.which("node"), str(RUNNER), str(tmp_path)], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["framed.json"]["box"] == py.box
+
+    monkeypatch.setattr(region, "REGION_NOISE", 1.0)
+    page = analyse(flat, w, h)
+    assert page.x_off > 0 and page.k * page.ink.width < w
+    assert model.read(flat, w, h).number == "56"
+    assert preprocess(flat, w, h).box != py.box

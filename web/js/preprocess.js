@@ -23,7 +23,8 @@
 // Plain ES modules, no dependencies: browsers and Node 20.
 import { grayRows, rgbaToGray } from "./preprocess/gray.js";
 import {
-  MIN_CONTRAST, MIN_INK_FRACTION, MIN_INK_PIXELS, PARAMETERS as INK, cellGrid, cellGridSize, inkMap, topInk,
+  MIN_CONTRAST, MIN_INK_FRACTION, MIN_INK_PIXELS, PARAMETERS as INK, cellGrid, cellGridSize, inkMap, noiseLevel,
+  topInk,
 } from "./preprocess/ink.js";
 import { label, measure, rowRuns } from "./preprocess/components.js";
 import { PARAMETERS as LINES, boxLines, findLines, frameLines, sameLine, thinLimit } from "./preprocess/lines.js";
@@ -160,7 +161,8 @@ export function analyse(gray, width, height, drawn = false) {
   let xOff = 0;
   let yOff = 0;
   const coarse = cellGrid(img, w, h, Math.max(w, h)); // a filled area is big: cells across the longer side
-  const rect = filledRegion(img, w, h, coarse);
+  const noise = noiseLevel(img, w, h);
+  const rect = filledRegion(img, w, h, coarse, noise);
   if (rect !== null) {
     const [x0, y0, x1, y1] = rect;
     img = crop(img, w, x0, y0, x1, y1);
@@ -168,7 +170,7 @@ export function analyse(gray, width, height, drawn = false) {
   }
   const grid = rect === null && coarse.size === cellGridSize(w, h) ? coarse : cellGrid(img, w, h);
   // 3. Ink map.
-  const ink = inkMap(img, w, h, grid, rect !== null);
+  const ink = inkMap(img, w, h, grid, rect !== null, rect !== null ? null : noise);
   const page = new Page(width, height, k, xOff, yOff, ink, drawn);
   if (ink.empty) return page;
   // 4. Lines, 5. components.

@@ -410,11 +410,11 @@ function verdict(img, w, h, grid, dark, light, flat) {
 
 /**
  * Steps 1-7. flat: the paper is known to be one colour (the inside of a plot or a canvas), so its level
- * is the border median, however much of it a bold digit covers.
+ * is the border median, however much of it a bold digit covers. noise: step 6's, when known.
  */
-export function inkMap(img, w, h, grid = null, flat = false) {
+export function inkMap(img, w, h, grid = null, flat = false, noise = null) {
   grid = grid || cellGrid(img, w, h);
-  const noise = noiseLevel(img, w, h);
+  noise = noise === null ? noiseLevel(img, w, h) : noise;
   const inverted = polarity(img, w, h, grid, flat, noise);
 
   const surface = flat ? borderMedian(img, w, h) : paperSurface(img, grid, noise, inverted);

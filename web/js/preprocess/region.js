@@ -1,5 +1,5 @@
 // Port of pymodel/region.py: a big filled rectangle that holds the digit (the colour-mapped area of a
-// plot, or a dark canvas in a light window). The rules are in that module's docstring.
+// plot, or a dark canvas in a light window) in a flat image. The rules are in that module's docstring.
 import { MEDIAN, Q25, Q75, STATS } from "./ink.js";
 import { borderMedian, medianSorted } from "./raster.js";
 
@@ -11,6 +11,7 @@ export const INSET = 0.03;
 export const FILL_MIN_INSIDE = 0.005;
 export const MARGIN = 2;
 export const RIM = 0.6;
+export const REGION_NOISE = 0.003;
 
 export const PARAMETERS = Object.freeze({
   fill_contrast: FILL_CONTRAST,
@@ -21,6 +22,7 @@ export const PARAMETERS = Object.freeze({
   fill_min_inside: FILL_MIN_INSIDE,
   margin: MARGIN,
   rim: RIM,
+  region_noise: REGION_NOISE,
 });
 
 /** The largest 4-connected group of true cells (the first one found among equals), as cell indices. */
@@ -66,10 +68,10 @@ function longestRun(flags) {
   return best;
 }
 
-/** [x0, y0, x1, y1] of the filled rectangle to read inside, or null. */
-export function filledRegion(img, w, h, grid) {
+/** [x0, y0, x1, y1] of the filled rectangle to read inside, or null. noise: the image's (step 0). */
+export function filledRegion(img, w, h, grid, noise) {
   const { cols, rows, stats } = grid;
-  if (cols < 3 || rows < 3) return null;
+  if (noise >= REGION_NOISE || cols < 3 || rows < 3) return null;
   const paper = borderMedian(img, w, h);
   const nCells = cols * rows;
   const far = new Uint8Array(nCells);
