@@ -11,10 +11,10 @@ before this point (pymodel.imageio.rgba_to_gray_array and its JavaScript twin).
 
 1. Reduce (raster.py): if the longer side exceeds MAX_SIDE, average k x k blocks, k = ceil(longer /
    MAX_SIDE). Keeps the pure-Python steps fast on photos; boxes are scaled back by k at the end.
-2. Filled region (region.py): when a flat image (a screenshot or a drawing, not a photo) has a big filled
-   rectangle that differs strongly from the border (the colour-mapped area of a plot, a dark canvas in a
-   light window) and holds something, everything below happens inside it, on a paper of one level (its
-   border median).
+2. Filled region (region.py): when a big filled rectangle differs strongly from the border (the colour-
+   mapped area of a plot, a dark canvas in a light window; a light one only in a screenshot or drawing,
+   not in a photo's noise) and holds something, everything below happens inside it, on a paper of one
+   level (its border median).
 3. Ink map (ink.py): the paper level is estimated per cell and interpolated, so shadows and light
    gradients are paper; the polarity comes from the residuals' tails, the cells' spreads, then the
    border and the extremes. Every pixel gets an ink

@@ -327,8 +327,8 @@ def test_empty_box_and_parallel_strokes_are_no_box():
 def test_a_photo_of_a_framed_sheet_is_no_filled_region(model, monkeypatch, tmp_path):
     """56846 on paper inside a thick dark frame, a hard shadow over its right part (a photo of the validation
     numbers, training writers): the lit part inside the frame differs from the border as a plot's colour map
-    does, was taken for a filled region and read alone ("56"). A photo's noise says it is no screenshot or
-    drawing, so it has no filled region (region.REGION_NOISE), in both ports."""
+    does, was taken for a filled region and read alone ("56"). A region lighter than the border is taken only
+    in an image without a photo's noise, a screenshot or a drawing (region.REGION_NOISE), in both ports."""
     import json
     import shutil
     import subprocess

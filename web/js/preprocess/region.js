@@ -1,5 +1,5 @@
 // Port of pymodel/region.py: a big filled rectangle that holds the digit (the colour-mapped area of a
-// plot, or a dark canvas in a light window) in a flat image. The rules are in that module's docstring.
+// plot, or a dark canvas in a light window). The rules are in that module's docstring.
 import { MEDIAN, Q25, Q75, STATS } from "./ink.js";
 import { borderMedian, medianSorted } from "./raster.js";
 
@@ -71,7 +71,7 @@ function longestRun(flags) {
 /** [x0, y0, x1, y1] of the filled rectangle to read inside, or null. noise: the image's (step 0). */
 export function filledRegion(img, w, h, grid, noise) {
   const { cols, rows, stats } = grid;
-  if (noise >= REGION_NOISE || cols < 3 || rows < 3) return null;
+  if (cols < 3 || rows < 3) return null;
   const paper = borderMedian(img, w, h);
   const nCells = cols * rows;
   const far = new Uint8Array(nCells);
@@ -99,7 +99,7 @@ export function filledRegion(img, w, h, grid, noise) {
   if (r1 - r0 < FILL_MIN_SIDE * rows || c1 - c0 < FILL_MIN_SIDE * cols) return null;
   const medians = Float64Array.from(group, (i) => stats[STATS * i + MEDIAN]).sort();
   const level = medianSorted(medians);
-  if (Math.abs(level - paper) < FILL_CONTRAST) return null;
+  if (Math.abs(level - paper) < FILL_CONTRAST || (level > paper && noise >= REGION_NOISE)) return null;
   const mid = (paper + level) / 2;
   const darker = level < paper;
   const isFar = darker ? (v) => mid > v : (v) => mid < v;
