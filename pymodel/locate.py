@@ -1,5 +1,10 @@
 """Choose the digit among the ink components: the main ink group nearest the centre, with its own parts.
 
+0. Surroundings (`surroundings`, applied by preprocess with the components): a component that touches the
+   image border and whose box holds the whole box of another component, no speck and clear of the
+   border, is what lies round the writing (the desk round a photographed sheet, where it is narrower
+   than the paper surface's reach and so came out as ink; the remains of a frame or of a shadow's edge),
+   not ink of a digit. It is dropped. Never in a drawing on the pad (`drawn`, below).
 1. Specks: components lighter (less ink mass) than SPECK_FRACTION of the heaviest are never a seed.
 2. Seed: the component with the highest score = mass / (1 + (distance of its box centre from the image
    centre / (CENTRE_RADIUS * image diagonal))^2), times BORDER_PENALTY when it touches the image border
@@ -85,6 +90,17 @@ def crop_cut(a, b, w: int, h: int, drawn: bool) -> bool:
     """Whether box a (x0, y0, x1, y1) reaches a border of the image that box b does not: a neighbour or a
     rule cut by the crop, beside the digit b. Never in a drawing on the pad, which is cut out of nothing."""
     return not drawn and ((a.x0 == 0 < b.x0) or (a.y0 == 0 < b.y0) or (a.x1 == w > b.x1) or (a.y1 == h > b.y1))
+
+
+def surroundings(comps: Sequence[Component], w: int, h: int, drawn: bool) -> list[Component]:
+    """The components without those that surround the writing (step 0). A digit cut by the crop never holds
+    a whole other digit's box, and a speck inside a 0's loop is no reason to drop the 0."""
+    if drawn or not comps:
+        return list(comps)
+    heaviest = max(c.mass for c in comps)
+    inner = [c for c in comps if not c.touches_border(w, h) and c.mass >= SPECK_FRACTION * heaviest]
+    return [c for c in comps if not (c.touches_border(w, h) and any(
+        c.x0 <= o.x0 and o.x1 <= c.x1 and c.y0 <= o.y0 and o.y1 <= c.y1 for o in inner))]
 
 
 def _score(c: Component, w: int, h: int, drawn: bool) -> float:

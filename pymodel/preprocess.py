@@ -28,7 +28,8 @@ before this point (pymodel.imageio.rgba_to_gray_array and its JavaScript twin).
    times the image's (dark print, faint writing), the thresholds of step 3 are set from what is left
    and the lines are found again; nothing left is an empty image (a blank form).
 5. Components (components.py): 8-connected components of what is left; a component without one strong
-   pixel is dropped (hysteresis: faint strokes survive when attached to real ink, paper texture does not).
+   pixel is dropped (hysteresis: faint strokes survive when attached to real ink, paper texture does not),
+   and so is one at the image border that surrounds another (locate.surroundings: the desk round a sheet).
 6. Locate (locate.py): the digit is the main ink group nearest the centre, fragments cut by the border
    only when nothing better exists; specks are dropped, the parts of the digit (a 5's flag, broken
    strokes) are merged, and lines that are the digit's own strokes (a 1, the bar of a 7) are given back.
@@ -67,7 +68,7 @@ from pymodel.ink import (
     top_ink,
 )
 from pymodel.lines import Line, box_lines, find_lines, frame_lines, same_line, thin_limit
-from pymodel.locate import Digit, choose, give_back, inside
+from pymodel.locate import Digit, choose, give_back, inside, surroundings
 from pymodel.normalize import FIT, SIZE, digit_values, to_mnist
 from pymodel.raster import crop, reduce_blocks, scale_box
 from pymodel.region import filled_region
@@ -126,7 +127,8 @@ class Page:
     def components_with(self, restored: Sequence[Line]) -> list[Component]:
         """Step 5 again, with some erased lines put back."""
         comps = _components(self.ink, [ln for ln in self.lines if all(ln is not r for r in restored)], restored)
-        return [c for c in comps if c.peak > self.ink.strong]
+        return surroundings([c for c in comps if c.peak > self.ink.strong], self.ink.width, self.ink.height,
+                            self.drawn)
 
     def source_box(self, box: Sequence[int]) -> list[int]:
         """A box in the ink map's pixels -> pixels of the image given to preprocess."""
@@ -223,7 +225,7 @@ def analyse(gray: Sequence[float], width: int, height: int, drawn: bool = False)
                 return page
             page.lines = _lines(ink)
             comps = _components(ink, page.lines)
-    page.components = [c for c in comps if c.peak > ink.strong]
+    page.components = surroundings([c for c in comps if c.peak > ink.strong], w, h, drawn)
     return page
 
 

@@ -356,3 +356,54 @@ def test_a_photo_of_a_framed_sheet_is_no_filled_region(model, monkeypatch, tmp_p
     assert page.x_off > 0 and page.k * page.ink.width < w
     assert model.read(flat, w, h).number == "56"
     assert preprocess(flat, w, h).box != py.box
+
+
+def test_the_desk_round_a_photographed_sheet_is_not_the_digit(model, monkeypatch, tmp_path):
+    """A 7 on a sheet photographed on a brown desk (an MNIST test digit, a scratch probe's scene): where the
+    desk shows as a strip narrower than the paper surface's reach it is ink, and the strip round the sheet's
+    corner, one piece that touches the border and holds the 7 in its box, was chosen as the digit ("not a
+    digit"). Such a piece surrounds the writing and is dropped (locate.surroundings), in both ports."""
+    import json
+    import shutil
+    import subprocess
+
+    from pymodel import preprocess as preprocess_module
+    from pymodel.imageio import load_gray
+    from tests.test_preprocess_golden import RUNNER
+
+    gray = load_gray(ROOT / "tests" / "fixtures" / "photos" / "sheet_on_desk_7.jpg").gray
+    h, w = gray.shape
+    flat = [float(v) for v in gray.ravel()]
+    reading = model.read(flat, w, h)
+    assert (reading.number, reading.digits[0].status) == ("7", "ok")
+    py = preprocess(flat, w, h)
+    assert py.box[2] < w / 4 and py.box[3] < h / 2, py.box
+    (tmp_path / "desk.json").write_text(json.dumps({"width": w, "height": h, "gray": flat}))
+    proc = subprocess.run([shutil.which("node"), str(RUNNER), str(tmp_path)], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["desk.json"]["box"] == py.box
+
+    monkeypatch.setattr(preprocess_module, "surroundings", lambda comps, w, h, drawn: list(comps))
+    assert model.read(flat, w, h).number == ""
+
+
+def test_only_what_surrounds_a_whole_component_is_dropped():
+    """locate.surroundings drops a border piece whose box holds another piece that is no speck and clear of
+    the border; a digit cut by the crop with a speck in its loop, a neighbour's fragment beside the digit,
+    and anything drawn on the pad stay."""
+    from pymodel.components import Component
+    from pymodel.locate import surroundings
+
+    def comp(x0, y0, x1, y1, mass):
+        return Component(x0=x0, y0=y0, x1=x1, y1=y1, mass=mass)
+
+    desk = comp(0, 30, 180, 160, 2500.0)
+    digit = comp(90, 68, 115, 109, 210.0)
+    assert surroundings([desk, digit], 214, 160, False) == [digit]
+    assert surroundings([desk, digit], 214, 160, True) == [desk, digit]
+    zero = comp(0, 10, 60, 90, 900.0)
+    speck = comp(25, 40, 28, 43, 20.0)  # under locate.SPECK_FRACTION of the heaviest
+    assert surroundings([zero, speck], 100, 100, False) == [zero, speck]
+    fragment = comp(0, 10, 12, 90, 300.0)
+    assert surroundings([fragment, digit], 214, 160, False) == [fragment, digit]

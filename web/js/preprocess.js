@@ -28,7 +28,7 @@ import {
 } from "./preprocess/ink.js";
 import { label, measure, rowRuns } from "./preprocess/components.js";
 import { PARAMETERS as LINES, boxLines, findLines, frameLines, sameLine, thinLimit } from "./preprocess/lines.js";
-import { PARAMETERS as LOCATE, choose, giveBack, inside } from "./preprocess/locate.js";
+import { PARAMETERS as LOCATE, choose, giveBack, inside, surroundings } from "./preprocess/locate.js";
 import { FIT, PARAMETERS as NORMALIZE, SIZE, digitValues, toMnist } from "./preprocess/normalize.js";
 import { ceilDiv, crop, reduceBlocks, reduceRows, scaleBox } from "./preprocess/raster.js";
 import { PARAMETERS as REGION, filledRegion } from "./preprocess/region.js";
@@ -73,7 +73,7 @@ export class Page {
   /** Step 5 again, with some erased lines put back. */
   componentsWith(restored) {
     const comps = componentsOf(this.ink, this.lines.filter((ln) => !restored.includes(ln)), restored);
-    return comps.filter((c) => c.peak > this.ink.strong);
+    return surroundings(comps.filter((c) => c.peak > this.ink.strong), this.ink.width, this.ink.height, this.drawn);
   }
 
   /** A box in the ink map's pixels -> pixels of the image given to preprocess. */
@@ -200,7 +200,7 @@ export function analyse(gray, width, height, drawn = false) {
       comps = componentsOf(ink, page.lines);
     }
   }
-  page.components = comps.filter((c) => c.peak > ink.strong);
+  page.components = surroundings(comps.filter((c) => c.peak > ink.strong), w, h, drawn);
   return page;
 }
 

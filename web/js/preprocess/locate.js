@@ -65,6 +65,19 @@ export function cropCut(a, b, w, h, drawn) {
     || (a.y1 === h && h > b.y1));
 }
 
+/**
+ * The components without those that surround the writing (step 0): at the image border, their box holding
+ * the whole box of another component that is no speck and clear of the border. Never in a drawing.
+ */
+export function surroundings(comps, w, h, drawn) {
+  if (drawn || comps.length === 0) return comps.slice();
+  let heaviest = -Infinity;
+  for (const c of comps) heaviest = Math.max(heaviest, c.mass);
+  const inner = comps.filter((c) => !c.touchesBorder(w, h) && c.mass >= SPECK_FRACTION * heaviest);
+  return comps.filter((c) => !(c.touchesBorder(w, h) && inner.some(
+    (o) => c.x0 <= o.x0 && o.x1 <= c.x1 && c.y0 <= o.y0 && o.y1 <= c.y1)));
+}
+
 function score(c, w, h, drawn) {
   // Python's math.hypot(w, h); Math.hypot is not correctly rounded (it differs in the last bit for many
   // integer pairs), the square root of the exact integer sum is, and equals Python's for every size.
