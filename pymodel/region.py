@@ -98,7 +98,7 @@ def _longest_run(flags: list[bool]) -> tuple[int, int] | None:
 
 def filled_region(img: Sequence[float], w: int, h: int, grid: CellGrid,
                   noise: float) -> tuple[int, int, int, int] | None:
-    """(x0, y0, x1, y1) of the filled rectangle to read inside, or None. noise: the image's (step 0)."""
+    """(x0, y0, x1, y1) of the filled rectangle to read inside, or None. noise: the image's (step 1)."""
     if grid.cols < 3 or grid.rows < 3:
         return None
     paper = border_median(img, w, h)

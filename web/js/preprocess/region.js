@@ -68,7 +68,7 @@ function longestRun(flags) {
   return best;
 }
 
-/** [x0, y0, x1, y1] of the filled rectangle to read inside, or null. noise: the image's (step 0). */
+/** [x0, y0, x1, y1] of the filled rectangle to read inside, or null. noise: the image's (step 1). */
 export function filledRegion(img, w, h, grid, noise) {
   const { cols, rows, stats } = grid;
   if (cols < 3 || rows < 3) return null;
