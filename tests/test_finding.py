@@ -407,3 +407,34 @@ def test_only_what_surrounds_a_whole_component_is_dropped():
     assert surroundings([zero, speck], 100, 100, False) == [zero, speck]
     fragment = comp(0, 10, 12, 90, 300.0)
     assert surroundings([fragment, digit], 214, 160, False) == [fragment, digit]
+
+
+def test_a_number_on_a_sheet_on_a_desk_is_read_not_the_desk(model, monkeypatch, tmp_path):
+    """9837 (MNIST test digits) on a sheet photographed on a brown desk: the sheet's edges are found as
+    lines, which cut the desk showing round the sheet into strips along the image's sides. A strip's ink
+    fills it and outweighed the digits, so the strip under the sheet was the seed of the row and the number
+    came back "not a digit". A border piece lying along its side is a band (locate.BAND_PENALTY), in both
+    ports."""
+    import json
+    import shutil
+    import subprocess
+
+    from pymodel import locate
+    from pymodel.imageio import load_gray
+    from tests.test_preprocess_golden import RUNNER
+
+    gray = load_gray(ROOT / "tests" / "fixtures" / "photos" / "number_on_desk_9837.jpg").gray
+    h, w = gray.shape
+    flat = [float(v) for v in gray.ravel()]
+    assert model.read(flat, w, h).number == "9837"
+    py = preprocess(flat, w, h)
+    assert py.box[3] > h / 8 and py.box[1] + py.box[3] < h, py.box  # a digit, not the strip at the bottom
+    (tmp_path / "desk.json").write_text(json.dumps({"width": w, "height": h, "gray": flat}))
+    proc = subprocess.run([shutil.which("node"), str(RUNNER), str(tmp_path)], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["desk.json"]["box"] == py.box
+
+    monkeypatch.setattr(locate, "BAND_PENALTY", 1.0)
+    assert model.read(flat, w, h).number == ""
+    assert preprocess(flat, w, h).box != py.box

@@ -4,6 +4,8 @@
 export const SPECK_FRACTION = 0.05;
 export const CENTRE_RADIUS = 0.25;
 export const BORDER_PENALTY = 0.25;
+export const BAND_ASPECT = 3.0;
+export const BAND_PENALTY = 0.1;
 export const GROW = 0.3;
 export const PART_OF = 0.6;
 export const TOUCH = 0.04;
@@ -16,6 +18,8 @@ export const PARAMETERS = Object.freeze({
   speck_fraction: SPECK_FRACTION,
   centre_radius: CENTRE_RADIUS,
   border_penalty: BORDER_PENALTY,
+  band_aspect: BAND_ASPECT,
+  band_penalty: BAND_PENALTY,
   grow: GROW,
   part_of: PART_OF,
   touch: TOUCH,
@@ -84,8 +88,12 @@ function score(c, w, h, drawn) {
   const radius = CENTRE_RADIUS * Math.sqrt(w * w + h * h);
   const dx = (c.x0 + c.x1) / 2 - w / 2;
   const dy = (c.y0 + c.y1) / 2 - h / 2;
-  const s = c.mass / (1.0 + (dx * dx + dy * dy) / (radius * radius));
-  return !drawn && c.touchesBorder(w, h) ? s * BORDER_PENALTY : s;
+  let s = c.mass / (1.0 + (dx * dx + dy * dy) / (radius * radius));
+  if (drawn || !c.touchesBorder(w, h)) return s;
+  s = s * BORDER_PENALTY;
+  const alongTopOrBottom = (c.y0 === 0 || c.y1 === h) && c.width >= BAND_ASPECT * c.height;
+  const alongASide = (c.x0 === 0 || c.x1 === w) && c.height >= BAND_ASPECT * c.width;
+  return alongTopOrBottom || alongASide ? s * BAND_PENALTY : s;
 }
 
 /** The seed plus the components of `pool` that are parts of the same digit (step 3). */
