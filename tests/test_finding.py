@@ -438,3 +438,18 @@ def test_a_number_on_a_sheet_on_a_desk_is_read_not_the_desk(model, monkeypatch, 
     monkeypatch.setattr(locate, "BAND_PENALTY", 1.0)
     assert model.read(flat, w, h).number == ""
     assert preprocess(flat, w, h).box != py.box
+
+
+def test_a_strip_of_desk_beside_the_sheet_is_no_digit_of_the_number(model, monkeypatch):
+    """3847 on a sheet photographed on a desk: the strip of desk along the image's left side, cut by the
+    crop and more than twice as tall as the digits, joined the row as a neighbour and a piece of it read
+    "1" ("13847"). A piece cut by the crop is no taller than a whole digit (segment.ROW_TALL)."""
+    from pymodel import segment
+    from pymodel.imageio import load_gray
+
+    gray = load_gray(ROOT / "tests" / "fixtures" / "photos" / "number_on_desk_3847.jpg").gray
+    h, w = gray.shape
+    flat = [float(v) for v in gray.ravel()]
+    assert model.read(flat, w, h).number == "3847"
+    monkeypatch.setattr(segment, "ROW_TALL", 100.0)
+    assert model.read(flat, w, h).number == "13847"

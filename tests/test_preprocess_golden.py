@@ -561,7 +561,6 @@ def test_javascript_reads_as_python_on_random_images(tmp_path):
     from tests.fixtures.make_golden import in_row, strokes, to_gray
 
     rng = random.Random(20261123)
-    rules = {"labels": [str(d) for d in range(10)], "unsure_threshold": 0.5, "reject_threshold": None}
     images = []
     for _ in range(30):
         w, h = rng.randint(20, 160), rng.randint(20, 100)
@@ -576,9 +575,18 @@ def test_javascript_reads_as_python_on_random_images(tmp_path):
         specks = [(rng.uniform(0, w), rng.uniform(0, h), rng.uniform(1, 3)) for _ in range(rng.randint(0, 2))]
         img = strokes((w, h), digits, pen, dotted=rng.choice([0, 0, 0, 4.5]), specks=specks)
         images.append((to_gray(img), w, h))
+    js, cases = _js_and_python_readings(tmp_path, [(gray, w, h, i % 2 == 1) for i, (gray, w, h) in enumerate(images)])
+    # The set must exercise the candidates and choices of several digits.
+    assert sum(len(c[4]) > 0 for c in cases.values()) >= 30
+    assert sum(len(js[name]["chosen"]) >= 2 for name in cases) >= 15
+
+
+def _js_and_python_readings(tmp_path, images) -> tuple[dict, dict]:
+    """Read each (gray, w, h, drawn) in both ports with made-up scores and assert JS chooses as Python does
+    (candidates, choice, reading); returns (JS results, Python cases) by file name."""
+    rules = {"labels": [str(d) for d in range(10)], "unsure_threshold": 0.5, "reject_threshold": None}
     cases = {}
-    for i, (gray, w, h) in enumerate(images):
-        drawn = i % 2 == 1  # half are read as the pad's drawings, whose borders cut nothing
+    for i, (gray, w, h, drawn) in enumerate(images):
         skippable, spans = python_candidates({"gray": gray, "width": w, "height": h, "read": {"drawn": drawn}})
         pre = preprocess(gray, w, h)
         read = {"drawn": drawn, "rules": rules, "batch_scores": [_made_up_scores(s.image28) for s in spans] or None,
@@ -590,9 +598,6 @@ def test_javascript_reads_as_python_on_random_images(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     js = json.loads(proc.stdout)
-    # The set must exercise the candidates and choices of several digits.
-    assert sum(len(c[4]) > 0 for c in cases.values()) >= 30
-    assert sum(len(js[name]["chosen"]) >= 2 for name in cases) >= 15
     for name, (gray, w, h, skippable, spans, read) in cases.items():
         got = js[name]
         assert got["skippable"] == skippable, name
@@ -605,3 +610,19 @@ def test_javascript_reads_as_python_on_random_images(tmp_path):
         py = StoredScores(rules, read["batch_scores"], read["single_scores"]).read(gray, w, h, read["drawn"])
         assert {"number": got["number"], "digits": [{k: d[k] for k in ("digit", "status", "confidence", "box")}
                                                     for d in got["digits"]]} == reading_summary(py), name
+    return js, cases
+
+
+def test_javascript_reads_as_python_on_the_test_photos(tmp_path):
+    """The photos of tests/fixtures/photos (a framed sheet in a shadow, sheets on a desk: the filled region,
+    the surroundings, the border band and the tall strip beside a row), read in both ports."""
+    from pymodel.imageio import load_gray
+
+    photos = sorted((ROOT / "tests" / "fixtures" / "photos").glob("*.jpg"))
+    assert len(photos) >= 4
+    images = []
+    for path in photos:
+        gray = load_gray(path).gray
+        images.append(([float(v) for v in gray.ravel()], gray.shape[1], gray.shape[0], False))
+    js, cases = _js_and_python_readings(tmp_path, images)
+    assert sum(len(js[name]["chosen"]) >= 2 for name in cases) >= 2

@@ -17,6 +17,7 @@ export const ROW_GAP = 1.5;
 export const ROW_OVERLAP = 0.3;
 export const EDGE_HIGH = 0.8;
 export const EDGE_WIDE = 0.45;
+export const ROW_TALL = 2.0;
 export const STACK = 0.5;
 // Width / height above which a digit of each class is unusually wide (90th percentile in MNIST training).
 export const WIDE = Object.freeze([1.11, 0.7, 1.25, 1.0, 1.0, 1.25, 0.95, 1.0, 1.0, 0.9]);
@@ -69,6 +70,7 @@ export const PARAMETERS = Object.freeze({
   row_overlap: ROW_OVERLAP,
   edge_high: EDGE_HIGH,
   edge_wide: EDGE_WIDE,
+  row_tall: ROW_TALL,
   stack: STACK,
   wide: WIDE,
   cut_wide: CUT_WIDE,
@@ -269,8 +271,8 @@ export function buildRow(page) {
         if ((c.x0 + c.x1) * side <= (end.x0 + end.x1) * side) continue; // not beyond the row's end on this side
         if (!sideBySide(c, end)) continue;
         if (frameSide(c, end.y0, end.y1, h, rowH)) continue;
-        if (cropCut(c, end, w, h, page.drawn)
-          && !(c.height >= EDGE_HIGH * rowH && (c.width >= EDGE_WIDE * rowH || !sideCut(c, end, w)))) {
+        if (cropCut(c, end, w, h, page.drawn) && (c.height > ROW_TALL * rowH
+          || !(c.height >= EDGE_HIGH * rowH && (c.width >= EDGE_WIDE * rowH || !sideCut(c, end, w))))) {
           continue; // a fragment cut by the crop (a whole-looking one may be a digit: step 4)
         }
         if (best === null || gap < bestGap) {
