@@ -114,6 +114,14 @@ def surroundings(comps: Sequence[Component], w: int, h: int, drawn: bool) -> lis
         c.x0 <= o.x0 and o.x1 <= c.x1 and c.y0 <= o.y0 and o.y1 <= c.y1 for o in inner))]
 
 
+def along_border(c: Component, w: int, h: int) -> bool:
+    """Whether a component lies along a side of the image it touches, at least BAND_ASPECT times longer
+    that way than it is deep (step 2)."""
+    along_top_or_bottom = (c.y0 == 0 or c.y1 == h) and c.width >= BAND_ASPECT * c.height
+    along_a_side = (c.x0 == 0 or c.x1 == w) and c.height >= BAND_ASPECT * c.width
+    return along_top_or_bottom or along_a_side
+
+
 def _score(c: Component, w: int, h: int, drawn: bool) -> float:
     radius = CENTRE_RADIUS * math.hypot(w, h)
     dx = (c.x0 + c.x1) / 2 - w / 2
@@ -122,9 +130,7 @@ def _score(c: Component, w: int, h: int, drawn: bool) -> float:
     if drawn or not c.touches_border(w, h):
         return s
     s = s * BORDER_PENALTY
-    along_top_or_bottom = (c.y0 == 0 or c.y1 == h) and c.width >= BAND_ASPECT * c.height
-    along_a_side = (c.x0 == 0 or c.x1 == w) and c.height >= BAND_ASPECT * c.width
-    return s * BAND_PENALTY if along_top_or_bottom or along_a_side else s
+    return s * BAND_PENALTY if along_border(c, w, h) else s
 
 
 def grow(seed: Component, pool: Sequence[Component], w: int, h: int, drawn: bool = False) -> Digit:

@@ -5,7 +5,8 @@ The same page analysis as a single digit (lines removed, specks and fragments dr
 1. Row: the seed is the digit locate.choose would read (upright lines between ROW_LINE_MIN and
    ROW_LINE_MAX of its height that are no ruled line, margin or frame side are put back first: a straight
    1; see _upright). The row grows left and right, one neighbour at a time, with the nearest component
-   (not a speck, at least ROW_MIN_HEIGHT of the row's height tall) whose gap to the row's end digit is at
+   (not a speck, measured against the heaviest component that is no band along the border, the desk
+   beside a photographed sheet; at least ROW_MIN_HEIGHT of the row's height tall) whose gap to the row's end digit is at
    most ROW_GAP of the row height (a digit narrower than WHOLE of it, a 1, measured as if that wide) and
    whose rows overlap that digit's by at least ROW_OVERLAP of the shorter: so the row follows a slanted or
    wavy baseline. Smaller components in the row's band (a 5's flag, a broken stroke) join as pieces of
@@ -65,7 +66,7 @@ from types import SimpleNamespace
 
 from pymodel.components import Component
 from pymodel.lines import Line, at_border
-from pymodel.locate import SPECK_FRACTION, Digit, belongs, choose, corners, crop_cut
+from pymodel.locate import SPECK_FRACTION, Digit, along_border, belongs, choose, corners, crop_cut
 
 ROW_LINE_MIN = 0.5
 ROW_LINE_MAX = 1.6
@@ -310,7 +311,8 @@ def build_row(page) -> list[Digit]:
     # Only the seed component: locate.grow would take a thin neighbour (a 1) for a part of it.
     first = chosen.parts[0]
     seed = _as_digit([first], [], w)
-    heaviest = max(c.mass for c in comps)
+    # A band along the border (the desk beside a sheet) is no measure of what a speck is.
+    heaviest = max(c.mass for c in comps if page.drawn or not along_border(c, w, h) or c is first)
     used = {id(first)}
     row = [seed]
     row_h = seed.y1 - seed.y0

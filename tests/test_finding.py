@@ -453,3 +453,18 @@ def test_a_strip_of_desk_beside_the_sheet_is_no_digit_of_the_number(model, monke
     assert model.read(flat, w, h).number == "3847"
     monkeypatch.setattr(segment, "ROW_TALL", 100.0)
     assert model.read(flat, w, h).number == "13847"
+
+
+def test_a_thin_digit_beside_a_strip_of_desk_is_no_speck(model, monkeypatch):
+    """461 on a sheet photographed on a desk: the strip of desk under the sheet is the heaviest component,
+    and the thin 1 weighed less than a speck (locate.SPECK_FRACTION) of it, so the row left it out ("46").
+    A band along the border is no measure of what a speck is (segment.build_row)."""
+    from pymodel import segment
+    from pymodel.imageio import load_gray
+
+    gray = load_gray(ROOT / "tests" / "fixtures" / "photos" / "number_on_desk_461.jpg").gray
+    h, w = gray.shape
+    flat = [float(v) for v in gray.ravel()]
+    assert model.read(flat, w, h).number == "461"
+    monkeypatch.setattr(segment, "along_border", lambda c, w, h: False)
+    assert model.read(flat, w, h).number == "46"

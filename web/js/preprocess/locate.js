@@ -82,6 +82,13 @@ export function surroundings(comps, w, h, drawn) {
     (o) => c.x0 <= o.x0 && o.x1 <= c.x1 && c.y0 <= o.y0 && o.y1 <= c.y1)));
 }
 
+/** Whether c lies along a side of the image it touches, BAND_ASPECT times longer that way than deep. */
+export function alongBorder(c, w, h) {
+  const alongTopOrBottom = (c.y0 === 0 || c.y1 === h) && c.width >= BAND_ASPECT * c.height;
+  const alongASide = (c.x0 === 0 || c.x1 === w) && c.height >= BAND_ASPECT * c.width;
+  return alongTopOrBottom || alongASide;
+}
+
 function score(c, w, h, drawn) {
   // Python's math.hypot(w, h); Math.hypot is not correctly rounded (it differs in the last bit for many
   // integer pairs), the square root of the exact integer sum is, and equals Python's for every size.
@@ -91,9 +98,7 @@ function score(c, w, h, drawn) {
   let s = c.mass / (1.0 + (dx * dx + dy * dy) / (radius * radius));
   if (drawn || !c.touchesBorder(w, h)) return s;
   s = s * BORDER_PENALTY;
-  const alongTopOrBottom = (c.y0 === 0 || c.y1 === h) && c.width >= BAND_ASPECT * c.height;
-  const alongASide = (c.x0 === 0 || c.x1 === w) && c.height >= BAND_ASPECT * c.width;
-  return alongTopOrBottom || alongASide ? s * BAND_PENALTY : s;
+  return alongBorder(c, w, h) ? s * BAND_PENALTY : s;
 }
 
 /** The seed plus the components of `pool` that are parts of the same digit (step 3). */

@@ -6,7 +6,7 @@
 // chosen. Golden fixtures (tests/fixtures/golden/number_*.json) hold the two together.
 import { Component } from "./components.js";
 import { atBorder } from "./lines.js";
-import { Digit, SPECK_FRACTION, belongs, choose, corners, cropCut } from "./locate.js";
+import { Digit, SPECK_FRACTION, alongBorder, belongs, choose, corners, cropCut } from "./locate.js";
 
 export const ROW_LINE_MIN = 0.5;
 export const ROW_LINE_MAX = 1.6;
@@ -248,8 +248,11 @@ export function buildRow(page) {
   // Only the seed component: locate.grow would take a thin neighbour (a 1) for a part of it.
   first = chosen.parts[0];
   const seed = asDigit([first], [], w);
-  let heaviest = comps[0].mass;
-  for (const c of comps) if (c.mass > heaviest) heaviest = c.mass;
+  // A band along the border (the desk beside a sheet) is no measure of what a speck is.
+  let heaviest = -Infinity;
+  for (const c of comps) {
+    if ((page.drawn || !alongBorder(c, w, h) || c === first) && c.mass > heaviest) heaviest = c.mass;
+  }
   const used = new Set([first]);
   const row = [seed];
   let rowH = seed.y1 - seed.y0;
