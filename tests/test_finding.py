@@ -324,32 +324,43 @@ def test_empty_box_and_parallel_strokes_are_no_box():
     assert box_lines(page.ink.mask_rows(), 120, 66, page.lines) == []
 
 
+def photo(name: str) -> tuple[list[float], int, int]:
+    """(grey, width, height) of a committed test photo in tests/fixtures/photos, as the command line reads it."""
+    from pymodel.imageio import load_gray
+
+    gray = load_gray(ROOT / "tests" / "fixtures" / "photos" / name).gray
+    return [float(v) for v in gray.ravel()], gray.shape[1], gray.shape[0]
+
+
+def javascript_box(tmp_path, flat: list[float], w: int, h: int) -> list[int] | None:
+    """The box web/js/preprocess.js reads in the same grey (tests/js/run_preprocess.mjs)."""
+    import json
+    import shutil
+    import subprocess
+
+    from tests.test_preprocess_golden import RUNNER
+
+    (tmp_path / "photo.json").write_text(json.dumps({"width": w, "height": h, "gray": flat}))
+    proc = subprocess.run([shutil.which("node"), str(RUNNER), str(tmp_path)], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)["photo.json"]["box"]
+
+
 def test_a_photo_of_a_framed_sheet_is_no_filled_region(model, monkeypatch, tmp_path):
     """56846 on paper inside a thick dark frame, a hard shadow over its right part (a photo of the validation
     numbers, training writers): the lit part inside the frame differs from the border as a plot's colour map
     does, was taken for a filled region and read alone ("56"). A region lighter than the border is taken only
     in an image without a photo's noise, a screenshot or a drawing (region.REGION_NOISE), in both ports."""
-    import json
-    import shutil
-    import subprocess
-
     from pymodel import region
-    from pymodel.imageio import load_gray
     from pymodel.preprocess import analyse
-    from tests.test_preprocess_golden import RUNNER
 
-    gray = load_gray(ROOT / "tests" / "fixtures" / "photos" / "framed_shadow_56846.jpg").gray
-    h, w = gray.shape
-    flat = [float(v) for v in gray.ravel()]
+    flat, w, h = photo("framed_shadow_56846.jpg")
     page = analyse(flat, w, h)
     assert (page.x_off, page.y_off, page.k * page.ink.width) == (0, 0, w)
     assert model.read(flat, w, h).number == "56846"
     py = preprocess(flat, w, h)
-    (tmp_path / "framed.json").write_text(json.dumps({"width": w, "height": h, "gray": flat}))
-    proc = subprocess.run([shutil.which("node"), str(RUNNER), str(tmp_path)], capture_output=True, text=True,
-                          cwd=ROOT, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout)["framed.json"]["box"] == py.box
+    assert javascript_box(tmp_path, flat, w, h) == py.box
 
     monkeypatch.setattr(region, "REGION_NOISE", 1.0)
     page = analyse(flat, w, h)
@@ -363,26 +374,14 @@ def test_the_desk_round_a_photographed_sheet_is_not_the_digit(model, monkeypatch
     desk shows as a strip narrower than the paper surface's reach it is ink, and the strip round the sheet's
     corner, one piece that touches the border and holds the 7 in its box, was chosen as the digit ("not a
     digit"). Such a piece surrounds the writing and is dropped (locate.surroundings), in both ports."""
-    import json
-    import shutil
-    import subprocess
-
     from pymodel import preprocess as preprocess_module
-    from pymodel.imageio import load_gray
-    from tests.test_preprocess_golden import RUNNER
 
-    gray = load_gray(ROOT / "tests" / "fixtures" / "photos" / "sheet_on_desk_7.jpg").gray
-    h, w = gray.shape
-    flat = [float(v) for v in gray.ravel()]
+    flat, w, h = photo("sheet_on_desk_7.jpg")
     reading = model.read(flat, w, h)
     assert (reading.number, reading.digits[0].status) == ("7", "ok")
     py = preprocess(flat, w, h)
     assert py.box[2] < w / 4 and py.box[3] < h / 2, py.box
-    (tmp_path / "desk.json").write_text(json.dumps({"width": w, "height": h, "gray": flat}))
-    proc = subprocess.run([shutil.which("node"), str(RUNNER), str(tmp_path)], capture_output=True, text=True,
-                          cwd=ROOT, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout)["desk.json"]["box"] == py.box
+    assert javascript_box(tmp_path, flat, w, h) == py.box
 
     monkeypatch.setattr(preprocess_module, "surroundings", lambda comps, w, h, drawn: list(comps))
     assert model.read(flat, w, h).number == ""
@@ -415,25 +414,13 @@ def test_a_number_on_a_sheet_on_a_desk_is_read_not_the_desk(model, monkeypatch, 
     fills it and outweighed the digits, so the strip under the sheet was the seed of the row and the number
     came back "not a digit". A border piece lying along its side is a band (locate.BAND_PENALTY), in both
     ports."""
-    import json
-    import shutil
-    import subprocess
-
     from pymodel import locate
-    from pymodel.imageio import load_gray
-    from tests.test_preprocess_golden import RUNNER
 
-    gray = load_gray(ROOT / "tests" / "fixtures" / "photos" / "number_on_desk_9837.jpg").gray
-    h, w = gray.shape
-    flat = [float(v) for v in gray.ravel()]
+    flat, w, h = photo("number_on_desk_9837.jpg")
     assert model.read(flat, w, h).number == "9837"
     py = preprocess(flat, w, h)
     assert py.box[3] > h / 8 and py.box[1] + py.box[3] < h, py.box  # a digit, not the strip at the bottom
-    (tmp_path / "desk.json").write_text(json.dumps({"width": w, "height": h, "gray": flat}))
-    proc = subprocess.run([shutil.which("node"), str(RUNNER), str(tmp_path)], capture_output=True, text=True,
-                          cwd=ROOT, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout)["desk.json"]["box"] == py.box
+    assert javascript_box(tmp_path, flat, w, h) == py.box
 
     monkeypatch.setattr(locate, "BAND_PENALTY", 1.0)
     assert model.read(flat, w, h).number == ""
@@ -445,11 +432,8 @@ def test_a_strip_of_desk_beside_the_sheet_is_no_digit_of_the_number(model, monke
     crop and more than twice as tall as the digits, joined the row as a neighbour and a piece of it read
     "1" ("13847"). A piece cut by the crop is no taller than a whole digit (segment.ROW_TALL)."""
     from pymodel import segment
-    from pymodel.imageio import load_gray
 
-    gray = load_gray(ROOT / "tests" / "fixtures" / "photos" / "number_on_desk_3847.jpg").gray
-    h, w = gray.shape
-    flat = [float(v) for v in gray.ravel()]
+    flat, w, h = photo("number_on_desk_3847.jpg")
     assert model.read(flat, w, h).number == "3847"
     monkeypatch.setattr(segment, "ROW_TALL", 100.0)
     assert model.read(flat, w, h).number == "13847"
@@ -460,11 +444,8 @@ def test_a_thin_digit_beside_a_strip_of_desk_is_no_speck(model, monkeypatch):
     and the thin 1 weighed less than a speck (locate.SPECK_FRACTION) of it, so the row left it out ("46").
     A band along the border is no measure of what a speck is (segment.build_row)."""
     from pymodel import segment
-    from pymodel.imageio import load_gray
 
-    gray = load_gray(ROOT / "tests" / "fixtures" / "photos" / "number_on_desk_461.jpg").gray
-    h, w = gray.shape
-    flat = [float(v) for v in gray.ravel()]
+    flat, w, h = photo("number_on_desk_461.jpg")
     assert model.read(flat, w, h).number == "461"
     monkeypatch.setattr(segment, "along_border", lambda c, w, h: False)
     assert model.read(flat, w, h).number == "46"
