@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pymodel.preprocess import Page, analyse, normalize, preprocess, single
+from pymodel.preprocess import Page, analyse, as_model_input, normalize, preprocess, single
 from pymodel.segment import NUMBER_HEIGHT, NUMBER_REJECTS, NUMBER_SURE, segment
 from pymodel.weights import DEFAULT_DIR, Weights, load_weights
 
@@ -126,6 +126,9 @@ class Model:
         number go through the classifier in one batched forward pass; a lone digit is read exactly as
         recognize_gray reads it. drawn: the image is a drawing on the pad, whose borders cut nothing (a
         digit drawn up to its edge is whole; preprocess.Page.drawn)."""
+        ready = as_model_input(gray, width, height)
+        if ready is not None:  # already the model's 28x28: one digit (preprocess's step 0)
+            return self._reading(self._classify(ready))
         page = analyse(gray, width, height, drawn)
         found = None if page.empty else segment(page, self.predict_batch, normalize)
         if found is None:
@@ -138,7 +141,10 @@ class Model:
         return Reading(_number(digits), digits)
 
     def _read_single(self, page: Page) -> Reading:
-        p = self._classify(single(page))
+        return self._reading(self._classify(single(page)))
+
+    @staticmethod
+    def _reading(p: Prediction) -> Reading:
         return Reading(_number([p]), [] if p.empty else [p])
 
 

@@ -9,6 +9,10 @@ Input: `gray`, a flat row-major sequence of floats in [0, 1] (0 black, 1 white),
 Transparency is flattened onto white and colour reduced to the grey that best separates ink from paper
 before this point (pymodel.imageio.rgba_to_gray_array and its JavaScript twin).
 
+0. Already the model's input: a SIZE x SIZE image with a flat black border (an MNIST digit), or a flat
+   white one (MNIST inverted), is read as it is, the border's level taken as black (as_model_input).
+   Finding, cropping and resampling a digit already centred in 28x28 can only lose detail: on MNIST test
+   digits the steps below read 88.6% right where the model reads 99.5%.
 1. Reduce (raster.py): if the longer side exceeds MAX_SIDE, average k x k blocks, k = ceil(longer /
    MAX_SIDE). Keeps the pure-Python steps fast on photos; boxes are scaled back by k at the end.
 2. Filled region (region.py): when a big filled rectangle differs strongly from the border (the colour-
@@ -60,6 +64,8 @@ from pymodel.ink import (
     MIN_CONTRAST,
     MIN_INK_FRACTION,
     MIN_INK_PIXELS,
+    STRONG_OF_CONTRAST,
+    WEAK_OF_CONTRAST,
     InkMap,
     cell_grid,
     cell_grid_size,
@@ -75,10 +81,16 @@ from pymodel.region import filled_region
 
 MAX_SIDE = 256
 RELINE = 0.7
+# Step 0: a border pixel within BORDER_FLAT of black (or white) is background, and an image is in the model's
+# format when at least BORDER_SHARE of its border pixels are (1.1% of MNIST test digits touch the border).
+BORDER_FLAT = 0.1
+BORDER_SHARE = 0.9
 
 PARAMETERS = {
     "max_side": MAX_SIDE,
     "reline": RELINE,
+    "border_flat": BORDER_FLAT,
+    "border_share": BORDER_SHARE,
     **normalize_module.PARAMETERS,
     **ink_module.PARAMETERS,
     **region_module.PARAMETERS,
@@ -89,7 +101,7 @@ PARAMETERS = {
 
 __all__ = [
     "FIT", "MAX_SIDE", "MIN_CONTRAST", "PARAMETERS", "SIZE", "ImageError", "Preprocessed", "Page", "analyse",
-    "locate", "normalize", "preprocess", "reduce_blocks", "single",
+    "as_model_input", "locate", "normalize", "preprocess", "reduce_blocks", "single",
 ]
 
 
@@ -184,6 +196,34 @@ def _check(gray: Sequence[float], width: int, height: int) -> list[float]:
     return img
 
 
+def as_model_input(gray: Sequence[float], width: int, height: int) -> Preprocessed | None:
+    """Step 0 of the module docstring: the image as the model's 28x28 when it already is one, else None."""
+    img = _check(gray, width, height)
+    if width != SIZE or height != SIZE:
+        return None
+    last = SIZE - 1
+    border = img[:SIZE] + img[last * SIZE:] + [img[y * SIZE + x] for y in range(1, last) for x in (0, last)]
+    need = BORDER_SHARE * len(border)
+    if sum(1 for v in border if v <= BORDER_FLAT) >= need:
+        inverted = False
+    elif sum(1 for v in border if v >= 1.0 - BORDER_FLAT) >= need:
+        inverted = True
+        img = [1.0 - v for v in img]
+        border = [1.0 - v for v in border]
+    else:
+        return None
+    paper = sorted(border)[len(border) // 2]
+    if max(img) - paper < MIN_CONTRAST:
+        return Preprocessed(None, True, inverted)
+    image28 = [min(1.0, max(0.0, (v - paper) / (1.0 - paper))) for v in img]
+    if sum(1 for v in image28 if v > STRONG_OF_CONTRAST) < MIN_INK_PIXELS:
+        return Preprocessed(None, True, inverted)
+    xs = [i % SIZE for i, v in enumerate(image28) if v > WEAK_OF_CONTRAST]
+    ys = [i // SIZE for i, v in enumerate(image28) if v > WEAK_OF_CONTRAST]
+    box = [min(xs), min(ys), max(xs) - min(xs) + 1, max(ys) - min(ys) + 1]
+    return Preprocessed(image28, False, inverted, box)
+
+
 def analyse(gray: Sequence[float], width: int, height: int, drawn: bool = False) -> Page:
     """Steps 1-5 of the module docstring. drawn: a drawing on the pad (Page.drawn)."""
     img = _check(gray, width, height)
@@ -250,7 +290,8 @@ def normalize(page: Page, digit: Digit) -> list[float] | None:
 
 def preprocess(gray: Sequence[float], width: int, height: int) -> Preprocessed:
     """Apply the documented algorithm; see the module docstring."""
-    return single(analyse(gray, width, height))
+    ready = as_model_input(gray, width, height)
+    return ready if ready is not None else single(analyse(gray, width, height))
 
 
 def single(page: Page) -> Preprocessed:

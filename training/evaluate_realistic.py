@@ -160,7 +160,24 @@ def evaluate_mnist(model, limits: dict) -> dict:
     shown = np.array([-1 if d is None else d for d, _ in results])
     flagged = np.array([s in FLAGGED for _, s in results])
     return {"n": int(len(labels)), "accuracy": float((probs[:, :10].argmax(1) == labels).mean()),
-            "shown_correct": float((shown == labels).mean()), "flagged_rate": float(flagged.mean())}
+            "shown_correct": float((shown == labels).mean()), "flagged_rate": float(flagged.mean()),
+            "read_as_files": mnist_as_files(model, images, labels)}
+
+
+def mnist_as_files(model, images: np.ndarray, labels: np.ndarray, enlarged_stride: int = 10) -> dict:
+    """MNIST test digits as a user's image files are read (Model.read on the grey image, the digit shown
+    must be the label): each 28x28 as saved (light on black), and every enlarged_stride-th one enlarged
+    four times and dark on white (112x112, pixels repeated), which goes through the whole finding."""
+    def shown_right(gray: np.ndarray, label: int) -> bool:
+        h, w = gray.shape
+        digits = model.read(gray.ravel().tolist(), w, h).digits
+        return len(digits) == 1 and digits[0].digit == label
+
+    as_saved = [shown_right(img / 255.0, int(y)) for img, y in zip(images, labels)]
+    picked = range(0, len(labels), enlarged_stride)
+    enlarged = [shown_right(1.0 - np.kron(images[i], np.ones((4, 4))) / 255.0, int(labels[i])) for i in picked]
+    return {"as_saved": {"n": len(as_saved), "shown_correct": float(np.mean(as_saved))},
+            "enlarged_4x_dark_on_white": {"n": len(enlarged), "shown_correct": float(np.mean(enlarged))}}
 
 
 def evaluate_numbers(model, eval_dir: Path = EVAL_DIR, stride: int = 1) -> dict:
@@ -301,6 +318,7 @@ def report(fig: dict) -> str:
         f"not_a_digit {r['non_digits']['not_a_digit']}, unsure {r['non_digits']['unsure']}, "
         f"empty {r['non_digits']['empty']})",
         f"MNIST test: accuracy {fig['mnist_test']['accuracy']:.2%}, flagged {_pct(fig['mnist_test']['flagged_rate'])}",
+        *_mnist_files_line(fig["mnist_test"]),
         f"read as a number by the page's reader (several digits): {_pct(r['digits']['read_as_number_rate'])} of the "
         f"realistic digits; non-digits given a confident answer by the reader (a digit, or a number with every "
         f"digit sure): {_pct(r['non_digits']['read_answered_rate'])}",
@@ -334,6 +352,15 @@ def report(fig: dict) -> str:
                   "| drawn on the pad | n | exact |", "|---|---|---|",
                   *[f"| {k} | {v['n']} | {_pct(v['exact_rate'])} |" for k, v in pad.items() if k != "knockout"]]
     return "\n".join(lines)
+
+
+def _mnist_files_line(mnist: dict) -> list[str]:
+    files = mnist.get("read_as_files")
+    if not files:
+        return []
+    saved, big = files["as_saved"], files["enlarged_4x_dark_on_white"]
+    return [f"MNIST test read from image files (the digit shown): as saved, 28x28, {saved['shown_correct']:.2%} "
+            f"of {saved['n']:,}; enlarged 4x, dark on white, {big['shown_correct']:.2%} of {big['n']:,}"]
 
 
 def main(argv: list[str] | None = None) -> int:

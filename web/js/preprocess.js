@@ -23,8 +23,8 @@
 // Plain ES modules, no dependencies: browsers and Node 20.
 import { grayRows, rgbaToGray } from "./preprocess/gray.js";
 import {
-  MIN_CONTRAST, MIN_INK_FRACTION, MIN_INK_PIXELS, PARAMETERS as INK, cellGrid, cellGridSize, inkMap, noiseLevel,
-  topInk,
+  MIN_CONTRAST, MIN_INK_FRACTION, MIN_INK_PIXELS, PARAMETERS as INK, STRONG_OF_CONTRAST, WEAK_OF_CONTRAST, cellGrid,
+  cellGridSize, inkMap, noiseLevel, topInk,
 } from "./preprocess/ink.js";
 import { label, measure, rowRuns } from "./preprocess/components.js";
 import { PARAMETERS as LINES, boxLines, findLines, frameLines, sameLine, thinLimit } from "./preprocess/lines.js";
@@ -36,10 +36,14 @@ import { PARAMETERS as SEGMENT } from "./preprocess/segment.js";
 
 export const MAX_SIDE = 256;
 export const RELINE = 0.7;
+export const BORDER_FLAT = 0.1;
+export const BORDER_SHARE = 0.9;
 
 export const PARAMETERS = Object.freeze({
   max_side: MAX_SIDE,
   reline: RELINE,
+  border_flat: BORDER_FLAT,
+  border_share: BORDER_SHARE,
   ...NORMALIZE,
   ...INK,
   ...REGION,
@@ -145,6 +149,40 @@ function check(gray, width, height) {
   return img;
 }
 
+/** Step 0 of the spec: the image as the model's 28x28 when it already is one (same shape as preprocess), else null. */
+export function asModelInput(gray, width, height) {
+  let img = check(gray, width, height);
+  if (width !== SIZE || height !== SIZE) return null;
+  const last = SIZE - 1;
+  let border = [...img.subarray(0, SIZE), ...img.subarray(last * SIZE)];
+  for (let y = 1; y < last; y++) border.push(img[y * SIZE], img[y * SIZE + last]);
+  const need = BORDER_SHARE * border.length;
+  let inverted;
+  if (border.filter((v) => v <= BORDER_FLAT).length >= need) {
+    inverted = false;
+  } else if (border.filter((v) => v >= 1.0 - BORDER_FLAT).length >= need) {
+    inverted = true;
+    img = img.map((v) => 1.0 - v);
+    border = border.map((v) => 1.0 - v);
+  } else {
+    return null;
+  }
+  const empty = { image28: null, empty: true, inverted, box: null };
+  const paper = Float64Array.from(border).sort()[border.length >> 1];
+  let peak = -Infinity;
+  for (const v of img) peak = Math.max(peak, v);
+  if (peak - paper < MIN_CONTRAST) return empty;
+  const image28 = Array.from(img, (v) => Math.min(1.0, Math.max(0.0, (v - paper) / (1.0 - paper))));
+  if (image28.filter((v) => v > STRONG_OF_CONTRAST).length < MIN_INK_PIXELS) return empty;
+  let [x0, y0, x1, y1] = [SIZE, SIZE, -1, -1];
+  image28.forEach((v, i) => {
+    if (v <= WEAK_OF_CONTRAST) return;
+    const [x, y] = [i % SIZE, Math.floor(i / SIZE)];
+    [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
+  });
+  return { image28, empty: false, inverted, box: [x0, y0, x1 - x0 + 1, y1 - y0 + 1] };
+}
+
 /** Steps 1-5 of the spec. */
 export function analyse(gray, width, height, drawn = false) {
   let img = check(gray, width, height);
@@ -229,7 +267,7 @@ export function normalize(page, digit) {
  * box in pixels of the image given. Throws Error (Python: ImageError) when the size or values are wrong.
  */
 export function preprocess(gray, width, height) {
-  return single(analyse(gray, width, height));
+  return asModelInput(gray, width, height) ?? single(analyse(gray, width, height));
 }
 
 /** Steps 6-7 on an analysed page: the one digit it holds (same result shape as preprocess). */

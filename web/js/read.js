@@ -7,7 +7,7 @@
 //
 // The classifier is passed in, so the same code runs with TF.js in the page and with stored scores in the
 // golden tests (tests/js/run_preprocess.mjs).
-import { analyse, normalize, single } from "./preprocess.js";
+import { analyse, asModelInput, normalize, single } from "./preprocess.js";
 import { NUMBER_HEIGHT, NUMBER_REJECTS, NUMBER_SURE, segment } from "./preprocess/segment.js";
 import { argmax, decide } from "./result.js";
 
@@ -22,6 +22,8 @@ import { argmax, decide } from "./result.js";
  * Throws Error (as preprocess) when the size or values are wrong.
  */
 export async function readNumber(gray, width, height, { scoreBatch, scoreOne, rules, drawn = false }) {
+  const ready = asModelInput(gray, width, height); // already the model's 28x28: one digit (preprocess's step 0)
+  if (ready !== null) return readSingle(ready, scoreOne, rules);
   const page = analyse(gray, width, height, drawn);
   const found = page.empty ? null : await segment(page, scoreBatch, normalize);
   if (found !== null) {
@@ -37,7 +39,10 @@ export async function readNumber(gray, width, height, { scoreBatch, scoreOne, ru
       return { number: numberOf(digits), digits };
     }
   }
-  const pre = single(page);
+  return readSingle(single(page), scoreOne, rules);
+}
+
+async function readSingle(pre, scoreOne, rules) {
   if (pre.empty) return { number: "", digits: [] };
   const image28 = Float32Array.from(pre.image28);
   const digits = [{ ...decide(await scoreOne(image28), rules), box: pre.box, image28 }];

@@ -1,6 +1,6 @@
 // Port of pymodel/ink.py: the ink map, how far each pixel is from the paper around it. The algorithm and
 // the reasons for each step are in that module's docstring.
-import { borderMedian, ceilDiv, isqrt, reduceBlocks, roundHalfUp, selectAll } from "./raster.js";
+import { borderMedian, borderRing, ceilDiv, isqrt, reduceBlocks, roundHalfUp, selectAll } from "./raster.js";
 
 export const CELLS = 8;
 export const CELL_MIN = 8;
@@ -20,6 +20,10 @@ export const ENVELOPE_SHORT = 24;
 export const ENVELOPE_FRACTION = 1 / 12;
 export const PAPER_QUANTILE = 0.25;
 export const MIN_CONTRAST = 0.12;
+export const PLAIN_NOISE = 0.003;
+export const PLAIN_FLAT = 0.02;
+export const PLAIN_RING = 0.9;
+export const PLAIN_AREA = 0.6;
 export const MIN_INK_PIXELS = 4;
 export const MIN_INK_FRACTION = 0.0002;
 export const WEAK_OF_CONTRAST = 0.15;
@@ -46,6 +50,10 @@ export const PARAMETERS = Object.freeze({
   envelope_fraction: ENVELOPE_FRACTION,
   paper_quantile: PAPER_QUANTILE,
   min_contrast: MIN_CONTRAST,
+  plain_noise: PLAIN_NOISE,
+  plain_flat: PLAIN_FLAT,
+  plain_ring: PLAIN_RING,
+  plain_area: PLAIN_AREA,
   min_ink_pixels: MIN_INK_PIXELS,
   min_ink_fraction: MIN_INK_FRACTION,
   weak_of_contrast: WEAK_OF_CONTRAST,
@@ -412,12 +420,32 @@ function verdict(img, w, h, grid, dark, light, flat) {
  * Steps 1-7. flat: the paper is known to be one colour (the inside of a plot or a canvas), so its level
  * is the border median, however much of it a bold digit covers. noise: step 6's, when known.
  */
-export function inkMap(img, w, h, grid = null, flat = false, noise = null) {
-  grid = grid || cellGrid(img, w, h);
-  noise = noise === null ? noiseLevel(img, w, h) : noise;
-  const inverted = polarity(img, w, h, grid, flat, noise);
+/** Step 0: the paper's one level when the background is plain, else null. */
+export function plainLevel(img, w, h, noise) {
+  if (noise >= PLAIN_NOISE) return null;
+  const level = borderMedian(img, w, h);
+  const ring = borderRing(img, w, h);
+  if (ring.filter((v) => Math.abs(v - level) <= PLAIN_FLAT).length < PLAIN_RING * ring.length) return null;
+  let n = 0;
+  for (const v of img) if (Math.abs(v - level) <= PLAIN_FLAT) n++;
+  return n >= PLAIN_AREA * img.length ? level : null;
+}
 
-  const surface = flat ? borderMedian(img, w, h) : paperSurface(img, grid, noise, inverted);
+export function inkMap(img, w, h, grid = null, flat = false, noise = null) {
+  noise = noise === null ? noiseLevel(img, w, h) : noise;
+  const plain = flat ? null : plainLevel(img, w, h, noise);
+  let inverted;
+  let surface;
+  if (plain !== null) {
+    let [lo, hi] = [Infinity, -Infinity];
+    for (const v of img) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+    inverted = plain - lo > hi - plain;
+    surface = plain;
+  } else {
+    grid = grid || cellGrid(img, w, h);
+    inverted = polarity(img, w, h, grid, flat, noise);
+    surface = flat ? borderMedian(img, w, h) : paperSurface(img, grid, noise, inverted);
+  }
   const d = new Float64Array(w * h);
   if (typeof surface === "number") {
     if (inverted) for (let i = 0; i < d.length; i++) d[i] = surface - img[i];
