@@ -74,6 +74,25 @@ def crop(img: Sequence[float], w: int, x0: int, y0: int, x1: int, y1: int) -> li
     return out
 
 
+def enlarge(img: Sequence[float], w: int, h: int, k: int) -> tuple[list[float], int, int]:
+    """Each pixel repeated k times across and down: (pixels, w * k, h * k)."""
+    out: list[float] = []
+    for y in range(h):
+        row: list[float] = []
+        for v in img[y * w:(y + 1) * w]:
+            row += [v] * k
+        out += row * k
+    return out, w * k, h * k
+
+
+def shrink_box(box: Sequence[int], k: int) -> list[int]:
+    """A box [x, y, w, h] in pixels of an image enlarged k times -> the pixels of the original it covers."""
+    x, y, w, h = box
+    x0, y0 = x // k, y // k
+    x1, y1 = -(-(x + w) // k), -(-(y + h) // k)
+    return [x0, y0, x1 - x0, y1 - y0]
+
+
 def scale_box(box: Sequence[int], k: int, width: int, height: int) -> list[int]:
     """A box [x, y, w, h] in pixels of an image reduced by k x k blocks -> pixels of the width x height
     original. Block i covers source pixels [i*k, min((i+1)*k, size)), so the far edges are clipped."""

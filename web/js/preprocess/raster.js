@@ -157,6 +157,29 @@ export function crop(img, w, x0, y0, x1, y1) {
  * A box [x, y, w, h] in pixels of an image reduced by k x k blocks -> pixels of the width x height
  * original; block i covers source pixels [i*k, min((i+1)*k, size)), so the far edges are clipped.
  */
+/** Each pixel repeated k times across and down: {gray, width: w * k, height: h * k}. */
+export function enlarge(img, w, h, k) {
+  const out = new Float64Array(w * k * h * k);
+  let n = 0;
+  for (let y = 0; y < h; y++) {
+    for (let r = 0; r < k; r++) {
+      for (let x = 0; x < w; x++) {
+        const v = img[y * w + x];
+        for (let c = 0; c < k; c++) out[n++] = v;
+      }
+    }
+  }
+  return { gray: out, width: w * k, height: h * k };
+}
+
+/** A box [x, y, w, h] in pixels of an image enlarged k times -> the pixels of the original it covers. */
+export function shrinkBox(box, k) {
+  const [x, y, w, h] = box;
+  const [x0, y0] = [Math.floor(x / k), Math.floor(y / k)];
+  const [x1, y1] = [Math.ceil((x + w) / k), Math.ceil((y + h) / k)];
+  return [x0, y0, x1 - x0, y1 - y0];
+}
+
 export function scaleBox(box, k, width, height) {
   const [x, y, w, h] = box;
   const x0 = x * k;
