@@ -12,7 +12,8 @@ before this point (pymodel.imageio.rgba_to_gray_array and its JavaScript twin).
 0. Already the model's input: a SIZE x SIZE image with a flat black border (an MNIST digit), or a flat
    white one (MNIST inverted), is read as it is, the border's level taken as black (as_model_input).
    Finding, cropping and resampling a digit already centred in 28x28 can only lose detail: on MNIST test
-   digits the steps below read 88.6% right where the model reads 99.5%.
+   digits the steps below read 99.12% right where the model reads 99.49% (88.6% before step 1 enlarged
+   small images and ink.py took a plain background as one level).
 1. Reduce (raster.py): if the longer side exceeds MAX_SIDE, average k x k blocks, k = ceil(longer /
    MAX_SIDE). Keeps the pure-Python steps fast on photos; boxes are scaled back by k at the end. If it is
    below MIN_SIDE and its background is plain (ink.py step 0: a clean drawing or a dataset's image, no
@@ -210,9 +211,9 @@ def _check(gray: Sequence[float], width: int, height: int) -> list[float]:
 
 def as_model_input(gray: Sequence[float], width: int, height: int) -> Preprocessed | None:
     """Step 0 of the module docstring: the image as the model's 28x28 when it already is one, else None."""
-    img = _check(gray, width, height)
     if width != SIZE or height != SIZE:
-        return None
+        return None  # before _check: analyse checks (and copies) every other image once, not twice
+    img = _check(gray, width, height)
     last = SIZE - 1
     border = img[:SIZE] + img[last * SIZE:] + [img[y * SIZE + x] for y in range(1, last) for x in (0, last)]
     need = BORDER_SHARE * len(border)

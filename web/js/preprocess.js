@@ -155,8 +155,8 @@ function check(gray, width, height) {
 
 /** Step 0 of the spec: the image as the model's 28x28 when it already is one (same shape as preprocess), else null. */
 export function asModelInput(gray, width, height) {
+  if (width !== SIZE || height !== SIZE) return null; // before check: analyse checks (and copies) every other image once
   let img = check(gray, width, height);
-  if (width !== SIZE || height !== SIZE) return null;
   const last = SIZE - 1;
   let border = [...img.subarray(0, SIZE), ...img.subarray(last * SIZE)];
   for (let y = 1; y < last; y++) border.push(img[y * SIZE], img[y * SIZE + last]);
