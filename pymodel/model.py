@@ -6,12 +6,19 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pymodel.preprocess import Page, analyse, as_model_input, normalize, preprocess, single
+from pymodel.raster import unmargin_box, with_margin
 from pymodel.segment import NUMBER_HEIGHT, NUMBER_REJECTS, NUMBER_SURE, segment
 from pymodel.weights import DEFAULT_DIR, Weights, load_weights
 
 BACKENDS = ("auto", "numpy", "python")
 STATUSES = ("ok", "unsure", "not_a_digit", "empty")
 REASONS = ("low_confidence", "not_digit_like", "smaller")
+# A photo cropped tight to the writing leaves the digit at the image's border, where the finding takes its
+# strokes for a neighbour cut by the crop or for lines, and reads nothing, "not a digit" or a part of it.
+# A reading with no sure digit, or with a digit touching the border, is done again inside a margin of paper
+# (raster.with_margin, the margin the page gives a region the user draws), and the second reading is kept
+# when each of its digits is at least MARGIN_SURE sure and surer than the first's least sure digit.
+MARGIN_SURE = 0.9
 
 
 @dataclass
@@ -113,8 +120,19 @@ class Model:
         return Prediction(digit, confidence, digit_probs, image28, status, box)
 
     def recognize_gray(self, gray: Sequence[float], width: int, height: int) -> Prediction:
-        """Find the digit in a grey image (flat, row-major, 0 black .. 1 white) and classify it."""
-        return self._classify(preprocess(gray, width, height))
+        """Find the digit in a grey image (flat, row-major, 0 black .. 1 white) and classify it. An image
+        cropped tight to its digit is read again inside a margin of paper (MARGIN_SURE)."""
+        ready = as_model_input(gray, width, height)
+        if ready is not None:
+            return self._classify(ready)
+        first = self._classify(preprocess(gray, width, height))
+        if not _margin_needed([] if first.empty else [first], width, height):
+            return first
+        padded, w, h, pad = with_margin(gray, width, height)
+        second = self._classify(preprocess(padded, w, h))
+        if not _margin_better([] if second.empty else [second], [] if first.empty else [first]):
+            return first
+        return replace(second, box=unmargin_box(second.box, pad, width, height))
 
     def _classify(self, pre) -> Prediction:
         if pre.empty:
@@ -125,9 +143,24 @@ class Model:
         """Read every digit of a number (or the one digit) in a grey image. All the candidate digits of a
         number go through the classifier in one batched forward pass; a lone digit is read exactly as
         recognize_gray reads it. drawn: the image is a drawing on the pad, whose borders cut nothing (a
-        digit drawn up to its edge is whole; preprocess.Page.drawn)."""
+        digit drawn up to its edge is whole; preprocess.Page.drawn). An image cropped tight to its writing
+        is read again inside a margin of paper (MARGIN_SURE); a drawing never is."""
         ready = as_model_input(gray, width, height)
         if ready is not None:  # already the model's 28x28: one digit (preprocess's step 0)
+            return self._reading(self._classify(ready))
+        first = self.read_once(gray, width, height, drawn)
+        if drawn or not _margin_needed(first.digits, width, height):
+            return first
+        padded, w, h, pad = with_margin(gray, width, height)
+        second = self.read_once(padded, w, h)
+        if not _margin_better(second.digits, first.digits):
+            return first
+        return Reading(second.number, [replace(d, box=unmargin_box(d.box, pad, width, height)) for d in second.digits])
+
+    def read_once(self, gray: Sequence[float], width: int, height: int, drawn: bool = False) -> Reading:
+        """One reading of the image as it is (read without the second look inside a margin)."""
+        ready = as_model_input(gray, width, height)
+        if ready is not None:
             return self._reading(self._classify(ready))
         page = analyse(gray, width, height, drawn)
         found = None if page.empty else segment(page, self.predict_batch, normalize)
@@ -146,6 +179,26 @@ class Model:
     @staticmethod
     def _reading(p: Prediction) -> Reading:
         return Reading(_number([p]), [] if p.empty else [p])
+
+
+def _touches_border(box: Sequence[int] | None, width: int, height: int) -> bool:
+    return box is not None and (box[0] <= 0 or box[1] <= 0 or box[0] + box[2] >= width or box[1] + box[3] >= height)
+
+
+def _margin_needed(digits: Sequence[Prediction], width: int, height: int) -> bool:
+    """Whether a reading's digits (empty ones left out) call for a second reading inside a margin: none is
+    sure, or one touches the image's border (MARGIN_SURE)."""
+    return not any(d.status == "ok" for d in digits) or any(_touches_border(d.box, width, height) for d in digits)
+
+
+def _margin_better(second: Sequence[Prediction], first: Sequence[Prediction]) -> bool:
+    """Whether the reading inside a margin replaces the first: each of its digits sure to MARGIN_SURE, and
+    surer than the first reading's least sure digit when that one has a sure digit."""
+    if not second or any(d.status != "ok" or d.confidence < MARGIN_SURE for d in second):
+        return False
+    if not any(d.status == "ok" for d in first):
+        return True
+    return min(d.confidence for d in second) > min(d.confidence for d in first)
 
 
 def _in_number(d: Prediction, short: bool) -> Prediction:

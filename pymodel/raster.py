@@ -93,6 +93,30 @@ def shrink_box(box: Sequence[int], k: int) -> list[int]:
     return [x0, y0, x1 - x0, y1 - y0]
 
 
+def with_margin(img: Sequence[float], w: int, h: int) -> tuple[list[float], int, int, int]:
+    """The image inside a margin of plain paper on every side: (pixels, width, height, margin). The paper is
+    the image's median grey and the margin a quarter of its longer side, plus 2 px (web/js/region-crop.js
+    gives a region the user draws the same margin, with this function's port)."""
+    pad = (max(w, h) + 2) // 4 + 2  # floor(longer / 4 + 0.5) + 2, as JavaScript's Math.round
+    paper = median_sorted(sorted(img))
+    width = w + 2 * pad
+    out = [paper] * (width * pad)
+    side = [paper] * pad
+    for y in range(h):
+        out += side + list(img[y * w:(y + 1) * w]) + side
+    out += [paper] * (width * pad)
+    return out, width, h + 2 * pad, pad
+
+
+def unmargin_box(box: Sequence[int] | None, pad: int, w: int, h: int) -> list[int] | None:
+    """A box [x, y, w, h] in pixels of with_margin's image -> the pixels of the w x h image inside it."""
+    if box is None:
+        return None
+    x0, y0 = min(w, max(0, box[0] - pad)), min(h, max(0, box[1] - pad))
+    x1, y1 = min(w, max(0, box[0] + box[2] - pad)), min(h, max(0, box[1] + box[3] - pad))
+    return [x0, y0, x1 - x0, y1 - y0]
+
+
 def scale_box(box: Sequence[int], k: int, width: int, height: int) -> list[int]:
     """A box [x, y, w, h] in pixels of an image reduced by k x k blocks -> pixels of the width x height
     original. Block i covers source pixels [i*k, min((i+1)*k, size)), so the far edges are clipped."""

@@ -36,7 +36,13 @@ def test_model_card_holds_the_shipped_figures():
     assert real["realistic"]["non_digits"]["flagged_rate"] >= 0.90
     assert real["realistic"]["digits"]["accuracy"] >= 0.97
     assert real["realistic"]["digits"]["flagged_rate"] <= 0.03
-    assert real["realistic"]["non_digits"]["flagged_rate"] >= 0.935
+    # 94.2% until a reading with no sure digit, or a digit at the border, was read again inside a margin of
+    # paper: three non-digits written up to the crop's edge (letters, a scribble) then read as sure digits.
+    assert real["realistic"]["non_digits"]["flagged_rate"] >= 0.93
+    # Those digits cropped to their box, as a photo cropped before it is uploaded: 69.7% and 87.7% (with 5% of
+    # the box's side round it) before that second reading.
+    tight = real["tight_crops"]
+    assert tight["0"]["accuracy"] >= 0.88 and tight["0.05"]["accuracy"] >= 0.93 and tight["0"]["n"] == 600
     # The page's number reader, same weights: numbers read exactly, single digits not cut into several,
     # non-digits given a confident reading (issue 8's reader; targets not met yet, see the README).
     assert real["numbers"]["all"]["exact_rate"] >= 0.82

@@ -151,6 +151,38 @@ def evaluate_realistic(model, limits: dict, eval_dir: Path = EVAL_DIR, stride: i
     }
 
 
+def evaluate_tight_crops(model, eval_dir: Path = EVAL_DIR, stride: int = 1, margins=(0.0, 0.05)) -> dict:
+    """The realistic digits cropped to their true box, as a photo cropped to the digit before it is uploaded
+    (plus a share of the box's longer side round it), read through model.read as the page reads an upload."""
+    from PIL import Image
+
+    from pymodel.imageio import reduce_blocks_array, rgba_to_gray_array
+    from pymodel.preprocess import MAX_SIDE
+    items = [it for it in load("realistic", eval_dir)["items"][::stride] if it["kind"] == "digit"]
+    out = {}
+    for share in margins:
+        n = correct = sure_wrong = 0
+        for item in items:
+            with Image.open(eval_dir / "realistic" / item["file"]) as img:
+                x, y, w, h = item["box"]
+                m = share * max(w, h)
+                box = (max(0, int(x - m)), max(0, int(y - m)),
+                       min(img.width, int(np.ceil(x + w + m))), min(img.height, int(np.ceil(y + h + m))))
+                rgba = np.asarray(img.convert("RGBA").crop(box), np.float64) / 255.0
+            gray = rgba_to_gray_array(rgba)
+            k = -(-max(gray.shape) // MAX_SIDE)
+            if k > 1:
+                gray = reduce_blocks_array(gray, k)
+            reading = model.read(gray.ravel().tolist(), gray.shape[1], gray.shape[0])
+            right = reading.number == item["label"]
+            n += 1
+            correct += right
+            sure_wrong += not right and bool(reading.digits) and all(d.status == "ok" for d in reading.digits)
+        out[f"{share:g}"] = {"n": n, "correct": correct, "confident_wrong": sure_wrong,
+                             "accuracy": _rate(correct, n), "confident_wrong_rate": _rate(sure_wrong, n)}
+    return out
+
+
 def evaluate_mnist(model, limits: dict) -> dict:
     from training.data import load_split
     images, labels = load_split("t10k")
@@ -268,6 +300,7 @@ def evaluate(weights_dir: Path | None = None, eval_dir: Path = EVAL_DIR, stride:
     started = time.time()
     out = {"command": "python -m training.evaluate_realistic", "weights": _shown(weights_dir or DEFAULT_DIR),
            "thresholds": limits, "realistic": evaluate_realistic(model, limits, eval_dir, stride),
+           "tight_crops": evaluate_tight_crops(model, eval_dir, stride),
            "mnist_test": evaluate_mnist(model, limits), "numbers": evaluate_numbers(model, eval_dir, stride),
            "pad_numbers": evaluate_pad_numbers(model, eval_dir, stride)}
     if stride > 1:
@@ -319,6 +352,7 @@ def report(fig: dict) -> str:
         f"empty {r['non_digits']['empty']})",
         f"MNIST test: accuracy {fig['mnist_test']['accuracy']:.2%}, flagged {_pct(fig['mnist_test']['flagged_rate'])}",
         *_mnist_files_line(fig["mnist_test"]),
+        *_tight_crops_line(fig.get("tight_crops")),
         f"read as a number by the page's reader (several digits): {_pct(r['digits']['read_as_number_rate'])} of the "
         f"realistic digits; non-digits given a confident answer by the reader (a digit, or a number with every "
         f"digit sure): {_pct(r['non_digits']['read_answered_rate'])}",
@@ -352,6 +386,16 @@ def report(fig: dict) -> str:
                   "| drawn on the pad | n | exact |", "|---|---|---|",
                   *[f"| {k} | {v['n']} | {_pct(v['exact_rate'])} |" for k, v in pad.items() if k != "knockout"]]
     return "\n".join(lines)
+
+
+def _tight_crops_line(tight: dict | None) -> list[str]:
+    if not tight:
+        return []
+    parts = [f"{'on the box' if share == '0' else f'with {float(share):.0%} of its side added round it'} "
+             f"{_pct(v['accuracy'])} ({_pct(v['confident_wrong_rate'])} confidently wrong)"
+             for share, v in tight.items()]
+    return [f"realistic digits cropped to their box, as a photo cropped to the digit before it is uploaded "
+            f"(read as the page reads an upload): {'; '.join(parts)}"]
 
 
 def _mnist_files_line(mnist: dict) -> list[str]:

@@ -1,6 +1,7 @@
 // Run pymodel.preprocess under Pyodide's Python (the page's Python engine, 3.14) on every fixture in a
 // directory and print the results as JSON, as run_preprocess.mjs does for the JavaScript port; and the
-// number reading (segment's candidates, Model.read replayed with the fixture's stored outputs).
+// number reading (segment's candidates, Model.read_once replayed with the fixture's stored outputs, and
+// Model.read where the fixture stores a second reading inside a margin).
 // Usage: node tests/js/run_pyodide_preprocess.mjs <fixture-dir>
 // Used by tests/test_preprocess_golden.py: CPython here, Pyodide and JavaScript must agree exactly.
 import { readFileSync, readdirSync } from "node:fs";
@@ -28,11 +29,19 @@ def read(fx):
     page = analyse(fx['gray'], fx['width'], fx['height'], stored['drawn'])
     skippable, spans = ([], []) if page.empty else candidates(page, normalize)
     model = StoredScores(stored['rules'], stored['batch_scores'], stored['single_scores'])
-    r = model.read(fx['gray'], fx['width'], fx['height'], stored['drawn'])
+    r = model.read_once(fx['gray'], fx['width'], fx['height'], stored['drawn'])
+    final = None
+    if 'margin' in stored:
+        model = StoredScores(stored['rules'], stored['batch_scores'], stored['single_scores'], stored['margin'])
+        final = summary(model.read(fx['gray'], fx['width'], fx['height'], stored['drawn']))
     return {'skippable': list(skippable or []),
             'candidates': [{'box': s.digit.box, 'image28': s.image28} for s in spans],
-            'reading': {'number': r.number, 'digits': [{'digit': d.digit, 'status': d.status,
-                        'confidence': d.confidence, 'box': d.box} for d in r.digits]}}`);
+            'reading': summary(r), 'final': final}
+
+
+def summary(r):
+    return {'number': r.number, 'digits': [{'digit': d.digit, 'status': d.status, 'confidence': d.confidence,
+                                            'box': d.box} for d in r.digits]}`);
 
 const dir = process.argv[2];
 const results = { version: py.runPython("sys.version.split()[0]"), fixtures: {} };

@@ -1,4 +1,5 @@
-// Read the number in every golden fixture with web/js/preprocess/segment.js and web/js/read.js, the
+// Read the number in every golden fixture with web/js/preprocess/segment.js and web/js/read.js (readOnce,
+// and readNumber where the fixture stores a second reading inside a margin), the
 // classifier replaced by the outputs the fixture stores (its "read" section), and print the results as JSON.
 // Usage: node tests/js/run_read.mjs <fixture-dir>
 // Used by tests/test_preprocess_golden.py, which compares them with pymodel.segment and Model.read:
@@ -11,7 +12,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const web = (path) => import(pathToFileURL(resolve(here, "../../web/js", path)).href);
 const { analyse, normalize } = await web("preprocess.js");
 const { candidates, decide } = await web("preprocess/segment.js");
-const { readNumber } = await web("read.js");
+const { readNumber, readOnce } = await web("read.js");
 const { rulesFromManifest } = await web("result.js");
 
 if (process.argv.length !== 3) {
@@ -38,9 +39,30 @@ for (const name of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
     if (!stored.single_scores) throw new Error(`${name}: the single-digit path ran; the fixture stores no score for it`);
     return Float32Array.from(stored.single_scores);
   };
-  const reading = await readNumber(gray, width, height, {
+  const reading = await readOnce(gray, width, height, {
     scoreBatch, scoreOne, rules: rulesFromManifest(stored.rules), drawn: stored.drawn,
   });
+  // The whole readNumber, with a second reading inside a margin: the stored outputs served in call order.
+  let final = null;
+  if (stored.margin) {
+    const batches = [stored.batch_scores, stored.margin.batch_scores].filter((b) => b);
+    const singles = [stored.single_scores, stored.margin.single_scores].filter((b) => b);
+    const r = await readNumber(gray, width, height, {
+      scoreBatch: (images28) => {
+        const b = batches.shift();
+        if (!b || b.length !== images28.length) throw new Error(`${name}: ${images28.length} candidates scored`);
+        return b.map((row) => Float32Array.from(row));
+      },
+      scoreOne: () => {
+        const one = singles.shift();
+        if (!one) throw new Error(`${name}: no stored score for the single-digit path`);
+        return Float32Array.from(one);
+      },
+      rules: rulesFromManifest(stored.rules),
+      drawn: stored.drawn,
+    });
+    final = { number: r.number, digits: r.digits.map((d) => ({ digit: d.digit, status: d.status, confidence: d.confidence, box: d.box })) };
+  }
   results[name] = {
     skippable,
     candidates: spans.map((s) => ({
@@ -49,6 +71,7 @@ for (const name of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
     })),
     chosen: spans.length ? decide(skippable, spans, stored.batch_scores) : [],
     calls,
+    final,
     number: reading.number,
     digits: reading.digits.map((d) => ({ digit: d.digit, status: d.status, confidence: d.confidence, box: d.box,
       reason: d.reason || "",

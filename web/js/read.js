@@ -5,9 +5,14 @@
 // digits. When the page holds at most one digit, or its digits are mostly "not a digit", it is read exactly
 // as recognize reads it (preprocess's single digit, one forward pass), so a single digit keeps its answer.
 //
+// An image cropped tight to its writing is read again inside a margin of paper when the first reading has
+// no sure digit or a digit touching the border, and that reading is kept when each of its digits is at
+// least MARGIN_SURE sure and surer than the first's least sure (model.py's MARGIN_SURE says why).
+//
 // The classifier is passed in, so the same code runs with TF.js in the page and with stored scores in the
 // golden tests (tests/js/run_preprocess.mjs).
-import { analyse, asModelInput, normalize, single } from "./preprocess.js";
+import { analyse, asModelInput, normalize, preprocess, single } from "./preprocess.js";
+import { unmarginBox, withMargin } from "./preprocess/raster.js";
 import { NUMBER_HEIGHT, NUMBER_REJECTS, NUMBER_SURE, segment } from "./preprocess/segment.js";
 import { argmax, decide } from "./result.js";
 
@@ -23,6 +28,34 @@ import { argmax, decide } from "./result.js";
  */
 export async function readNumber(gray, width, height, { scoreBatch, scoreOne, rules, drawn = false }) {
   const ready = asModelInput(gray, width, height); // already the model's 28x28: one digit (preprocess's step 0)
+  if (ready !== null) return readSingle(ready, scoreOne, rules);
+  const first = await readOnce(gray, width, height, { scoreBatch, scoreOne, rules, drawn });
+  if (drawn || !marginNeeded(first.digits, width, height)) return first;
+  const m = withMargin(gray, width, height);
+  const second = await readOnce(m.gray, m.width, m.height, { scoreBatch, scoreOne, rules });
+  if (!marginBetter(second.digits, first.digits)) return first;
+  const digits = second.digits.map((d) => ({ ...d, box: unmarginBox(d.box, m.pad, width, height) }));
+  return { number: second.number, digits };
+}
+
+/**
+ * One digit, as pymodel's recognize_gray: preprocess's digit and its answer ({digit, confidence, probs,
+ * status, box, image28}, or null when the image is empty), read again inside a margin as readNumber does.
+ */
+export async function recognizeDigit(gray, width, height, { scoreOne, rules }) {
+  const ready = asModelInput(gray, width, height);
+  if (ready !== null) return (await readSingle(ready, scoreOne, rules)).digits[0] || null;
+  const first = (await readSingle(preprocess(gray, width, height), scoreOne, rules)).digits;
+  if (!marginNeeded(first, width, height)) return first[0] || null;
+  const m = withMargin(gray, width, height);
+  const second = (await readSingle(preprocess(m.gray, m.width, m.height), scoreOne, rules)).digits;
+  if (!marginBetter(second, first)) return first[0] || null;
+  return { ...second[0], box: unmarginBox(second[0].box, m.pad, width, height) };
+}
+
+/** One reading of the image as it is (readNumber without the second look inside a margin). */
+export async function readOnce(gray, width, height, { scoreBatch, scoreOne, rules, drawn = false }) {
+  const ready = asModelInput(gray, width, height);
   if (ready !== null) return readSingle(ready, scoreOne, rules);
   const page = analyse(gray, width, height, drawn);
   const found = page.empty ? null : await segment(page, scoreBatch, normalize);
@@ -40,6 +73,25 @@ export async function readNumber(gray, width, height, { scoreBatch, scoreOne, ru
     }
   }
   return readSingle(single(page), scoreOne, rules);
+}
+
+export const MARGIN_SURE = 0.9;
+
+function touchesBorder(box, width, height) {
+  return Boolean(box) && (box[0] <= 0 || box[1] <= 0 || box[0] + box[2] >= width || box[1] + box[3] >= height);
+}
+
+// model.py's _margin_needed: no digit is sure, or one touches the image's border.
+function marginNeeded(digits, width, height) {
+  return !digits.some((d) => d.status === "ok") || digits.some((d) => touchesBorder(d.box, width, height));
+}
+
+// model.py's _margin_better: each digit sure to MARGIN_SURE, and surer than the first's least sure digit
+// when the first reading has a sure digit.
+function marginBetter(second, first) {
+  if (!second.length || second.some((d) => d.status !== "ok" || d.confidence < MARGIN_SURE)) return false;
+  if (!first.some((d) => d.status === "ok")) return true;
+  return Math.min(...second.map((d) => d.confidence)) > Math.min(...first.map((d) => d.confidence));
 }
 
 async function readSingle(pre, scoreOne, rules) {

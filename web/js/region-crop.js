@@ -7,14 +7,7 @@
 // (tests/scenes.py): boxes tight on the ink read 31 right without the margin, 52 with it; boxes 25% larger
 // than the ink, 54 and 60.
 import { checkBox } from "./region-geometry.js";
-
-export const MARGIN = 0.25; // of the crop's longer side
-
-function median(values) {
-  const sorted = Float64Array.from(values).sort();
-  const n = sorted.length;
-  return n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-}
+import { crop, unmarginBox, withMargin } from "./preprocess/raster.js";
 
 /**
  * An input for the controller: `source` (an upload's input) cropped to `box` ([x, y, w, h] in its grey
@@ -23,25 +16,13 @@ function median(values) {
  */
 export function cropInput(source, box) {
   const [bx, by, bw, bh] = checkBox(box, source);
-  const pad = Math.round(MARGIN * Math.max(bw, bh)) + 2;
-  const crop = new Float64Array(bw * bh);
-  for (let y = 0; y < bh; y++) {
-    const row = (by + y) * source.width + bx;
-    crop.set(source.gray.subarray(row, row + bw), y * bw);
-  }
-  const width = bw + 2 * pad;
-  const height = bh + 2 * pad;
-  const gray = new Float64Array(width * height).fill(median(crop));
-  for (let y = 0; y < bh; y++) gray.set(crop.subarray(y * bw, (y + 1) * bw), (y + pad) * width + pad);
+  const { gray, width, height, pad } = withMargin(crop(source.gray, source.width, bx, by, bx + bw, by + bh), bw, bh);
 
   /** A box in the padded crop's pixels -> the source's pixels, kept inside the chosen box. */
   const toSource = (b) => {
     if (!b) return b;
-    const x0 = Math.min(bw, Math.max(0, b[0] - pad));
-    const y0 = Math.min(bh, Math.max(0, b[1] - pad));
-    const x1 = Math.min(bw, Math.max(0, b[0] + b[2] - pad));
-    const y1 = Math.min(bh, Math.max(0, b[1] + b[3] - pad));
-    return [bx + x0, by + y0, x1 - x0, y1 - y0];
+    const [x, y, w, h] = unmarginBox(b, pad, bw, bh);
+    return [bx + x, by + y, w, h];
   };
   return {
     gray,

@@ -2,9 +2,8 @@
 // thread (sub-millisecond per digit on the wasm backend). It runs the JavaScript port of pymodel's
 // preprocessing itself, so it answers the same recognize(gray, width, height) and read(gray, width, height)
 // as the Python engine. The model has 10 outputs, or 11 with "not_a_digit": the weights manifest's labels.
-import { preprocessGray } from "./preprocess.js";
-import { readNumber } from "./read.js";
-import { decide, emptyResult, normalize } from "./result.js";
+import { readNumber, recognizeDigit } from "./read.js";
+import { emptyResult, normalize } from "./result.js";
 
 const PIXELS = 28 * 28;
 
@@ -135,10 +134,12 @@ export class TfjsEngine {
 
   async recognize(gray, width, height) {
     const t0 = performance.now();
-    const pre = preprocessGray(gray, width, height);
-    if (pre.empty) return emptyResult(this.name, performance.now() - t0);
-    const answer = decide(this.outputs28(pre.image28), this.rules);
-    return normalize(this.name, { ...answer, box: pre.box || null, image28: pre.image28 }, performance.now() - t0);
+    const answer = await recognizeDigit(gray, width, height, {
+      scoreOne: (image28) => this.outputs28(image28),
+      rules: this.rules,
+    });
+    if (answer === null) return emptyResult(this.name, performance.now() - t0);
+    return normalize(this.name, answer, performance.now() - t0);
   }
 
   /**

@@ -188,3 +188,28 @@ export function scaleBox(box, k, width, height) {
   const y1 = Math.min(height, (y + h) * k);
   return [x0, y0, x1 - x0, y1 - y0];
 }
+
+/**
+ * The image inside a margin of plain paper on every side: {gray, width, height, pad}. The paper is the
+ * image's median grey and the margin a quarter of its longer side, plus 2 px (pymodel/raster.py's
+ * with_margin; region-crop.js gives a region the user draws the same margin).
+ */
+export function withMargin(img, w, h) {
+  const src = ArrayBuffer.isView(img) ? img : Float64Array.from(img);
+  const pad = Math.floor((Math.max(w, h) + 2) / 4) + 2;
+  const paper = medianSorted(Float64Array.from(src).sort());
+  const width = w + 2 * pad;
+  const out = new Float64Array(width * (h + 2 * pad)).fill(paper);
+  for (let y = 0; y < h; y++) out.set(src.subarray(y * w, (y + 1) * w), (y + pad) * width + pad);
+  return { gray: out, width, height: h + 2 * pad, pad };
+}
+
+/** A box [x, y, w, h] in pixels of withMargin's image -> the pixels of the w x h image inside it. */
+export function unmarginBox(box, pad, w, h) {
+  if (!box) return box;
+  const x0 = Math.min(w, Math.max(0, box[0] - pad));
+  const y0 = Math.min(h, Math.max(0, box[1] - pad));
+  const x1 = Math.min(w, Math.max(0, box[0] + box[2] - pad));
+  const y1 = Math.min(h, Math.max(0, box[1] + box[3] - pad));
+  return [x0, y0, x1 - x0, y1 - y0];
+}
