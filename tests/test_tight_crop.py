@@ -2,12 +2,21 @@
 MARGIN_SURE; web/js/read.js is held to the same by the golden fixtures tight_crop_one and tight_crop_nine)."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from PIL import Image
 
+from pymodel.model import MARGIN_SURE
 from pymodel.raster import unmargin_box, with_margin
+from tests.helpers import ROOT
 from training.data import load_split
+
+
+def test_both_ports_keep_a_second_reading_at_the_same_bar():
+    js = (ROOT / "web" / "js" / "read.js").read_text()
+    assert float(re.search(r"export const MARGIN_SURE = ([0-9.]+);", js).group(1)) == MARGIN_SURE
 
 
 def test_with_margin_puts_the_image_in_the_middle_of_its_median_paper():
