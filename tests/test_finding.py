@@ -145,7 +145,8 @@ def test_chalk_beside_a_wiped_smudge_is_light_ink(model, monkeypatch):
     assert model.read(flat, img.width, img.height).number == "8"
     monkeypatch.setattr(ink, "CALM_SHARE", 0.0)
     assert ink.ink_map(flat, img.width, img.height).inverted
-    assert model.read(flat, img.width, img.height).number == ""
+    # The rule's own effect, in one reading (Model.read's second reading inside a margin mends it too).
+    assert model.read_once(flat, img.width, img.height).number == ""
 
 
 def test_thick_frame_round_the_digit_is_erased(model):
@@ -423,7 +424,7 @@ def test_a_number_on_a_sheet_on_a_desk_is_read_not_the_desk(model, monkeypatch, 
     assert javascript_box(tmp_path, flat, w, h) == py.box
 
     monkeypatch.setattr(locate, "BAND_PENALTY", 1.0)
-    assert model.read(flat, w, h).number == ""
+    assert model.read_once(flat, w, h).number == ""  # one reading: the margin's second one mends it too
     assert preprocess(flat, w, h).box != py.box
 
 
