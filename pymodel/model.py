@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pymodel.preprocess import Page, analyse, as_model_input, normalize, preprocess, single
+from pymodel.preprocess import Page, analyse, as_model_input, normalize, single
 from pymodel.raster import unmargin_box, with_margin
 from pymodel.segment import NUMBER_HEIGHT, NUMBER_REJECTS, NUMBER_SURE, segment
 from pymodel.weights import DEFAULT_DIR, Weights, load_weights
@@ -125,11 +125,11 @@ class Model:
         ready = as_model_input(gray, width, height)
         if ready is not None:
             return self._classify(ready)
-        first = self._classify(preprocess(gray, width, height))
+        first = self._classify(single(analyse(gray, width, height)))
         if not _margin_needed([] if first.empty else [first], width, height):
             return first
         padded, w, h, pad = with_margin(gray, width, height)
-        second = self._classify(preprocess(padded, w, h))
+        second = self._classify(single(analyse(padded, w, h)))
         if not _margin_better([] if second.empty else [second], [] if first.empty else [first]):
             return first
         return replace(second, box=unmargin_box(second.box, pad, width, height))

@@ -11,10 +11,12 @@
 //
 // The classifier is passed in, so the same code runs with TF.js in the page and with stored scores in the
 // golden tests (tests/js/run_preprocess.mjs).
-import { analyse, asModelInput, normalize, preprocess, single } from "./preprocess.js";
+import { analyse, asModelInput, normalize, single } from "./preprocess.js";
 import { unmarginBox, withMargin } from "./preprocess/raster.js";
 import { NUMBER_HEIGHT, NUMBER_REJECTS, NUMBER_SURE, segment } from "./preprocess/segment.js";
 import { argmax, decide } from "./result.js";
+
+export const MARGIN_SURE = 0.9; // model.py's MARGIN_SURE
 
 /**
  * Read the digits of a grey image (flat, row-major, 0 black .. 1 white); drawn: it is a drawing on the pad,
@@ -45,10 +47,10 @@ export async function readNumber(gray, width, height, { scoreBatch, scoreOne, ru
 export async function recognizeDigit(gray, width, height, { scoreOne, rules }) {
   const ready = asModelInput(gray, width, height);
   if (ready !== null) return (await readSingle(ready, scoreOne, rules)).digits[0] || null;
-  const first = (await readSingle(preprocess(gray, width, height), scoreOne, rules)).digits;
+  const first = (await readSingle(single(analyse(gray, width, height)), scoreOne, rules)).digits;
   if (!marginNeeded(first, width, height)) return first[0] || null;
   const m = withMargin(gray, width, height);
-  const second = (await readSingle(preprocess(m.gray, m.width, m.height), scoreOne, rules)).digits;
+  const second = (await readSingle(single(analyse(m.gray, m.width, m.height)), scoreOne, rules)).digits;
   if (!marginBetter(second, first)) return first[0] || null;
   return { ...second[0], box: unmarginBox(second[0].box, m.pad, width, height) };
 }
@@ -74,8 +76,6 @@ export async function readOnce(gray, width, height, { scoreBatch, scoreOne, rule
   }
   return readSingle(single(page), scoreOne, rules);
 }
-
-export const MARGIN_SURE = 0.9;
 
 function touchesBorder(box, width, height) {
   return Boolean(box) && (box[0] <= 0 || box[1] <= 0 || box[0] + box[2] >= width || box[1] + box[3] >= height);

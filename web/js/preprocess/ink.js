@@ -416,10 +416,6 @@ function verdict(img, w, h, grid, dark, light, flat) {
   return paper - darkest > brightest - paper;
 }
 
-/**
- * Steps 1-7. flat: the paper is known to be one colour (the inside of a plot or a canvas), so its level
- * is the border median, however much of it a bold digit covers. noise: step 6's, when known.
- */
 /** Step 0: the paper's one level when the background is plain, else null. */
 export function plainLevel(img, w, h, noise) {
   if (noise >= PLAIN_NOISE) return null;
@@ -431,6 +427,10 @@ export function plainLevel(img, w, h, noise) {
   return n >= PLAIN_AREA * img.length ? level : null;
 }
 
+/**
+ * Steps 0-7. flat: the paper is known to be one colour (the inside of a plot or a canvas), so its level
+ * is the border median, however much of it a bold digit covers. noise: step 6's, when known.
+ */
 export function inkMap(img, w, h, grid = null, flat = false, noise = null) {
   noise = noise === null ? noiseLevel(img, w, h) : noise;
   const plain = flat ? null : plainLevel(img, w, h, noise);
