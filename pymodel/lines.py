@@ -106,6 +106,7 @@ class Line:
     covered: int  # positions along the line that have a thin run on it
     spans: bool
     pixels: list[int] = field(default_factory=list)  # flat indices of the runs it removes
+    wall: bool = False  # a wall between the cells of a form (walls.py): never a stroke of a digit
     x0: int = 0
     y0: int = 0
     x1: int = 0  # exclusive
@@ -319,6 +320,30 @@ def box_lines(mask_rows: Sequence[bytes], w: int, h: int, found: Sequence[Line])
                     _take_corners(side, (a, b), mask_rows, w)
                 out += [ln for ln in sides if not any(same_line(ln, other) for other in list(found) + out)]
     return out
+
+
+def lines_between(mask_rows: Sequence[bytes], w: int, h: int, top: Line, bottom: Line) -> list[Line]:
+    """Upright lines between two horizontal lines, within the columns both cover: the inner sides of a row of
+    boxes (walls.py). Made of runs up to twice the thin limit, as box_lines allows (two boxes' shared side is
+    twice as thick as one, and blurred in a photo), lying between the two lines where they are (a photo
+    askew tilts them), and at least BOX_SIDE of the distance between them long; a stroke touching a side
+    breaks no line (COVERAGE counts its ink)."""
+    def clear_of(line: Line, x: float) -> tuple[float, float]:  # its middle at x, and its half thickness
+        return line.offset + line.slope * (x - w / 2), line.thickness / 2
+
+    left, right = max(top.x0, bottom.x0) - BAND, min(top.x1, bottom.x1) + BAND
+    (upper, up_half), (lower, low_half) = clear_of(top, (left + right) / 2), clear_of(bottom, (left + right) / 2)
+    distance = lower - low_half - upper - up_half
+    if distance < LINE_MIN_PIXELS:
+        return []
+    points = []
+    for p in _points(row_runs(mask_rows), 2 * thin_limit(w, h)):
+        x = p[1] / 2
+        if left <= x <= right:
+            (a, a_half), (b, b_half) = clear_of(top, x), clear_of(bottom, x)
+            if a + a_half < p[0] < b - b_half:
+                points.append(p)
+    return [_line(False, found, h, w) for found in _search(points, h, mask_rows, BOX_SIDE * distance)]
 
 
 def _take_corners(side: Line, ends: Sequence[Line], mask_rows: Sequence[bytes], w: int) -> None:

@@ -212,7 +212,7 @@ def corners(lines: Sequence[Line], w: int, h: int) -> list[Line]:
 
 def belongs(line: Line, digit: Digit, w: int, h: int, framed: Sequence[Line] = (), drawn: bool = False) -> bool:
     """Step 4: is this (non-spanning) line a stroke of the digit?"""
-    if line.spans or any(line is f for f in framed):
+    if line.spans or line.wall or any(line is f for f in framed):
         return False
     if crop_cut(line, digit, w, h, drawn):
         return False  # it runs off the image where the digit does not: a rule cut by the crop

@@ -41,6 +41,8 @@ before this point (pymodel.imageio.rgba_to_gray_array and its JavaScript twin).
 5. Components (components.py): 8-connected components of what is left; a component without one strong
    pixel is dropped (hysteresis: faint strokes survive when attached to real ink, paper texture does not),
    and so is one at the image border that surrounds another (locate.surroundings: the desk round a sheet).
+   The walls between the cells of a form (a row of boxes, a comb field: walls.py) are erased as lines, and
+   the components found again. Never in a drawing on the pad.
 6. Locate (locate.py): the digit is the main ink group nearest the centre, fragments cut by the border
    only when nothing better exists; specks are dropped, the parts of the digit (a 5's flag, broken
    strokes) are merged, and lines that are the digit's own strokes (a 1, the bar of a 7) are given back.
@@ -66,6 +68,7 @@ from pymodel import locate as locate_module
 from pymodel import normalize as normalize_module
 from pymodel import region as region_module
 from pymodel import segment as segment_module
+from pymodel import walls as walls_module
 from pymodel.components import Component, label, measure, row_runs
 from pymodel.ink import (
     MIN_CONTRAST,
@@ -86,6 +89,7 @@ from pymodel.locate import Digit, choose, give_back, inside, surroundings
 from pymodel.normalize import FIT, SIZE, digit_values, to_mnist
 from pymodel.raster import crop, enlarge, reduce_blocks, scale_box, shrink_box
 from pymodel.region import filled_region
+from pymodel.walls import find_walls
 
 MAX_SIDE = 256
 MIN_SIDE = 56
@@ -107,6 +111,7 @@ PARAMETERS = {
     **lines_module.PARAMETERS,
     **locate_module.PARAMETERS,
     **segment_module.PARAMETERS,
+    **walls_module.PARAMETERS,
 }
 
 __all__ = [
@@ -282,13 +287,18 @@ def analyse(gray: Sequence[float], width: int, height: int, drawn: bool = False)
             page.lines = _lines(ink)
             comps = _components(ink, page.lines)
     page.components = surroundings([c for c in comps if c.peak > ink.strong], w, h, drawn)
+    # The walls of a form's cells (walls.py) are erased as lines are, and the components found again.
+    walls = [] if drawn else find_walls(ink.mask_rows(), page.lines, page.components, w, h)
+    if walls:
+        page.lines += [ln for ln in walls if all(ln is not other for other in page.lines)]
+        page.components = page.components_with([])
     return page
 
 
 def locate(page: Page) -> Digit | None:
     """Step 6 of the module docstring: the digit of a single-digit image, or None."""
     w, h = page.ink.width, page.ink.height
-    loose = [ln for ln in page.lines if not ln.spans]
+    loose = [ln for ln in page.lines if not ln.spans and not ln.wall]
     digit = choose(page.components, w, h, page.drawn)
     if digit is not None and not any(inside(digit, ln) for ln in loose):
         give_back(digit, page.lines, w, h, page.drawn)

@@ -278,7 +278,7 @@ def _upright(page, first: Digit | None, framed: Sequence[Line]) -> list[Line]:
 
     # A ruled line crosses the whole image, and a 1 written between two rules may touch both.
     box_edges = [b for b in page.lines if b.horizontal and not all(at_border(b, w, h))]
-    vertical = [ln for ln in page.lines if not ln.horizontal and all(ln is not f for f in framed)
+    vertical = [ln for ln in page.lines if not ln.horizontal and not ln.wall and all(ln is not f for f in framed)
                 and not _boxed(ln, box_edges)]
     height = (first.y1 - first.y0) if first is not None else h
     band = ROW_BAND * height

@@ -212,6 +212,24 @@ def mnist_as_files(model, images: np.ndarray, labels: np.ndarray, enlarged_strid
             "enlarged_4x_dark_on_white": {"n": len(enlarged), "shown_correct": float(np.mean(enlarged))}}
 
 
+def evaluate_forms(model, n_each: int = 100) -> dict:
+    """Numbers written into a form's cells (training/forms.py: MNIST test digits in a comb field, a row of
+    boxes side by side and separate boxes, n_each photos of each), read exactly."""
+    import tempfile
+
+    from training.data import load_split
+    from training.forms import form_numbers
+    images, labels = load_split("t10k")
+    groups: dict[str, dict[str, int]] = defaultdict(lambda: {"n": 0, "exact": 0})
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "form.jpg"
+        for layout, photo, label in form_numbers(images, labels, n_each):
+            path.write_bytes(photo)  # read from a file, as the command line and the page read a photo
+            groups[layout]["n"] += 1
+            groups[layout]["exact"] += _read_exactly(model, path, label)
+    return _rates(groups)
+
+
 def evaluate_numbers(model, eval_dir: Path = EVAL_DIR, stride: int = 1) -> dict:
     if not callable(getattr(model, "read", None)):
         return {"skipped": "pymodel's Model has no read(gray, w, h) yet (issue 8)"}
@@ -302,6 +320,7 @@ def evaluate(weights_dir: Path | None = None, eval_dir: Path = EVAL_DIR, stride:
            "thresholds": limits, "realistic": evaluate_realistic(model, limits, eval_dir, stride),
            "tight_crops": evaluate_tight_crops(model, eval_dir, stride),
            "mnist_test": evaluate_mnist(model, limits), "numbers": evaluate_numbers(model, eval_dir, stride),
+           "forms": evaluate_forms(model, max(1, 100 // stride)),
            "pad_numbers": evaluate_pad_numbers(model, eval_dir, stride)}
     if stride > 1:
         out["subset"] = f"every {stride}th image of the sets"
@@ -375,6 +394,11 @@ def report(fig: dict) -> str:
     else:
         lines += ["| numbers | n | exact |", "|---|---|---|",
                   *[f"| {k} | {v['n']} | {_pct(v['exact_rate'])} |" for k, v in numbers.items()]]
+    forms = fig.get("forms")
+    if forms:
+        lines += ["", "numbers written one digit to a cell of a form, photographed (MNIST test digits; "
+                  "training/forms.py):", "", "| form | n | exact |", "|---|---|---|",
+                  *[f"| {k} | {v['n']} | {_pct(v['exact_rate'])} |" for k, v in forms.items()]]
     pad = fig.get("pad_numbers", {"skipped": "not measured"})
     lines.append("")
     if "skipped" in pad:

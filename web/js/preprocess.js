@@ -33,6 +33,7 @@ import { FIT, PARAMETERS as NORMALIZE, SIZE, digitValues, toMnist } from "./prep
 import { ceilDiv, crop, enlarge, reduceBlocks, reduceRows, scaleBox, shrinkBox } from "./preprocess/raster.js";
 import { PARAMETERS as REGION, filledRegion } from "./preprocess/region.js";
 import { PARAMETERS as SEGMENT } from "./preprocess/segment.js";
+import { PARAMETERS as WALLS, findWalls } from "./preprocess/walls.js";
 
 export const MAX_SIDE = 256;
 export const MIN_SIDE = 56;
@@ -52,6 +53,7 @@ export const PARAMETERS = Object.freeze({
   ...LINES,
   ...LOCATE,
   ...SEGMENT,
+  ...WALLS,
 });
 
 export { FIT, MIN_CONTRAST, SIZE, reduceBlocks, rgbaToGray };
@@ -247,13 +249,19 @@ export function analyse(gray, width, height, drawn = false) {
     }
   }
   page.components = surroundings(comps.filter((c) => c.peak > ink.strong), w, h, drawn);
+  // The walls of a form's cells (walls.js) are erased as lines are, and the components found again.
+  const walls = drawn ? [] : findWalls(ink.mask(), page.lines, page.components, w, h);
+  if (walls.length) {
+    for (const ln of walls) if (!page.lines.includes(ln)) page.lines.push(ln);
+    page.components = page.componentsWith([]);
+  }
   return page;
 }
 
 /** Step 6: the digit of a single-digit image, or null. */
 export function locate(page) {
   const { width: w, height: h } = page.ink;
-  const loose = page.lines.filter((ln) => !ln.spans);
+  const loose = page.lines.filter((ln) => !ln.spans && !ln.wall);
   const digit = choose(page.components, w, h, page.drawn);
   if (digit !== null && !loose.some((ln) => inside(digit, ln))) {
     giveBack(digit, page.lines, w, h, page.drawn);

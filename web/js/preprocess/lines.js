@@ -55,6 +55,7 @@ export class Line {
     this.covered = covered; // positions along the line that have a thin run on it
     this.spans = spans;
     this.pixels = []; // flat indices of the runs it removes
+    this.wall = false; // a wall between the cells of a form (walls.js): never a stroke of a digit
     this.x0 = 0;
     this.y0 = 0;
     this.x1 = 0; // exclusive
@@ -362,6 +363,35 @@ export function boxLines(mask, w, h, found) {
     }
   }
   return out;
+}
+
+/**
+ * Upright lines between two horizontal lines, within the columns both cover: the inner sides of a row of
+ * boxes (walls.js; lines.py, lines_between). Runs up to twice the thin limit, lying between the two lines
+ * where they are, at least BOX_SIDE of the distance between them long.
+ */
+export function linesBetween(mask, w, h, top, bottom) {
+  // Its middle at x, and its half thickness.
+  const clearOf = (line, x) => [line.offset + line.slope * (x - w / 2), line.thickness / 2];
+  const left = Math.max(top.x0, bottom.x0) - BAND;
+  const right = Math.min(top.x1, bottom.x1) + BAND;
+  const [upper, upHalf] = clearOf(top, (left + right) / 2);
+  const [lower, lowHalf] = clearOf(bottom, (left + right) / 2);
+  const distance = lower - lowHalf - upper - upHalf;
+  if (distance < LINE_MIN_PIXELS) return [];
+  const [lanes, n, laneLen] = lanesOf(mask, w, h, false);
+  const pts = points(rowRuns(lanes, laneLen, n), 2 * thinLimit(w, h));
+  const kept = [];
+  for (let p = 0; p < pts.n; p++) {
+    const x = pts.c[p] / 2;
+    if (left <= x && x <= right) {
+      const [a, aHalf] = clearOf(top, x);
+      const [b, bHalf] = clearOf(bottom, x);
+      if (a + aHalf < pts.t[p] && pts.t[p] < b - bHalf) kept.push(p);
+    }
+  }
+  const sub = subset(pts, kept);
+  return search(sub, n, lanes, laneLen, BOX_SIDE * distance).map((found) => toLine(false, found, sub, n, w));
 }
 
 // Add to a box side the ink where it meets the two sides at its ends: there each side's runs are the other's

@@ -188,7 +188,7 @@ export function corners(lines, w, h) {
 
 /** Step 4: is this (non-spanning) line a stroke of the digit? */
 export function belongs(line, digit, w, h, framed = [], drawn = false) {
-  if (line.spans || framed.includes(line)) return false;
+  if (line.spans || line.wall || framed.includes(line)) return false;
   if (cropCut(line, digit, w, h, drawn)) {
     return false; // it runs off the image where the digit does not: a rule cut by the crop
   }

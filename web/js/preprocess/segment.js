@@ -218,7 +218,7 @@ function uprightLines(page, first, framed) {
   const { width: w, height: h } = page.ink;
   const sized = (ln, height) => ROW_LINE_MIN * height <= ln.length && ln.length <= ROW_LINE_MAX * height;
   const boxEdges = page.lines.filter((b) => b.horizontal && !atBorder(b, w, h).every(Boolean));
-  const vertical = page.lines.filter((ln) => !ln.horizontal && !framed.includes(ln) && !boxed(ln, boxEdges));
+  const vertical = page.lines.filter((ln) => !ln.horizontal && !ln.wall && !framed.includes(ln) && !boxed(ln, boxEdges));
   const height = first !== null ? first.y1 - first.y0 : h;
   const band = ROW_BAND * height;
   const upright = vertical.filter((ln) => sized(ln, height) && (!ln.spans || (first !== null

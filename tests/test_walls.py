@@ -1,0 +1,111 @@
+"""Numbers written in a form's boxes (pymodel/walls.py): the walls between the cells are not read as 1s.
+
+The photos are MNIST test digits written into the cells of a form (a scratch probe's scenes, and one of
+training/forms.py's): a comb field (a line under the cells with a short tick between each two), a row of
+boxes side by side (the shared sides are twice as thick as a line), separate boxes, and boxes in red print
+photographed askew with digits touching the sides (found only by the search between the two long lines,
+lines.lines_between). Before walls.py they read "1313111151", "71711181613", "9916141111" and "8171811"
+(JavaScript reads them as Python does: tests/test_preprocess_golden.py reads every photo of
+tests/fixtures/photos in both ports).
+"""
+from __future__ import annotations
+
+import pytest
+from PIL import Image, ImageDraw
+
+from pymodel import preprocess as preprocess_module
+from pymodel import walls
+from pymodel.preprocess import analyse
+from tests.test_finding import photo
+
+FORMS = [
+    ("form_comb_33115.jpg", "33115"),
+    ("form_boxes_771863.jpg", "771863"),
+    ("form_boxes_apart_096411.jpg", "096411"),
+    ("form_boxes_tilted_8781.jpg", "8781"),
+]
+
+
+@pytest.mark.parametrize("name,number", FORMS)
+def test_a_number_in_a_form_is_read_without_its_walls(model, monkeypatch, name, number):
+    flat, w, h = photo(name)
+    page = analyse(flat, w, h)
+    assert sum(ln.wall for ln in page.lines) >= 3
+    assert model.read(flat, w, h).number == number
+
+    monkeypatch.setattr(preprocess_module, "find_walls", lambda mask, lines, comps, w, h: [])
+    wrong = model.read(flat, w, h).number
+    assert wrong != number and len(wrong) > len(number), wrong
+
+
+def _ones_on_ruled_paper(n: int, pitch: int) -> tuple[list[float], int, int]:
+    """n straight 1s evenly spaced, standing on a ruled line, nothing between them."""
+    w, h = 60 + n * pitch, 120
+    img = Image.new("L", (w, h), 235)
+    d = ImageDraw.Draw(img)
+    for y in (20, 60, 100):
+        d.line([(0, y), (w, y)], fill=150, width=1)
+    for k in range(n):
+        x = 40 + k * pitch
+        d.line([(x + 3, 24), (x, 99)], fill=30, width=3)
+    return [v / 255 for v in img.tobytes()], w, h
+
+
+@pytest.mark.parametrize("n,pitch", [(3, 40), (5, 26)])
+def test_ones_standing_on_a_ruled_line_are_no_walls(model, monkeypatch, n, pitch):
+    """1s are as regular as walls and stand on the line too, but no writing stands between them."""
+    flat, w, h = _ones_on_ruled_paper(n, pitch)
+    assert not any(ln.wall for ln in analyse(flat, w, h).lines)
+    assert model.read(flat, w, h).number == "1" * n
+
+    monkeypatch.setattr(walls, "_holds_writing", lambda row, comps: True)
+    assert sum(ln.wall for ln in analyse(flat, w, h).lines) >= 3
+    assert model.read(flat, w, h).number != "1" * n
+
+
+def test_a_drawing_on_the_pad_has_no_walls():
+    """The pad's drawings are cut out of nothing, and have no form: the step is skipped there."""
+    flat, w, h = photo("form_comb_33115.jpg")
+    assert any(ln.wall for ln in analyse(flat, w, h).lines)
+    assert not any(ln.wall for ln in analyse(flat, w, h, drawn=True).lines)
+
+
+def test_walls_are_never_given_back_to_a_digit():
+    """A wall that touches a digit is still a wall: locate.belongs never gives it back as the digit's stroke."""
+    from pymodel.lines import Line
+    from pymodel.locate import Digit, belongs
+
+    digit = Digit([], 10, 10, 30, 40, 100.0, False)
+    line = Line(False, 31.0, 0.0, 10, 39, 30, False)
+    line.x0, line.y0, line.x1, line.y1 = 30, 10, 32, 40
+    assert belongs(line, digit, 100, 60)
+    line.wall = True
+    assert not belongs(line, digit, 100, 60)
+
+
+def test_sides_that_digits_touch_are_found_between_the_long_lines(model, monkeypatch):
+    """In the tilted red boxes the digits touch the inner sides, which come apart into pieces of other
+    lengths and into the digits' components: only the search between the top and bottom lines finds them
+    whole (lines.lines_between), and their pieces go with them."""
+    flat, w, h = photo("form_boxes_tilted_8781.jpg")
+    assert model.read(flat, w, h).number == "8781"
+    monkeypatch.setattr(walls, "lines_between", lambda mask_rows, w, h, top, bottom: [])
+    assert model.read(flat, w, h).number != "8781"
+
+
+def test_the_form_scenes_are_the_same_every_time():
+    """training/forms.py (the model card's forms line): a seed gives the same photos; a layout it does not
+    know is an error that names the ones it knows."""
+    import numpy as np
+
+    from training.forms import LAYOUTS, form_numbers, render_form
+
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (20, 28, 28), dtype=np.uint8)
+    labels = np.arange(20) % 10
+    first = list(form_numbers(images, labels, 2, seed=5))
+    assert first == list(form_numbers(images, labels, 2, seed=5))
+    assert [layout for layout, _, _ in first] == [layout for layout in LAYOUTS for _ in range(2)]
+    assert all(photo[:2] == b"\xff\xd8" and 3 <= len(label) <= 6 for _, photo, label in first)
+    with pytest.raises(ValueError, match="comb, boxes, apart"):
+        render_form(rng, images, labels, "grid")

@@ -1,0 +1,181 @@
+// Port of pymodel/walls.py: the walls of a form's boxes, the upright strokes between the cells of a row of
+// boxes or a comb field, which would each read as a 1. The rules are in that module's docstring.
+import { Line, atBorder, linesBetween, sameLine } from "./lines.js";
+
+export const NARROW = 0.25;
+export const REACH = 2.0;
+export const SAME_LENGTH = 0.15;
+export const SAME_PITCH = 0.12;
+export const PITCH_MIN = 0.4;
+export const PITCH_MAX = 4.0;
+export const WALLS_MIN = 3;
+export const HOLDS = 0.3;
+
+export const PARAMETERS = Object.freeze({
+  wall_narrow: NARROW,
+  wall_reach: REACH,
+  wall_same_length: SAME_LENGTH,
+  wall_same_pitch: SAME_PITCH,
+  wall_pitch_min: PITCH_MIN,
+  wall_pitch_max: PITCH_MAX,
+  walls_min: WALLS_MIN,
+  wall_holds: HOLDS,
+});
+
+// An upright: {x: centre, y0: top, y1: bottom (exclusive), of: the line or component}.
+function uprights(lines, comps, w, h) {
+  const out = [];
+  for (const ln of lines) {
+    if (!ln.horizontal && !atBorder(ln, w, h).every(Boolean)) out.push({ x: (ln.x0 + ln.x1) / 2, y0: ln.y0, y1: ln.y1, of: ln });
+  }
+  for (const c of comps) {
+    if (c.width <= NARROW * c.height) out.push({ x: (c.x0 + c.x1) / 2, y0: c.y0, y1: c.y1, of: c });
+  }
+  return out;
+}
+
+/** Whether the point (x, y), an end of an upright stroke, lies on the horizontal line bar. */
+function standsOn(bar, x, y, w) {
+  if (!(bar.x0 - REACH <= x && x <= bar.x1 + REACH)) return false;
+  const middle = bar.offset + bar.slope * (x - w / 2);
+  return Math.abs(y - middle) <= bar.thickness / 2 + REACH;
+}
+
+const lengthOf = (u) => u.y1 - u.y0;
+
+/** The walls at the pitch that first and second set, from first rightwards. */
+function rowFrom(first, second, group, right) {
+  const length = (lengthOf(first) + lengthOf(second)) / 2;
+  let pitch = second.x - first.x;
+  if (!(PITCH_MIN * length <= pitch && pitch <= PITCH_MAX * length)) return [];
+  const near = Math.max(2.0, SAME_PITCH * pitch);
+  const alike = group.filter((u) => Math.abs(lengthOf(u) - length) <= SAME_LENGTH * length);
+  const row = [first];
+  let [lastX, lastK, k, missed] = [first.x, 0, 1, 0];
+  while (lastX + (k - lastK) * pitch <= right + near) {
+    const want = lastX + (k - lastK) * pitch;
+    let best = null;
+    for (const u of alike) {
+      if (Math.abs(u.x - want) <= near && (best === null || Math.abs(u.x - want) < Math.abs(best.x - want))) best = u;
+    }
+    if (best !== null) {
+      row.push(best);
+      [lastX, lastK, missed] = [best.x, k, 0];
+      pitch = (lastX - first.x) / k; // the pitch of the walls found so far, so it does not drift
+    } else {
+      missed += 1;
+      if (missed > 1) break;
+    }
+    k += 1;
+  }
+  return row;
+}
+
+/** The longest regular row of walls among the uprights (the shortest pitch on a tie). */
+function rowOf(group) {
+  // A stable sort, as Python's sorted.
+  const sorted = group.map((u, i) => [u, i]).sort((a, b) => a[0].x - b[0].x || a[1] - b[1]).map((p) => p[0]);
+  const right = sorted.length ? sorted[sorted.length - 1].x : 0.0;
+  let best = [];
+  let bestPitch = 0.0;
+  for (let i = 0; i < sorted.length; i++) {
+    const first = sorted[i];
+    for (const second of sorted.slice(i + 1)) {
+      if (Math.abs(lengthOf(first) - lengthOf(second)) > SAME_LENGTH * Math.max(lengthOf(first), lengthOf(second))) continue;
+      const row = rowFrom(first, second, sorted, right);
+      const pitch = second.x - first.x;
+      if (row.length > best.length || (row.length === best.length && pitch < bestPitch)) [best, bestPitch] = [row, pitch];
+    }
+  }
+  return best;
+}
+
+/** Whether writing stands in at least two of the row's cells, and in a third of them. */
+function holdsWriting(row, comps) {
+  const own = row.map((u) => u.of);
+  const lengths = row.map(lengthOf).sort((a, b) => a - b);
+  const length = lengths[Math.floor(row.length / 2)];
+  const writing = comps.filter((c) => !own.includes(c) && c.height >= HOLDS * length);
+  let filled = 0;
+  for (let i = 0; i + 1 < row.length; i++) {
+    const [a, b] = [row[i], row[i + 1]];
+    if (writing.some((c) => a.x < (c.x0 + c.x1) / 2 && (c.x0 + c.x1) / 2 < b.x)) filled += 1;
+  }
+  return filled >= 2 && 3 * filled >= row.length - 1;
+}
+
+/** Whether bottom is a horizontal line below top, and they share at least half the shorter's columns. */
+function facing(top, bottom) {
+  const shared = Math.min(top.x1, bottom.x1) - Math.max(top.x0, bottom.x0);
+  return bottom.y0 >= top.y1 && shared >= 0.5 * Math.min(top.x1 - top.x0, bottom.x1 - bottom.x0);
+}
+
+/**
+ * The inner sides of a row of boxes: upright lines between each horizontal line and the next one below it
+ * (linesBetween), searched only where at least two upright strokes already reach from the one to the other.
+ */
+function between(mask, lines, ups, w, h) {
+  const bars = lines.filter((ln) => ln.horizontal);
+  const out = [];
+  for (const top of bars) {
+    let bottom = null;
+    for (const b of bars) {
+      if (b !== top && facing(top, b) && (bottom === null || b.y0 < bottom.y0)) bottom = b;
+    }
+    if (bottom === null) continue;
+    const tall = 0.5 * (bottom.y0 - top.y1);
+    const reaching = ups.filter((u) => lengthOf(u) >= tall
+      && (standsOn(top, u.x, u.y0, w) || standsOn(bottom, u.x, u.y1 - 1, w)));
+    if (reaching.length < 2) continue;
+    for (const ln of linesBetween(mask, w, h, top, bottom)) if (!out.some((o) => sameLine(ln, o))) out.push(ln);
+  }
+  return out;
+}
+
+/** Whether an upright lies along a wall: its middle within REACH of the wall's, within its rows. */
+function pieceOf(piece, wall) {
+  return Math.abs(piece.x - wall.x) <= REACH && wall.y0 - REACH <= piece.y0 && piece.y1 <= wall.y1 + REACH;
+}
+
+/** A wall as a line marked `wall` (a component becomes a line of its pixels). */
+function asLine(wall, w) {
+  if (wall instanceof Line) {
+    wall.wall = true;
+    return wall;
+  }
+  const line = new Line(false, (wall.x0 + wall.x1) / 2, 0.0, wall.y0, wall.y1 - 1, wall.y1 - wall.y0, false);
+  const runs = wall.runs;
+  for (let r = 0; r < runs.length; r += 3) {
+    for (let x = runs[r + 1]; x < runs[r + 2]; x++) line.pixels.push(runs[r] * w + x);
+  }
+  [line.x0, line.y0, line.x1, line.y1] = [wall.x0, wall.y0, wall.x1, wall.y1];
+  line.wall = true;
+  return line;
+}
+
+/**
+ * The walls of a form's cells, as lines: lines already found, upright lines found between two horizontal
+ * ones, and components (a line of the component's pixels each). mask: the flat weak-ink mask.
+ */
+export function findWalls(mask, lines, comps, w, h) {
+  const ups = uprights(lines, comps, w, h);
+  ups.push(...uprights(between(mask, lines, ups, w, h), [], w, h));
+  const found = [];
+  for (const bar of lines) {
+    if (!bar.horizontal) continue;
+    for (const end of ["y0", "y1"]) {
+      let group = ups.filter((u) => standsOn(bar, u.x, end === "y1" ? u.y1 - 1 : u.y0, w));
+      while (group.length >= WALLS_MIN) {
+        const row = rowOf(group);
+        if (row.length < WALLS_MIN) break;
+        group = group.filter((u) => !row.some((r) => r.of === u.of));
+        if (holdsWriting(row, comps)) {
+          for (const r of row) if (!found.some((f) => f.of === r.of)) found.push(r);
+        }
+      }
+    }
+  }
+  // Pieces of a wall (its part above or below a digit that touches it, found as a line of its own) too.
+  const pieces = ups.filter((u) => !found.some((f) => f.of === u.of) && found.some((f) => pieceOf(u, f)));
+  return found.concat(pieces).map((u) => asLine(u.of, w));
+}
