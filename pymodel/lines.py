@@ -346,6 +346,17 @@ def lines_between(mask_rows: Sequence[bytes], w: int, h: int, top: Line, bottom:
     return [_line(False, found, h, w) for found in _search(points, h, mask_rows, BOX_SIDE * distance)]
 
 
+def lines_in(mask_rows: Sequence[bytes], w: int, h: int, window: tuple[float, float, float, float],
+             min_len: float) -> list[Line]:
+    """Upright lines of runs up to twice the thin limit whose centres lie in the window (x0, x1, y0, y1,
+    bounds included), at least min_len long: a wall of a form where the walls beside it say one stands
+    (walls.py), even where a digit touches it."""
+    x0, x1, y0, y1 = window
+    points = [p for p in _points(row_runs(mask_rows), 2 * thin_limit(w, h))
+              if y0 <= p[0] <= y1 and x0 <= p[1] / 2 <= x1]
+    return [_line(False, found, h, w) for found in _search(points, h, mask_rows, min_len)]
+
+
 def _take_corners(side: Line, ends: Sequence[Line], mask_rows: Sequence[bytes], w: int) -> None:
     """Add to a box side the ink where it meets the two sides at its ends: there each side's runs are the
     other's length, so neither erases the corner, and it would stay as a fleck beside the digit."""

@@ -19,8 +19,12 @@ first pair's length), and stand at a regular pitch: PITCH_MIN to PITCH_MAX times
 SAME_PITCH of the pitch (at least 2 px) of where the walls found so far put it, and at most one missing
 between two. There are at least WALLS_MIN of them, and writing stands between them: a component at least
 HOLDS of their length high in two cells or more, and in at least a third of the cells. Separate boxes have
-two walls at each pitch, a left and a right one, found one set after the other. An upright lying along a
-wall, within its rows (its part above or below a digit that touches it), is a piece of that wall.
+two walls at each pitch, a left and a right one, found one set after the other. Where the pitch puts a wall
+that no upright showed (between the row's walls, and one pitch beyond each end while the line goes on: a
+digit touching a comb's tick makes the tick part of the digit's component), an upright line is searched
+on the walls' side of the line, among runs up to twice the thin limit (lines.lines_in), at least BOX_SIDE
+of the walls' length long and with its end on the line. An upright lying along a wall, within its rows
+(its part above or below a digit that touches it), is a piece of that wall.
 
 Handwriting has no such row: 1s written on a ruled line are neither as regular nor as alike, and there is
 no writing between each two of them. A drawing on the pad has no form (preprocess skips this step there).
@@ -31,10 +35,11 @@ straight 1 (segment._upright) or read when nothing else is left (preprocess.loca
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from pymodel.components import Component
-from pymodel.lines import Line, at_border, lines_between, same_line
+from pymodel.lines import BOX_SIDE, Line, at_border, lines_between, lines_in, same_line
 
 NARROW = 0.25
 REACH = 2.0
@@ -178,9 +183,38 @@ def find_walls(mask_rows: Sequence[bytes], lines: Sequence[Line], comps: Sequenc
                 group = [u for u in group if all(u[3] is not r[3] for r in row)]
                 if _holds_writing(row, comps):
                     found += [r for r in row if all(r[3] is not f[3] for f in found)]
+                    found += _unseen(mask_rows, bar, end, row, w, h)
     # Pieces of a wall (its part above or below a digit that touches it, found as a line of its own) too.
     found += [u for u in uprights if all(u[3] is not f[3] for f in found) and any(_piece_of(u, f) for f in found)]
     return [_as_line(u[3], w) for u in found]
+
+
+def _unseen(mask_rows: Sequence[bytes], bar: Line, end: int, row: Sequence[Upright], w: int,
+            h: int) -> list[Upright]:
+    """The walls of the row that no upright showed (a digit touching one makes it part of the digit's
+    component): where the pitch puts one, between the row's walls and one pitch beyond each end while the
+    bar goes on, an upright line on the bar's side of the walls (lines.lines_in), at least BOX_SIDE of
+    their length long, with its end on the bar."""
+    pitch = min(b[0] - a[0] for a, b in zip(row, row[1:]))
+    near = max(2.0, SAME_PITCH * pitch)
+    length = sorted(_length(u) for u in row)[len(row) // 2]
+    steps = math.floor((row[-1][0] - row[0][0]) / pitch + 0.5)
+    out: list[Upright] = []
+    for k in range(-1, steps + 2):
+        x = row[0][0] + k * pitch
+        if any(abs(u[0] - x) <= near for u in row) or not bar.x0 - near <= x <= bar.x1 + near:
+            continue
+        middle = bar.offset + bar.slope * (x - w / 2)
+        if end == 2:  # the walls stand on the bar: their lower end on it
+            window = (x - near, x + near, middle - length - REACH, middle - bar.thickness / 2)
+        else:
+            window = (x - near, x + near, middle + bar.thickness / 2, middle + length + REACH)
+        for line in lines_in(mask_rows, w, h, window, BOX_SIDE * length):
+            u = ((line.x0 + line.x1) / 2, line.y0, line.y1, line)
+            if _stands_on(bar, u[0], u[end] - (end == 2), w):
+                out.append(u)
+                break
+    return out
 
 
 def _piece_of(piece: Upright, wall: Upright) -> bool:

@@ -4,7 +4,9 @@ The photos are MNIST test digits written into the cells of a form (a scratch pro
 training/forms.py's): a comb field (a line under the cells with a short tick between each two), a row of
 boxes side by side (the shared sides are twice as thick as a line), separate boxes, and boxes in red print
 photographed askew with digits touching the sides (found only by the search between the two long lines,
-lines.lines_between). Before walls.py they read "1313111151", "71711181613", "9916141111" and "8171811"
+lines.lines_between), and a comb in green print whose last tick the 0 touches (found only where the pitch
+of the others puts it, lines.lines_in). Before walls.py they read "1313111151", "71711181613",
+"9916141111", "8171811" and "151514101"
 (JavaScript reads them as Python does: tests/test_preprocess_golden.py reads every photo of
 tests/fixtures/photos in both ports).
 """
@@ -23,6 +25,7 @@ FORMS = [
     ("form_boxes_771863.jpg", "771863"),
     ("form_boxes_apart_096411.jpg", "096411"),
     ("form_boxes_tilted_8781.jpg", "8781"),
+    ("form_comb_5540.jpg", "5540"),
 ]
 
 
@@ -109,3 +112,13 @@ def test_the_form_scenes_are_the_same_every_time():
     assert all(photo[:2] == b"\xff\xd8" and 3 <= len(label) <= 6 for _, photo, label in first)
     with pytest.raises(ValueError, match="comb, boxes, apart"):
         render_form(rng, images, labels, "grid")
+
+
+def test_a_tick_that_a_digit_touches_is_found_where_the_pitch_puts_it(model, monkeypatch):
+    """The 0 touches the comb's last tick, which is then part of the 0's component and made it a 9: the ticks
+    the row does show give the pitch, and a line is searched where it puts one (walls._unseen,
+    lines.lines_in)."""
+    flat, w, h = photo("form_comb_5540.jpg")
+    assert model.read(flat, w, h).number == "5540"
+    monkeypatch.setattr(walls, "lines_in", lambda mask_rows, w, h, window, min_len: [])
+    assert model.read(flat, w, h).number == "5549"

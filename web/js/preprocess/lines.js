@@ -394,6 +394,23 @@ export function linesBetween(mask, w, h, top, bottom) {
   return search(sub, n, lanes, laneLen, BOX_SIDE * distance).map((found) => toLine(false, found, sub, n, w));
 }
 
+/**
+ * Upright lines of runs up to twice the thin limit whose centres lie in the window [x0, x1, y0, y1] (bounds
+ * included), at least minLen long: a wall of a form where the walls beside it say one stands (walls.js;
+ * lines.py, lines_in).
+ */
+export function linesIn(mask, w, h, [x0, x1, y0, y1], minLen) {
+  const [lanes, n, laneLen] = lanesOf(mask, w, h, false);
+  const pts = points(rowRuns(lanes, laneLen, n), 2 * thinLimit(w, h));
+  const kept = [];
+  for (let p = 0; p < pts.n; p++) {
+    const x = pts.c[p] / 2;
+    if (y0 <= pts.t[p] && pts.t[p] <= y1 && x0 <= x && x <= x1) kept.push(p);
+  }
+  const sub = subset(pts, kept);
+  return search(sub, n, lanes, laneLen, minLen).map((found) => toLine(false, found, sub, n, w));
+}
+
 // Add to a box side the ink where it meets the two sides at its ends: there each side's runs are the other's
 // length, so neither erases the corner, and it would stay as a fleck beside the digit.
 function takeCorners(side, ends, mask, w) {

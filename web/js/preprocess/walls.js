@@ -1,6 +1,6 @@
 // Port of pymodel/walls.py: the walls of a form's boxes, the upright strokes between the cells of a row of
 // boxes or a comb field, which would each read as a 1. The rules are in that module's docstring.
-import { Line, atBorder, linesBetween, sameLine } from "./lines.js";
+import { BOX_SIDE, Line, atBorder, linesBetween, linesIn, sameLine } from "./lines.js";
 
 export const NARROW = 0.25;
 export const REACH = 2.0;
@@ -132,6 +132,37 @@ function between(mask, lines, ups, w, h) {
   return out;
 }
 
+/**
+ * The walls of the row that no upright showed: where the pitch puts one, between the row's walls and one
+ * pitch beyond each end while the bar goes on, an upright line on the bar's side of the walls (linesIn), at
+ * least BOX_SIDE of their length long, with its end on the bar.
+ */
+function unseen(mask, bar, end, row, w, h) {
+  let pitch = Infinity;
+  for (let i = 0; i + 1 < row.length; i++) pitch = Math.min(pitch, row[i + 1].x - row[i].x);
+  const near = Math.max(2.0, SAME_PITCH * pitch);
+  const lengths = row.map(lengthOf).sort((a, b) => a - b);
+  const length = lengths[Math.floor(row.length / 2)];
+  const steps = Math.floor((row[row.length - 1].x - row[0].x) / pitch + 0.5);
+  const out = [];
+  for (let k = -1; k < steps + 2; k++) {
+    const x = row[0].x + k * pitch;
+    if (row.some((u) => Math.abs(u.x - x) <= near) || !(bar.x0 - near <= x && x <= bar.x1 + near)) continue;
+    const middle = bar.offset + bar.slope * (x - w / 2);
+    const window = end === "y1" // the walls stand on the bar: their lower end on it
+      ? [x - near, x + near, middle - length - REACH, middle - bar.thickness / 2]
+      : [x - near, x + near, middle + bar.thickness / 2, middle + length + REACH];
+    for (const line of linesIn(mask, w, h, window, BOX_SIDE * length)) {
+      const u = { x: (line.x0 + line.x1) / 2, y0: line.y0, y1: line.y1, of: line };
+      if (standsOn(bar, u.x, end === "y1" ? u.y1 - 1 : u.y0, w)) {
+        out.push(u);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
 /** Whether an upright lies along a wall: its middle within REACH of the wall's, within its rows. */
 function pieceOf(piece, wall) {
   return Math.abs(piece.x - wall.x) <= REACH && wall.y0 - REACH <= piece.y0 && piece.y1 <= wall.y1 + REACH;
@@ -171,6 +202,7 @@ export function findWalls(mask, lines, comps, w, h) {
         group = group.filter((u) => !row.some((r) => r.of === u.of));
         if (holdsWriting(row, comps)) {
           for (const r of row) if (!found.some((f) => f.of === r.of)) found.push(r);
+          found.push(...unseen(mask, bar, end, row, w, h));
         }
       }
     }
