@@ -99,7 +99,8 @@ def _row_from(first: Upright, second: Upright, group: Sequence[Upright], right: 
     last_x, last_k, k, missed = first[0], 0, 1, 0
     while last_x + (k - last_k) * pitch <= right + near:
         want = last_x + (k - last_k) * pitch
-        here = [u for u in alike if abs(u[0] - want) <= near]
+        # Each wall lies at least half a pitch beyond the last: two finds of one wall never shrink the pitch.
+        here = [u for u in alike if abs(u[0] - want) <= near and u[0] - last_x >= 0.5 * pitch]
         if here:
             best = min(here, key=lambda u: abs(u[0] - want))
             row.append(best)

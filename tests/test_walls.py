@@ -122,3 +122,25 @@ def test_a_tick_that_a_digit_touches_is_found_where_the_pitch_puts_it(model, mon
     assert model.read(flat, w, h).number == "5540"
     monkeypatch.setattr(walls, "lines_in", lambda mask_rows, w, h, window, min_len: [])
     assert model.read(flat, w, h).number == "5549"
+
+
+def test_a_row_never_takes_one_upright_twice():
+    """Two uprights 2 px apart, 5 px long, set a 2 px pitch, and the one at 12 px lay within reach of the
+    next place the pitch put a wall (14 px) again and again: the row kept taking it, its pitch shrank and
+    the search never ended (a validation photo hung there, growing the row until memory ran out). A wall
+    now lies at least half a pitch beyond the last one."""
+    import signal
+
+    from pymodel.components import Component
+
+    def stop(signum, frame):
+        raise TimeoutError("walls._row did not finish")
+
+    a, b = Component(), Component()
+    signal.signal(signal.SIGALRM, stop)
+    signal.alarm(5)
+    try:
+        row = walls._row([(10.0, 0, 5, a), (12.0, 0, 5, b)])
+    finally:
+        signal.alarm(0)
+    assert [u[0] for u in row] == [10.0, 12.0]

@@ -55,8 +55,10 @@ function rowFrom(first, second, group, right) {
   while (lastX + (k - lastK) * pitch <= right + near) {
     const want = lastX + (k - lastK) * pitch;
     let best = null;
+    // Each wall lies at least half a pitch beyond the last: two finds of one wall never shrink the pitch.
     for (const u of alike) {
-      if (Math.abs(u.x - want) <= near && (best === null || Math.abs(u.x - want) < Math.abs(best.x - want))) best = u;
+      if (Math.abs(u.x - want) <= near && u.x - lastX >= 0.5 * pitch
+        && (best === null || Math.abs(u.x - want) < Math.abs(best.x - want))) best = u;
     }
     if (best !== null) {
       row.push(best);
