@@ -65,6 +65,8 @@ Upright = tuple[float, int, int, Line | Component]  # centre x, top y, bottom y 
 
 
 def _uprights(lines: Sequence[Line], comps: Sequence[Component], w: int, h: int) -> list[Upright]:
+    """The strokes that may be walls: vertical lines that do not reach both ends of the image (those are a
+    grid's or a margin's), and components at most NARROW times as wide as they are high."""
     out: list[Upright] = []
     for ln in lines:
         if not ln.horizontal and not all(at_border(ln, w, h)):
