@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from pymodel.components import row_runs
@@ -122,6 +122,11 @@ class Line:
         if self.horizontal:
             return (self.y1 - self.y0) - abs(self.slope) * (self.x1 - self.x0)
         return (self.x1 - self.x0) - abs(self.slope) * (self.y1 - self.y0)
+
+    def across_at(self, along: float, side: int) -> float:
+        """Its centre across itself at a position along it; `side` is the image's side along the line (its
+        width for a flat line, its height for an upright one), whose middle `offset` is measured at."""
+        return self.offset + self.slope * (along - side / 2)
 
 
 def same_line(a: Line, b: Line) -> bool:
@@ -328,22 +333,16 @@ def lines_between(mask_rows: Sequence[bytes], w: int, h: int, top: Line, bottom:
     twice as thick as one, and blurred in a photo), lying between the two lines where they are (a photo
     askew tilts them), and at least BOX_SIDE of the distance between them long; a stroke touching a side
     breaks no line (COVERAGE counts its ink)."""
-    def clear_of(line: Line, x: float) -> tuple[float, float]:  # its middle at x, and its half thickness
-        return line.offset + line.slope * (x - w / 2), line.thickness / 2
-
     left, right = max(top.x0, bottom.x0) - BAND, min(top.x1, bottom.x1) + BAND
-    (upper, up_half), (lower, low_half) = clear_of(top, (left + right) / 2), clear_of(bottom, (left + right) / 2)
-    distance = lower - low_half - upper - up_half
+    middle = (left + right) / 2
+    distance = bottom.across_at(middle, w) - bottom.thickness / 2 - top.across_at(middle, w) - top.thickness / 2
     if distance < LINE_MIN_PIXELS:
         return []
-    points = []
-    for p in _points(row_runs(mask_rows), 2 * thin_limit(w, h)):
-        x = p[1] / 2
-        if left <= x <= right:
-            (a, a_half), (b, b_half) = clear_of(top, x), clear_of(bottom, x)
-            if a + a_half < p[0] < b - b_half:
-                points.append(p)
-    return [_line(False, found, h, w) for found in _search(points, h, mask_rows, BOX_SIDE * distance)]
+
+    def between(y: float, x: float) -> bool:
+        return (left <= x <= right and top.across_at(x, w) + top.thickness / 2 < y
+                < bottom.across_at(x, w) - bottom.thickness / 2)
+    return _uprights(mask_rows, w, h, between, BOX_SIDE * distance)
 
 
 def lines_in(mask_rows: Sequence[bytes], w: int, h: int, window: tuple[float, float, float, float],
@@ -352,8 +351,14 @@ def lines_in(mask_rows: Sequence[bytes], w: int, h: int, window: tuple[float, fl
     bounds included), at least min_len long: a wall of a form where the walls beside it say one stands
     (walls.py), even where a digit touches it."""
     x0, x1, y0, y1 = window
-    points = [p for p in _points(row_runs(mask_rows), 2 * thin_limit(w, h))
-              if y0 <= p[0] <= y1 and x0 <= p[1] / 2 <= x1]
+    return _uprights(mask_rows, w, h, lambda y, x: y0 <= y <= y1 and x0 <= x <= x1, min_len)
+
+
+def _uprights(mask_rows: Sequence[bytes], w: int, h: int, where: Callable[[float, float], bool],
+              min_len: float) -> list[Line]:
+    """Upright lines at least min_len long, of runs up to twice the thin limit whose centre (y, x) is
+    `where` a form's wall may stand."""
+    points = [p for p in _points(row_runs(mask_rows), 2 * thin_limit(w, h)) if where(p[0], p[1] / 2)]
     return [_line(False, found, h, w) for found in _search(points, h, mask_rows, min_len)]
 
 

@@ -187,10 +187,10 @@ def inside(digit: Digit, line: Line) -> bool:
 
 def _ends(line: Line, w: int, h: int) -> list[tuple[float, float]]:
     """The two end points (x, y) of a line."""
-    centre = (w if line.horizontal else h) / 2
+    side = w if line.horizontal else h
     out = []
     for t in (line.start, line.end):
-        across = line.offset + line.slope * (t - centre)
+        across = line.across_at(t, side)
         out.append((t, across) if line.horizontal else (across, t))
     return out
 

@@ -81,8 +81,7 @@ def _stands_on(bar: Line, x: float, y: float, w: int) -> bool:
     """Whether the point (x, y), an end of an upright stroke, lies on the horizontal line bar."""
     if not bar.x0 - REACH <= x <= bar.x1 + REACH:
         return False
-    middle = bar.offset + bar.slope * (x - w / 2)
-    return abs(y - middle) <= bar.thickness / 2 + REACH
+    return abs(y - bar.across_at(x, w)) <= bar.thickness / 2 + REACH
 
 
 def _length(u: Upright) -> int:
@@ -207,7 +206,7 @@ def _unseen(mask_rows: Sequence[bytes], bar: Line, end: int, row: Sequence[Uprig
         x = row[0][0] + k * pitch
         if any(abs(u[0] - x) <= near for u in row) or not bar.x0 - near <= x <= bar.x1 + near:
             continue
-        middle = bar.offset + bar.slope * (x - w / 2)
+        middle = bar.across_at(x, w)
         if end == 2:  # the walls stand on the bar: their lower end on it
             window = (x - near, x + near, middle - length - REACH, middle - bar.thickness / 2)
         else:

@@ -71,6 +71,14 @@ export class Line {
     if (this.horizontal) return this.y1 - this.y0 - Math.abs(this.slope) * (this.x1 - this.x0);
     return this.x1 - this.x0 - Math.abs(this.slope) * (this.y1 - this.y0);
   }
+
+  /**
+   * Its centre across itself at a position along it; `side` is the image's side along the line (its width
+   * for a flat line, its height for an upright one), whose middle `offset` is measured at.
+   */
+  acrossAt(along, side) {
+    return this.offset + this.slope * (along - side / 2);
+  }
 }
 
 /** Two finds of one line (from different masks): same direction, position within BAND, slope within two steps. */
@@ -371,27 +379,14 @@ export function boxLines(mask, w, h, found) {
  * where they are, at least BOX_SIDE of the distance between them long.
  */
 export function linesBetween(mask, w, h, top, bottom) {
-  // Its middle at x, and its half thickness.
-  const clearOf = (line, x) => [line.offset + line.slope * (x - w / 2), line.thickness / 2];
   const left = Math.max(top.x0, bottom.x0) - BAND;
   const right = Math.min(top.x1, bottom.x1) + BAND;
-  const [upper, upHalf] = clearOf(top, (left + right) / 2);
-  const [lower, lowHalf] = clearOf(bottom, (left + right) / 2);
-  const distance = lower - lowHalf - upper - upHalf;
+  const middle = (left + right) / 2;
+  const distance = bottom.acrossAt(middle, w) - bottom.thickness / 2 - top.acrossAt(middle, w) - top.thickness / 2;
   if (distance < LINE_MIN_PIXELS) return [];
-  const [lanes, n, laneLen] = lanesOf(mask, w, h, false);
-  const pts = points(rowRuns(lanes, laneLen, n), 2 * thinLimit(w, h));
-  const kept = [];
-  for (let p = 0; p < pts.n; p++) {
-    const x = pts.c[p] / 2;
-    if (left <= x && x <= right) {
-      const [a, aHalf] = clearOf(top, x);
-      const [b, bHalf] = clearOf(bottom, x);
-      if (a + aHalf < pts.t[p] && pts.t[p] < b - bHalf) kept.push(p);
-    }
-  }
-  const sub = subset(pts, kept);
-  return search(sub, n, lanes, laneLen, BOX_SIDE * distance).map((found) => toLine(false, found, sub, n, w));
+  const between = (y, x) => left <= x && x <= right
+    && top.acrossAt(x, w) + top.thickness / 2 < y && y < bottom.acrossAt(x, w) - bottom.thickness / 2;
+  return uprights(mask, w, h, between, BOX_SIDE * distance);
 }
 
 /**
@@ -400,13 +395,16 @@ export function linesBetween(mask, w, h, top, bottom) {
  * lines.py, lines_in).
  */
 export function linesIn(mask, w, h, [x0, x1, y0, y1], minLen) {
+  return uprights(mask, w, h, (y, x) => y0 <= y && y <= y1 && x0 <= x && x <= x1, minLen);
+}
+
+// Upright lines at least minLen long, of runs up to twice the thin limit whose centre (y, x) is `where` a
+// form's wall may stand (lines.py, _uprights).
+function uprights(mask, w, h, where, minLen) {
   const [lanes, n, laneLen] = lanesOf(mask, w, h, false);
   const pts = points(rowRuns(lanes, laneLen, n), 2 * thinLimit(w, h));
   const kept = [];
-  for (let p = 0; p < pts.n; p++) {
-    const x = pts.c[p] / 2;
-    if (y0 <= pts.t[p] && pts.t[p] <= y1 && x0 <= x && x <= x1) kept.push(p);
-  }
+  for (let p = 0; p < pts.n; p++) if (where(pts.t[p], pts.c[p] / 2)) kept.push(p);
   const sub = subset(pts, kept);
   return search(sub, n, lanes, laneLen, minLen).map((found) => toLine(false, found, sub, n, w));
 }

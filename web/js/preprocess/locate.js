@@ -159,9 +159,9 @@ export function inside(digit, line) {
 
 /** The two end points [x, y] of a line. */
 function ends(line, w, h) {
-  const centre = (line.horizontal ? w : h) / 2;
+  const side = line.horizontal ? w : h;
   return [line.start, line.end].map((t) => {
-    const across = line.offset + line.slope * (t - centre);
+    const across = line.acrossAt(t, side);
     return line.horizontal ? [t, across] : [across, t];
   });
 }

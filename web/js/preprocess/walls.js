@@ -37,8 +37,7 @@ function uprights(lines, comps, w, h) {
 /** Whether the point (x, y), an end of an upright stroke, lies on the horizontal line bar. */
 function standsOn(bar, x, y, w) {
   if (!(bar.x0 - REACH <= x && x <= bar.x1 + REACH)) return false;
-  const middle = bar.offset + bar.slope * (x - w / 2);
-  return Math.abs(y - middle) <= bar.thickness / 2 + REACH;
+  return Math.abs(y - bar.acrossAt(x, w)) <= bar.thickness / 2 + REACH;
 }
 
 const lengthOf = (u) => u.y1 - u.y0;
@@ -150,7 +149,7 @@ function unseen(mask, bar, end, row, w, h) {
   for (let k = -1; k < steps + 2; k++) {
     const x = row[0].x + k * pitch;
     if (row.some((u) => Math.abs(u.x - x) <= near) || !(bar.x0 - near <= x && x <= bar.x1 + near)) continue;
-    const middle = bar.offset + bar.slope * (x - w / 2);
+    const middle = bar.acrossAt(x, w);
     const window = end === "y1" // the walls stand on the bar: their lower end on it
       ? [x - near, x + near, middle - length - REACH, middle - bar.thickness / 2]
       : [x - near, x + near, middle + bar.thickness / 2, middle + length + REACH];
