@@ -288,7 +288,7 @@ def analyse(gray: Sequence[float], width: int, height: int, drawn: bool = False)
             comps = _components(ink, page.lines)
     page.components = surroundings([c for c in comps if c.peak > ink.strong], w, h, drawn)
     # The walls of a form's cells (walls.py) are erased as lines are, and the components found again.
-    walls = [] if drawn else find_walls(ink.mask_rows(), page.lines, page.components, w, h)
+    walls = [] if drawn else find_walls(ink.mask_rows(), page.lines, page.components, w, h, ink.d)
     if walls:
         page.lines += [ln for ln in walls if all(ln is not other for other in page.lines)]
         page.components = page.components_with([])

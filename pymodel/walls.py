@@ -27,7 +27,16 @@ of the walls' length long and with its end on the line. An upright lying along a
 (its part above or below a digit that touches it), is a piece of that wall.
 
 Handwriting has no such row: 1s written on a ruled line are neither as regular nor as alike, and there is
-no writing between each two of them. A drawing on the pad has no form (preprocess skips this step there).
+no writing between each two of them. A form's cells are often left empty, though (a 2-digit amount in a
+6-cell field, or a blank form): a row needs no writing when it is as regular as print (_printed): at least
+PRINTED_MIN walls, each at least PRINTED_SHORTEST pixels long, their lengths within PRINTED_LENGTH of their
+median length and PRINTED_ENDS pixels (where a wall's ends meet the lines is a pixel or two either way),
+each wall within PRINTED_PITCH of that length from a regular pitch, each square to its line within
+PRINTED_LEAN, and the lightest of them printed in the line's ink: its core no darker than PRINTED_INK times
+the line's. A hand can write four 1s nearly that alike (a scratch probe of one MNIST 1 repeated upright on a
+ruled line, 2-5% apart in size and spacing, made such a row in 3 to 6 of 60), but a pen's strokes are darker
+than the printed rule they stand on (2 to 3.9 times there; a form's lightest wall at most 1.1 times its
+line). A drawing on the pad has no form (preprocess skips this step there).
 
 The walls are returned as lines marked `wall`: preprocess erases them as it erases every line and finds the
 components again, and no wall is ever given back to a digit as its stroke (locate.belongs), taken for a
@@ -49,6 +58,13 @@ PITCH_MIN = 0.4
 PITCH_MAX = 4.0
 WALLS_MIN = 3
 HOLDS = 0.3
+PRINTED_MIN = 4
+PRINTED_SHORTEST = 8
+PRINTED_LENGTH = 0.1
+PRINTED_ENDS = 2
+PRINTED_PITCH = 0.05
+PRINTED_LEAN = 0.05
+PRINTED_INK = 1.5
 
 PARAMETERS = {
     "wall_narrow": NARROW,
@@ -59,6 +75,13 @@ PARAMETERS = {
     "wall_pitch_max": PITCH_MAX,
     "walls_min": WALLS_MIN,
     "wall_holds": HOLDS,
+    "printed_min": PRINTED_MIN,
+    "printed_shortest": PRINTED_SHORTEST,
+    "printed_length": PRINTED_LENGTH,
+    "printed_ends": PRINTED_ENDS,
+    "printed_pitch": PRINTED_PITCH,
+    "printed_lean": PRINTED_LEAN,
+    "printed_ink": PRINTED_INK,
 }
 
 Upright = tuple[float, int, int, Line | Component]  # centre x, top y, bottom y (exclusive), the stroke
@@ -77,9 +100,13 @@ def _uprights(lines: Sequence[Line], comps: Sequence[Component], w: int, h: int)
     return out
 
 
-def _stands_on(bar: Line, x: float, y: float, w: int) -> bool:
-    """Whether the point (x, y), an end of an upright stroke, lies on the horizontal line bar."""
-    if not bar.x0 - REACH <= x <= bar.x1 + REACH:
+def _stands_on(bar: Line, u: Upright, end: int, w: int) -> bool:
+    """Whether an upright stroke's end (1: its top, 2: its foot) lies on the horizontal line bar. Along the
+    bar, any of the stroke's width will do: a comb's last tick stands at the line's very end, where the
+    corner they make is no part of the line found."""
+    x, y = u[0], u[end] - (end == 2)
+    half = (u[3].x1 - u[3].x0) / 2
+    if not bar.x0 - REACH - half <= x <= bar.x1 + REACH + half:
         return False
     return abs(y - bar.across_at(x, w)) <= bar.thickness / 2 + REACH
 
@@ -141,6 +168,62 @@ def _holds_writing(row: Sequence[Upright], comps: Sequence[Component]) -> bool:
     return filled >= 2 and 3 * filled >= len(row) - 1
 
 
+def _printed(row: Sequence[Upright], bar: Line, d: Sequence[float], w: int) -> bool:
+    """Whether the row is as regular as print (module docstring): at least PRINTED_MIN walls, none shorter
+    than PRINTED_SHORTEST pixels; their lengths within PRINTED_LENGTH of their median length (and
+    PRINTED_ENDS pixels) of each other, each within PRINTED_PITCH of that length from a regular pitch, each
+    square to the bar within PRINTED_LEAN, and the lightest no darker than PRINTED_INK times the bar."""
+    lengths = sorted(_length(u) for u in row)
+    if len(row) < PRINTED_MIN or lengths[0] < PRINTED_SHORTEST:
+        return False
+    median = lengths[len(row) // 2]
+    xs = [u[0] for u in row]
+    pitch = _slope(list(range(len(row))), xs)
+    mid_k, mid_x = (len(row) - 1) / 2, sum(xs) / len(xs)
+    off = max(abs(x - mid_x - pitch * (k - mid_k)) for k, x in enumerate(xs))
+    # Square to the bar: a bar falling by s per pixel across has walls leaning by -s per pixel down.
+    lean = max(abs(_lean(u) + bar.slope) for u in row)
+    if (lengths[-1] - lengths[0] > PRINTED_LENGTH * median + PRINTED_ENDS or off > PRINTED_PITCH * median
+            or lean > PRINTED_LEAN):
+        return False
+    # One ink: the lightest wall is printed as the bar is (a shared side of two boxes, twice as thick, may be
+    # darker), while a pen's strokes are darker than the printed rule they stand on.
+    lightest = min(_strength(_pixels(u[3], w), d, w, False) for u in row)
+    return lightest <= PRINTED_INK * _strength(bar.pixels, d, w, True)
+
+
+def _strength(pixels: Sequence[int], d: Sequence[float], w: int, along_x: bool) -> float:
+    """How dark a stroke's ink is: the median, along it, of its darkest pixel across it (a blurred stroke's
+    edges are lighter than its core)."""
+    core: dict[int, float] = {}
+    for i in pixels:
+        t = i % w if along_x else i // w
+        if d[i] > core.get(t, -1.0):
+            core[t] = d[i]
+    values = sorted(core.values())
+    return values[len(values) // 2] if values else 0.0
+
+
+def _pixels(stroke: Line | Component, w: int) -> list[int]:
+    if isinstance(stroke, Line):
+        return stroke.pixels
+    return [y * w + x for y, x0, x1 in stroke.runs for x in range(x0, x1)]
+
+
+def _lean(u: Upright) -> float:
+    """An upright's change across per pixel down: a line's slope, or a component's fitted to its runs."""
+    if isinstance(u[3], Line):
+        return u[3].slope
+    return _slope([y for y, _, _ in u[3].runs], [(a + b) / 2 for _, a, b in u[3].runs])
+
+
+def _slope(ts: Sequence[float], xs: Sequence[float]) -> float:
+    """The least-squares slope of xs over ts (0 when every t is the same)."""
+    mt, mx = sum(ts) / len(ts), sum(xs) / len(xs)
+    stt = sum((t - mt) ** 2 for t in ts)
+    return sum((t - mt) * (x - mx) for t, x in zip(ts, xs)) / stt if stt else 0.0
+
+
 def _facing(top: Line, bottom: Line) -> bool:
     """Whether bottom is a horizontal line below top, and they share at least half the shorter's columns."""
     shared = min(top.x1, bottom.x1) - max(top.x0, bottom.x0)
@@ -161,7 +244,7 @@ def _between(mask_rows: Sequence[bytes], lines: Sequence[Line], uprights: Sequen
         bottom = min(below, key=lambda b: b.y0)
         tall = 0.5 * (bottom.y0 - top.y1)
         reaching = [u for u in uprights if _length(u) >= tall
-                    and (_stands_on(top, u[0], u[1], w) or _stands_on(bottom, u[0], u[2] - 1, w))]
+                    and (_stands_on(top, u, 1, w) or _stands_on(bottom, u, 2, w))]
         if len(reaching) < 2:
             continue
         out += [ln for ln in lines_between(mask_rows, w, h, top, bottom) if not any(same_line(ln, o) for o in out)]
@@ -169,7 +252,7 @@ def _between(mask_rows: Sequence[bytes], lines: Sequence[Line], uprights: Sequen
 
 
 def find_walls(mask_rows: Sequence[bytes], lines: Sequence[Line], comps: Sequence[Component], w: int,
-               h: int) -> list[Line]:
+               h: int, d: Sequence[float]) -> list[Line]:
     """The walls of a form's cells (module docstring), as lines: lines already found, upright lines found
     between two horizontal ones, and components (a line of the component's pixels each)."""
     uprights = _uprights(lines, comps, w, h)
@@ -177,13 +260,13 @@ def find_walls(mask_rows: Sequence[bytes], lines: Sequence[Line], comps: Sequenc
     found: list[Upright] = []
     for bar in (ln for ln in lines if ln.horizontal):
         for end in (1, 2):
-            group = [u for u in uprights if _stands_on(bar, u[0], u[end] - (end == 2), w)]
+            group = [u for u in uprights if _stands_on(bar, u, end, w)]
             while len(group) >= WALLS_MIN:
                 row = _row(group)
                 if len(row) < WALLS_MIN:
                     break
                 group = [u for u in group if all(u[3] is not r[3] for r in row)]
-                if _holds_writing(row, comps):
+                if _holds_writing(row, comps) or _printed(row, bar, d, w):
                     found += [r for r in row if all(r[3] is not f[3] for f in found)]
                     found += _unseen(mask_rows, bar, end, row, w, h)
     # Pieces of a wall (its part above or below a digit that touches it, found as a line of its own) too.
@@ -213,7 +296,7 @@ def _unseen(mask_rows: Sequence[bytes], bar: Line, end: int, row: Sequence[Uprig
             window = (x - near, x + near, middle + bar.thickness / 2, middle + length + REACH)
         for line in lines_in(mask_rows, w, h, window, BOX_SIDE * length):
             u = ((line.x0 + line.x1) / 2, line.y0, line.y1, line)
-            if _stands_on(bar, u[0], u[end] - (end == 2), w):
+            if _stands_on(bar, u, end, w):
                 out.append(u)
                 break
     return out

@@ -26,6 +26,10 @@ FORMS = [
     ("form_boxes_apart_096411.jpg", "096411"),
     ("form_boxes_tilted_8781.jpg", "8781"),
     ("form_comb_5540.jpg", "5540"),
+    ("form_comb_partly_80.jpg", "80"),
+    ("form_comb_partly_51.jpg", "51"),
+    ("form_boxes_empty.jpg", ""),
+    ("form_comb_empty.jpg", ""),
 ]
 
 
@@ -36,27 +40,35 @@ def test_a_number_in_a_form_is_read_without_its_walls(model, monkeypatch, name, 
     assert sum(ln.wall for ln in page.lines) >= 3
     assert model.read(flat, w, h).number == number
 
-    monkeypatch.setattr(preprocess_module, "find_walls", lambda mask, lines, comps, w, h: [])
+    monkeypatch.setattr(preprocess_module, "find_walls", lambda mask, lines, comps, w, h, d: [])
     wrong = model.read(flat, w, h).number
     assert wrong != number and len(wrong) > len(number), wrong
 
 
+# How a careful hand varies from one 1 to the next: where its top is, how far from the last it stands, how far
+# it leans (pixels). Four 1s exactly alike at an exact pitch would be taken for a printed form's walls.
+TOPS = (0, 5, -3, 6, 2)
+SHIFTS = (0, 2, -1, 3, 1)
+LEANS = (3, 2, 4, 3, 5)
+
+
 def _ones_on_ruled_paper(n: int, pitch: int) -> tuple[list[float], int, int]:
-    """n straight 1s evenly spaced, standing on a ruled line, nothing between them."""
+    """n straight 1s evenly spaced by hand, standing on a ruled line, nothing between them."""
     w, h = 60 + n * pitch, 120
     img = Image.new("L", (w, h), 235)
     d = ImageDraw.Draw(img)
     for y in (20, 60, 100):
         d.line([(0, y), (w, y)], fill=150, width=1)
     for k in range(n):
-        x = 40 + k * pitch
-        d.line([(x + 3, 24), (x, 99)], fill=30, width=3)
+        x = 40 + k * pitch + SHIFTS[k]
+        d.line([(x + LEANS[k], 24 + TOPS[k]), (x, 99)], fill=30, width=3)
     return [v / 255 for v in img.tobytes()], w, h
 
 
 @pytest.mark.parametrize("n,pitch", [(3, 40), (5, 26)])
 def test_ones_standing_on_a_ruled_line_are_no_walls(model, monkeypatch, n, pitch):
-    """1s are as regular as walls and stand on the line too, but no writing stands between them."""
+    """1s are nearly as regular as walls and stand on the line too, but no writing stands between them, and
+    a hand does not make them as alike as print (walls._printed)."""
     flat, w, h = _ones_on_ruled_paper(n, pitch)
     assert not any(ln.wall for ln in analyse(flat, w, h).lines)
     assert model.read(flat, w, h).number == "1" * n
@@ -64,6 +76,108 @@ def test_ones_standing_on_a_ruled_line_are_no_walls(model, monkeypatch, n, pitch
     monkeypatch.setattr(walls, "_holds_writing", lambda row, comps: True)
     assert sum(ln.wall for ln in analyse(flat, w, h).lines) >= 3
     assert model.read(flat, w, h).number != "1" * n
+
+
+def test_ones_as_alike_as_print_are_kept_by_their_ink(model, monkeypatch):
+    """Five upright 1s exactly alike at an exact pitch on a ruled line: as regular as a form's walls, with
+    nothing between them, but a pen's ink is darker than the printed rule's (walls.PRINTED_INK)."""
+    w, h = 220, 120
+    img = Image.new("L", (w, h), 235)
+    d = ImageDraw.Draw(img)
+    for y in (20, 60, 100):
+        d.line([(0, y), (w, y)], fill=150, width=1)
+    for k in range(5):
+        d.line([(40 + 30 * k, 30), (40 + 30 * k, 99)], fill=30, width=3)
+    flat = [v / 255 for v in img.tobytes()]
+    assert not any(ln.wall for ln in analyse(flat, w, h).lines)
+    assert model.read(flat, w, h).number == "11111"
+
+    monkeypatch.setattr(walls, "PRINTED_INK", 10.0)
+    assert sum(ln.wall for ln in analyse(flat, w, h).lines) >= 4
+    assert model.read(flat, w, h).number != "11111"
+
+
+@pytest.mark.parametrize("name,number,before", [("form_comb_partly_80.jpg", "80", "8011"),
+                                                ("form_comb_partly_51.jpg", "51", "511111"),
+                                                ("form_boxes_empty.jpg", "", "111111")])
+def test_empty_cells_need_no_writing_when_the_walls_are_as_regular_as_print(model, monkeypatch, name,
+                                                                            number, before):
+    """"80" in the first two cells of a six-cell comb, "51" in a four-cell one (the 1 stays a 1), and a row of
+    six empty boxes: too few cells hold writing for the writing rule, but the walls are as alike and as
+    evenly spaced as print (walls._printed)."""
+    flat, w, h = photo(name)
+    assert model.read(flat, w, h).number == number
+    monkeypatch.setattr(walls, "_printed", lambda row, bar, d, w: False)
+    assert model.read(flat, w, h).number == before
+
+
+def test_a_printed_row_must_be_alike_evenly_spaced_square_to_its_line_and_in_its_ink():
+    """walls._printed on rows of uprights standing on a flat line: five ticks 20 px long every 30 px, in the
+    line's ink, are print; one tick 5 px shorter (a quarter of their length), one 2 px off the pitch, one
+    leaning 2 px over its length, only three ticks, or ticks twice as dark as the line (a pen's 1s on a
+    printed rule), and they are not. Turned with the photo, the ticks stay square to the line."""
+    from pymodel.components import Component
+    from pymodel.lines import Line
+
+    w, h = 200, 80
+
+    def bar(slope: float = 0.0) -> Line:
+        line = Line(True, 50.0, slope, 0, w - 1, w, True)
+        line.pixels = [round(50 + slope * (x - w / 2)) * w + x for x in range(w)]
+        return line
+
+    def tick(x: float, top: int = 30, lean: float = 0.0) -> walls.Upright:
+        c = Component()
+        c.runs = [(y, round(x + lean * (49 - y)), round(x + lean * (49 - y)) + 2) for y in range(top, 50)]
+        c.x0, c.x1 = min(r[1] for r in c.runs), max(r[2] for r in c.runs)
+        return (x + 1, top, 50, c)
+
+    def row(**change: walls.Upright) -> list[walls.Upright]:
+        ticks = [tick(10.0 + 30 * k) for k in range(5)]
+        for k, u in change.items():
+            ticks[int(k[1:])] = u
+        return ticks
+
+    def ink(ticks: list[walls.Upright], line: Line, pen: float = 0.5) -> list[float]:
+        d = [0.0] * (w * h)
+        for i in line.pixels:
+            d[i] = 0.5
+        for u in ticks:
+            for y, x0, x1 in u[3].runs:
+                for x in range(x0, x1):
+                    d[y * w + x] = pen
+        return d
+
+    def printed(ticks: list[walls.Upright], line: Line | None = None, pen: float = 0.5) -> bool:
+        line = line or bar()
+        return walls._printed(ticks, line, ink(ticks, line, pen), w)
+
+    assert printed(row())
+    assert not printed(row(k2=tick(70.0, top=35)))
+    assert not printed(row(k2=tick(72.0)))
+    assert not printed(row(k2=tick(70.0, lean=0.1)))
+    assert not printed(row()[:3])
+    assert not printed(row(), pen=1.0)
+    # A photo turned: the line falls 0.1 px per pixel across, and the ticks lean back 0.1 px per pixel down.
+    assert printed([tick(10.0 + 30 * k, lean=0.1) for k in range(5)], bar(0.1))
+    assert not printed([tick(10.0 + 30 * k, lean=0.1) for k in range(5)], bar(0.0))
+
+
+def test_a_tick_at_the_very_end_of_the_line_stands_on_it():
+    """A comb's last tick makes a corner with the line, and the corner's runs are no part of the line found
+    (lines.py leaves crossings out): the line found ends at the tick's left edge, 2.5 px short of its middle
+    and past REACH. Any of the tick's width on the line will do (the empty comb form_comb_empty.jpg read
+    "1111" without it)."""
+    from pymodel.components import Component
+    from pymodel.lines import Line
+
+    bar = Line(True, 120.0, 0.0, 39, 205, 167, True)
+    bar.x0, bar.x1, bar.y0, bar.y1 = 39, 206, 118, 123
+    tick = Component()
+    tick.x0, tick.x1, tick.y0, tick.y1 = 206, 211, 73, 122
+    assert walls._stands_on(bar, ((tick.x0 + tick.x1) / 2, tick.y0, tick.y1, tick), 2, 300)
+    assert not walls._stands_on(bar, (216.5, tick.y0, tick.y1, tick), 2, 300)  # beyond the line's end
+    assert not walls._stands_on(bar, (208.5, tick.y0, tick.y1, tick), 1, 300)  # its top is nowhere near
 
 
 def test_a_drawing_on_the_pad_has_no_walls():

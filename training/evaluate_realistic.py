@@ -214,7 +214,8 @@ def mnist_as_files(model, images: np.ndarray, labels: np.ndarray, enlarged_strid
 
 def evaluate_forms(model, n_each: int = 100) -> dict:
     """Numbers written into a form's cells (training/forms.py: MNIST test digits in a comb field, a row of
-    boxes side by side and separate boxes, n_each photos of each), read exactly."""
+    boxes side by side and separate boxes, n_each photos of each), read exactly; then as many with only
+    the first cells written ("comb_partly", ...: a blank form is read right when nothing is read)."""
     import tempfile
 
     from training.data import load_split
@@ -223,10 +224,12 @@ def evaluate_forms(model, n_each: int = 100) -> dict:
     groups: dict[str, dict[str, int]] = defaultdict(lambda: {"n": 0, "exact": 0})
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "form.jpg"
-        for layout, photo, label in form_numbers(images, labels, n_each):
-            path.write_bytes(photo)  # read from a file, as the command line and the page read a photo
-            groups[layout]["n"] += 1
-            groups[layout]["exact"] += _read_exactly(model, path, label)
+        for partly in (False, True):
+            for layout, photo, label in form_numbers(images, labels, n_each, partly=partly):
+                path.write_bytes(photo)  # read from a file, as the command line and the page read a photo
+                key = f"{layout}_partly" if partly else layout
+                groups[key]["n"] += 1
+                groups[key]["exact"] += _read_exactly(model, path, label)
     return _rates(groups)
 
 

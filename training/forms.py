@@ -6,6 +6,9 @@ A form asks for a number one digit to a cell, in one of three layouts:
 - "boxes": a row of boxes side by side, each shared side as thick as two;
 - "apart": separate boxes with a gap between each two.
 
+A form's cells are not always all filled: the scenes with `partly` leave the last cells empty (all of them
+in a blank form), as a 2-digit amount in a 6-cell field.
+
 The digits are MNIST test digits (never trained on), scaled to 85-105% of the cell's height and placed in
 their cell with a few pixels of jitter, so some touch a wall. The form is printed in grey, blue, green or
 red ink, 1 to 3 px thick; the writing is in dark blue or black. The photo is turned by up to 2 degrees,
@@ -25,8 +28,11 @@ PRINT_COLOURS = ((90, 90, 90), (60, 90, 170), (40, 120, 80), (190, 60, 60))
 PEN_COLOURS = ((30, 40, 110), (25, 25, 30))
 
 
-def render_form(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray, layout: str) -> tuple[bytes, str]:
-    """One photo (JPEG bytes) of a 3- to 6-digit number written in a form of this layout, and its label."""
+def render_form(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray, layout: str,
+                partly: bool = False) -> tuple[bytes, str]:
+    """One photo (JPEG bytes) of a 3- to 6-digit number written in a form of this layout, and its label.
+    partly: only the first 0 to n - 1 of the n cells are written, the rest left empty (a short amount in a
+    long field, or a blank form, whose label is "")."""
     if layout not in LAYOUTS:
         raise ValueError(f"unknown form layout {layout!r}: use one of {', '.join(LAYOUTS)}")
     n = int(rng.integers(3, 7))
@@ -49,6 +55,8 @@ def render_form(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray
             for r in range(thick):
                 d.rectangle([x + r, my + r, x + cell_w - r, my + cell_h - r], outline=255)
     picked = [int(rng.integers(len(labels))) for _ in range(n)]
+    if partly:
+        picked = picked[:int(rng.integers(0, n))]
     writing = np.zeros((h, w))
     for k, i in enumerate(picked):
         size = int(cell_h * rng.uniform(0.85, 1.05))
@@ -72,10 +80,11 @@ def render_form(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray
     return out.getvalue(), "".join(str(int(labels[i])) for i in picked)
 
 
-def form_numbers(images: np.ndarray, labels: np.ndarray, n_each: int, seed: int = SEED):
-    """(layout, JPEG bytes, label) for n_each photos of each layout, the same every time for a seed."""
+def form_numbers(images: np.ndarray, labels: np.ndarray, n_each: int, seed: int = SEED, partly: bool = False):
+    """(layout, JPEG bytes, label) for n_each photos of each layout, the same every time for a seed; partly:
+    with only some cells written (render_form)."""
     rng = np.random.default_rng(seed)
     for layout in LAYOUTS:
         for _ in range(n_each):
-            photo, label = render_form(rng, images, labels, layout)
+            photo, label = render_form(rng, images, labels, layout, partly)
             yield layout, photo, label

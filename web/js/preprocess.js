@@ -250,7 +250,7 @@ export function analyse(gray, width, height, drawn = false) {
   }
   page.components = surroundings(comps.filter((c) => c.peak > ink.strong), w, h, drawn);
   // The walls of a form's cells (walls.js) are erased as lines are, and the components found again.
-  const walls = drawn ? [] : findWalls(ink.mask(), page.lines, page.components, w, h);
+  const walls = drawn ? [] : findWalls(ink.mask(), page.lines, page.components, w, h, ink.d);
   if (walls.length) {
     for (const ln of walls) if (!page.lines.includes(ln)) page.lines.push(ln);
     page.components = page.componentsWith([]);

@@ -10,6 +10,13 @@ export const PITCH_MIN = 0.4;
 export const PITCH_MAX = 4.0;
 export const WALLS_MIN = 3;
 export const HOLDS = 0.3;
+export const PRINTED_MIN = 4;
+export const PRINTED_SHORTEST = 8;
+export const PRINTED_LENGTH = 0.1;
+export const PRINTED_ENDS = 2;
+export const PRINTED_PITCH = 0.05;
+export const PRINTED_LEAN = 0.05;
+export const PRINTED_INK = 1.5;
 
 export const PARAMETERS = Object.freeze({
   wall_narrow: NARROW,
@@ -20,6 +27,13 @@ export const PARAMETERS = Object.freeze({
   wall_pitch_max: PITCH_MAX,
   walls_min: WALLS_MIN,
   wall_holds: HOLDS,
+  printed_min: PRINTED_MIN,
+  printed_shortest: PRINTED_SHORTEST,
+  printed_length: PRINTED_LENGTH,
+  printed_ends: PRINTED_ENDS,
+  printed_pitch: PRINTED_PITCH,
+  printed_lean: PRINTED_LEAN,
+  printed_ink: PRINTED_INK,
 });
 
 // An upright: {x: centre, y0: top, y1: bottom (exclusive), of: the line or component}.
@@ -34,10 +48,15 @@ function uprights(lines, comps, w, h) {
   return out;
 }
 
-/** Whether the point (x, y), an end of an upright stroke, lies on the horizontal line bar. */
-function standsOn(bar, x, y, w) {
-  if (!(bar.x0 - REACH <= x && x <= bar.x1 + REACH)) return false;
-  return Math.abs(y - bar.acrossAt(x, w)) <= bar.thickness / 2 + REACH;
+/**
+ * Whether an upright stroke's end ("y0": its top, "y1": its foot) lies on the horizontal line bar. Along the
+ * bar, any of the stroke's width will do (walls.py, _stands_on).
+ */
+function standsOn(bar, u, end, w) {
+  const y = end === "y1" ? u.y1 - 1 : u.y0;
+  const half = (u.of.x1 - u.of.x0) / 2;
+  if (!(bar.x0 - REACH - half <= u.x && u.x <= bar.x1 + REACH + half)) return false;
+  return Math.abs(y - bar.acrossAt(u.x, w)) <= bar.thickness / 2 + REACH;
 }
 
 const lengthOf = (u) => u.y1 - u.y0;
@@ -105,6 +124,73 @@ function holdsWriting(row, comps) {
   return filled >= 2 && 3 * filled >= row.length - 1;
 }
 
+/**
+ * Whether the row is as regular as print (walls.py, _printed): then no writing needs to stand in its cells
+ * (an empty form, or a few of its cells filled).
+ */
+function printed(row, bar, d, w) {
+  const lengths = row.map(lengthOf).sort((a, b) => a - b);
+  if (row.length < PRINTED_MIN || lengths[0] < PRINTED_SHORTEST) return false;
+  const median = lengths[Math.floor(row.length / 2)];
+  const xs = row.map((u) => u.x);
+  const pitch = slopeOf(row.map((_, k) => k), xs);
+  const midK = (row.length - 1) / 2;
+  const midX = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const off = Math.max(...xs.map((x, k) => Math.abs(x - midX - pitch * (k - midK))));
+  // Square to the bar: a bar falling by s per pixel across has walls leaning by -s per pixel down.
+  const lean = Math.max(...row.map((u) => Math.abs(leanOf(u) + bar.slope)));
+  if (lengths[lengths.length - 1] - lengths[0] > PRINTED_LENGTH * median + PRINTED_ENDS
+    || off > PRINTED_PITCH * median || lean > PRINTED_LEAN) return false;
+  // One ink: the lightest wall is printed as the bar is, while a pen's strokes are darker than the rule.
+  const lightest = Math.min(...row.map((u) => strength(pixelsOf(u.of, w), d, w, false)));
+  return lightest <= PRINTED_INK * strength(bar.pixels, d, w, true);
+}
+
+/** How dark a stroke's ink is: the median, along it, of its darkest pixel across it (walls.py, _strength). */
+function strength(pixels, d, w, alongX) {
+  const core = new Map();
+  for (const i of pixels) {
+    const t = alongX ? i % w : Math.floor(i / w);
+    if (d[i] > (core.has(t) ? core.get(t) : -1)) core.set(t, d[i]);
+  }
+  const values = [...core.values()].sort((a, b) => a - b);
+  return values.length ? values[Math.floor(values.length / 2)] : 0;
+}
+
+function pixelsOf(stroke, w) {
+  if (stroke instanceof Line) return stroke.pixels;
+  const out = [];
+  const runs = stroke.runs;
+  for (let i = 0; i < runs.length; i += 3) for (let x = runs[i + 1]; x < runs[i + 2]; x++) out.push(runs[i] * w + x);
+  return out;
+}
+
+/** An upright's change across per pixel down: a line's slope, or a component's fitted to its runs. */
+function leanOf(u) {
+  if (u.of instanceof Line) return u.of.slope;
+  const ys = [];
+  const mids = [];
+  const runs = u.of.runs;
+  for (let i = 0; i < runs.length; i += 3) {
+    ys.push(runs[i]);
+    mids.push((runs[i + 1] + runs[i + 2]) / 2);
+  }
+  return slopeOf(ys, mids);
+}
+
+/** The least-squares slope of xs over ts (0 when every t is the same). */
+function slopeOf(ts, xs) {
+  const mt = ts.reduce((a, b) => a + b, 0) / ts.length;
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+  let stt = 0;
+  let stx = 0;
+  for (let i = 0; i < ts.length; i++) {
+    stt += (ts[i] - mt) ** 2;
+    stx += (ts[i] - mt) * (xs[i] - mx);
+  }
+  return stt ? stx / stt : 0;
+}
+
 /** Whether bottom is a horizontal line below top, and they share at least half the shorter's columns. */
 function facing(top, bottom) {
   const shared = Math.min(top.x1, bottom.x1) - Math.max(top.x0, bottom.x0);
@@ -126,7 +212,7 @@ function between(mask, lines, ups, w, h) {
     if (bottom === null) continue;
     const tall = 0.5 * (bottom.y0 - top.y1);
     const reaching = ups.filter((u) => lengthOf(u) >= tall
-      && (standsOn(top, u.x, u.y0, w) || standsOn(bottom, u.x, u.y1 - 1, w)));
+      && (standsOn(top, u, "y0", w) || standsOn(bottom, u, "y1", w)));
     if (reaching.length < 2) continue;
     for (const ln of linesBetween(mask, w, h, top, bottom)) if (!out.some((o) => sameLine(ln, o))) out.push(ln);
   }
@@ -155,7 +241,7 @@ function unseen(mask, bar, end, row, w, h) {
       : [x - near, x + near, middle + bar.thickness / 2, middle + length + REACH];
     for (const line of linesIn(mask, w, h, window, BOX_SIDE * length)) {
       const u = { x: (line.x0 + line.x1) / 2, y0: line.y0, y1: line.y1, of: line };
-      if (standsOn(bar, u.x, end === "y1" ? u.y1 - 1 : u.y0, w)) {
+      if (standsOn(bar, u, end, w)) {
         out.push(u);
         break;
       }
@@ -187,21 +273,22 @@ function asLine(wall, w) {
 
 /**
  * The walls of a form's cells, as lines: lines already found, upright lines found between two horizontal
- * ones, and components (a line of the component's pixels each). mask: the flat weak-ink mask.
+ * ones, and components (a line of the component's pixels each). mask: the flat weak-ink mask; d: the ink
+ * strength per pixel.
  */
-export function findWalls(mask, lines, comps, w, h) {
+export function findWalls(mask, lines, comps, w, h, d) {
   const ups = uprights(lines, comps, w, h);
   ups.push(...uprights(between(mask, lines, ups, w, h), [], w, h));
   const found = [];
   for (const bar of lines) {
     if (!bar.horizontal) continue;
     for (const end of ["y0", "y1"]) {
-      let group = ups.filter((u) => standsOn(bar, u.x, end === "y1" ? u.y1 - 1 : u.y0, w));
+      let group = ups.filter((u) => standsOn(bar, u, end, w));
       while (group.length >= WALLS_MIN) {
         const row = rowOf(group);
         if (row.length < WALLS_MIN) break;
         group = group.filter((u) => !row.some((r) => r.of === u.of));
-        if (holdsWriting(row, comps)) {
+        if (holdsWriting(row, comps) || printed(row, bar, d, w)) {
           for (const r of row) if (!found.some((f) => f.of === r.of)) found.push(r);
           found.push(...unseen(mask, bar, end, row, w, h));
         }
