@@ -7,11 +7,16 @@ as a line, and a digit touching a side breaks it into pieces. Each wall then rea
 a comb read "154141").
 
 An upright is a vertical line that does not reach both ends of the image, or a component at most NARROW
-times as wide as it is high. Between two horizontal lines that face each other (the top and bottom of a
-row of boxes), where at least two uprights at least half as long as the distance between them stand on one
-of the two (the row's outer sides, or a few of its inner ones), upright lines are also searched among runs
-up to twice the thin limit and in the rows between the two lines where they are (lines.lines_between): the
-shared sides, whole even where a digit touches them.
+times as wide as it is high. In a small blurred photo a line's fringe stays as ink once the line is erased,
+and joins each tick standing on it with a stretch of the line into one wide component: the part of such a
+component above the line's band (its thickness and HALO pixels more) and the part below are uprights too
+when narrow, and the fringe they were cut from goes with them (_split_on).
+
+Between two horizontal lines that face each other (the top and bottom of a row of boxes), where at least
+two uprights at least half as long as the distance between them stand on one of the two (the row's outer
+sides, or a few of its inner ones), upright lines are also searched among runs up to twice the thin limit
+and in the rows between the two lines where they are (lines.lines_between): the shared sides, whole even
+where a digit touches them.
 
 The walls of one form stand on the same horizontal line with the same end (within REACH pixels of the
 line's middle, across it, and of its ends, along it), are as long as each other (within SAME_LENGTH of the
@@ -46,6 +51,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from pymodel.components import Component
 from pymodel.lines import BOX_SIDE, Line, at_border, lines_between, lines_in, same_line
@@ -58,6 +64,7 @@ PITCH_MIN = 0.4
 PITCH_MAX = 4.0
 WALLS_MIN = 3
 HOLDS = 0.3
+HALO = 1.0
 PRINTED_MIN = 4
 PRINTED_SHORTEST = 8
 PRINTED_LENGTH = 0.1
@@ -75,6 +82,7 @@ PARAMETERS = {
     "wall_pitch_max": PITCH_MAX,
     "walls_min": WALLS_MIN,
     "wall_holds": HOLDS,
+    "wall_halo": HALO,
     "printed_min": PRINTED_MIN,
     "printed_shortest": PRINTED_SHORTEST,
     "printed_length": PRINTED_LENGTH,
@@ -85,6 +93,13 @@ PARAMETERS = {
 }
 
 Upright = tuple[float, int, int, Line | Component]  # centre x, top y, bottom y (exclusive), the stroke
+
+
+@dataclass
+class Piece(Component):
+    """The part of a component on one side of a line's band (_split_on): a tick joined to the line's fringe."""
+    parent: Component | None = None
+    band: list[int] = field(default_factory=list)  # the parent's pixels in the band, erased with the piece
 
 
 def _uprights(lines: Sequence[Line], comps: Sequence[Component], w: int, h: int) -> list[Upright]:
@@ -159,9 +174,42 @@ def _row(group: Sequence[Upright]) -> list[Upright]:
     return best
 
 
+def _split_on(bar: Line, comps: Sequence[Component], w: int) -> list[Upright]:
+    """Uprights hidden in a blurred line's fringe: the line found erases its thin runs, but in a blurred photo
+    its fringe stays as ink and joins each tick standing on it, with a stretch of the line, into one wide
+    component. The part of such a component above the line's band (HALO pixels beyond its thickness), and
+    the part below, are each an upright when narrow."""
+    half = bar.thickness / 2 + HALO
+    out: list[Upright] = []
+    for c in comps:
+        if c.width <= NARROW * c.height or c.x1 <= bar.x0 - REACH or c.x0 >= bar.x1 + REACH:
+            continue
+        above: list[tuple[int, int, int]] = []
+        below: list[tuple[int, int, int]] = []
+        band: list[int] = []
+        for y, x0, x1 in c.runs:
+            middle = bar.across_at((x0 + x1) / 2, w)
+            if y < middle - half:
+                above.append((y, x0, x1))
+            elif y > middle + half:
+                below.append((y, x0, x1))
+            else:
+                band += range(y * w + x0, y * w + x1)
+        if not band:
+            continue
+        for runs in (above, below):
+            if runs:
+                piece = Piece(runs, sum(x1 - x0 for _, x0, x1 in runs), min(r[1] for r in runs), runs[0][0],
+                              max(r[2] for r in runs), runs[-1][0] + 1, parent=c, band=band)
+                if piece.width <= NARROW * piece.height:
+                    out.append(((piece.x0 + piece.x1) / 2, piece.y0, piece.y1, piece))
+    return out
+
+
 def _holds_writing(row: Sequence[Upright], comps: Sequence[Component]) -> bool:
-    """Whether writing stands in at least two of the row's cells, and in a third of them."""
-    own = [u[3] for u in row]
+    """Whether writing stands in at least two of the row's cells, and in a third of them (a wall split from
+    a component (_split_on) is not writing either)."""
+    own = [u[3] for u in row] + [u[3].parent for u in row if isinstance(u[3], Piece)]
     length = sorted(_length(u) for u in row)[len(row) // 2]
     writing = [c for c in comps if all(c is not o for o in own) and c.height >= HOLDS * length]
     filled = sum(1 for a, b in zip(row, row[1:]) if any(a[0] < (c.x0 + c.x1) / 2 < b[0] for c in writing))
@@ -259,8 +307,9 @@ def find_walls(mask_rows: Sequence[bytes], lines: Sequence[Line], comps: Sequenc
     uprights += _uprights(_between(mask_rows, lines, uprights, w, h), [], w, h)
     found: list[Upright] = []
     for bar in (ln for ln in lines if ln.horizontal):
+        split = _split_on(bar, comps, w)
         for end in (1, 2):
-            group = [u for u in uprights if _stands_on(bar, u, end, w)]
+            group = [u for u in uprights + split if _stands_on(bar, u, end, w)]
             while len(group) >= WALLS_MIN:
                 row = _row(group)
                 if len(row) < WALLS_MIN:
@@ -314,5 +363,7 @@ def _as_line(wall: Line | Component, w: int) -> Line:
         return wall
     line = Line(False, (wall.x0 + wall.x1) / 2, 0.0, wall.y0, wall.y1 - 1, wall.y1 - wall.y0, False, wall=True)
     line.pixels = [y * w + x for y, x0, x1 in wall.runs for x in range(x0, x1)]
+    if isinstance(wall, Piece):
+        line.pixels += wall.band
     line.x0, line.y0, line.x1, line.y1 = wall.x0, wall.y0, wall.x1, wall.y1
     return line

@@ -30,6 +30,7 @@ FORMS = [
     ("form_comb_partly_51.jpg", "51"),
     ("form_boxes_empty.jpg", ""),
     ("form_comb_empty.jpg", ""),
+    ("form_comb_blurred_63.jpg", "63"),
 ]
 
 
@@ -161,6 +162,16 @@ def test_a_printed_row_must_be_alike_evenly_spaced_square_to_its_line_and_in_its
     # A photo turned: the line falls 0.1 px per pixel across, and the ticks lean back 0.1 px per pixel down.
     assert printed([tick(10.0 + 30 * k, lean=0.1) for k in range(5)], bar(0.1))
     assert not printed([tick(10.0 + 30 * k, lean=0.1) for k in range(5)], bar(0.0))
+
+
+def test_ticks_joined_to_a_blurred_lines_fringe_are_cut_from_it(model, monkeypatch):
+    """A small blurred photo of "63" in a three-cell comb: the line's fringe stays as ink and joins each tick
+    with a stretch of the line into one wide component, so no tick is an upright. The parts above the line's
+    band are (walls._split_on), and the fringe goes with them."""
+    flat, w, h = photo("form_comb_blurred_63.jpg")
+    assert model.read(flat, w, h).number == "63"
+    monkeypatch.setattr(walls, "_split_on", lambda bar, comps, w: [])
+    assert model.read(flat, w, h).number == "16311"
 
 
 def test_a_tick_at_the_very_end_of_the_line_stands_on_it():

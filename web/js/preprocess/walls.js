@@ -1,5 +1,6 @@
 // Port of pymodel/walls.py: the walls of a form's boxes, the upright strokes between the cells of a row of
 // boxes or a comb field, which would each read as a 1. The rules are in that module's docstring.
+import { Component } from "./components.js";
 import { BOX_SIDE, Line, atBorder, linesBetween, linesIn, sameLine } from "./lines.js";
 
 export const NARROW = 0.25;
@@ -10,6 +11,7 @@ export const PITCH_MIN = 0.4;
 export const PITCH_MAX = 4.0;
 export const WALLS_MIN = 3;
 export const HOLDS = 0.3;
+export const HALO = 1.0;
 export const PRINTED_MIN = 4;
 export const PRINTED_SHORTEST = 8;
 export const PRINTED_LENGTH = 0.1;
@@ -27,6 +29,7 @@ export const PARAMETERS = Object.freeze({
   wall_pitch_max: PITCH_MAX,
   walls_min: WALLS_MIN,
   wall_holds: HOLDS,
+  wall_halo: HALO,
   printed_min: PRINTED_MIN,
   printed_shortest: PRINTED_SHORTEST,
   printed_length: PRINTED_LENGTH,
@@ -110,9 +113,53 @@ function rowOf(group) {
   return best;
 }
 
-/** Whether writing stands in at least two of the row's cells, and in a third of them. */
+/**
+ * Uprights hidden in a blurred line's fringe (walls.py, _split_on): the part of a wide component above the
+ * line's band (HALO pixels beyond its thickness), and the part below, each an upright when narrow. A piece is
+ * a Component with `parent` (the component it was cut from) and `band` (the parent's pixels in the band).
+ */
+function splitOn(bar, comps, w) {
+  const half = bar.thickness / 2 + HALO;
+  const out = [];
+  for (const c of comps) {
+    if (c.width <= NARROW * c.height || c.x1 <= bar.x0 - REACH || c.x0 >= bar.x1 + REACH) continue;
+    const above = [];
+    const below = [];
+    const band = [];
+    const runs = c.runs;
+    for (let r = 0; r < runs.length; r += 3) {
+      const [y, x0, x1] = [runs[r], runs[r + 1], runs[r + 2]];
+      const middle = bar.acrossAt((x0 + x1) / 2, w);
+      if (y < middle - half) above.push(y, x0, x1);
+      else if (y > middle + half) below.push(y, x0, x1);
+      else for (let x = x0; x < x1; x++) band.push(y * w + x);
+    }
+    if (!band.length) continue;
+    for (const part of [above, below]) {
+      if (!part.length) continue;
+      let [x0, x1, area] = [Infinity, -Infinity, 0];
+      for (let r = 0; r < part.length; r += 3) {
+        x0 = Math.min(x0, part[r + 1]);
+        x1 = Math.max(x1, part[r + 2]);
+        area += part[r + 2] - part[r + 1];
+      }
+      const piece = new Component(x0, part[0], x1, part[part.length - 3] + 1);
+      piece.runs = part;
+      piece.area = area;
+      piece.parent = c;
+      piece.band = band;
+      if (piece.width <= NARROW * piece.height) out.push({ x: (piece.x0 + piece.x1) / 2, y0: piece.y0, y1: piece.y1, of: piece });
+    }
+  }
+  return out;
+}
+
+/**
+ * Whether writing stands in at least two of the row's cells, and in a third of them (a wall split from a
+ * component, splitOn, is not writing either).
+ */
 function holdsWriting(row, comps) {
-  const own = row.map((u) => u.of);
+  const own = row.map((u) => u.of).concat(row.filter((u) => u.of.parent).map((u) => u.of.parent));
   const lengths = row.map(lengthOf).sort((a, b) => a - b);
   const length = lengths[Math.floor(row.length / 2)];
   const writing = comps.filter((c) => !own.includes(c) && c.height >= HOLDS * length);
@@ -266,6 +313,7 @@ function asLine(wall, w) {
   for (let r = 0; r < runs.length; r += 3) {
     for (let x = runs[r + 1]; x < runs[r + 2]; x++) line.pixels.push(runs[r] * w + x);
   }
+  if (wall.band) for (const i of wall.band) line.pixels.push(i);
   [line.x0, line.y0, line.x1, line.y1] = [wall.x0, wall.y0, wall.x1, wall.y1];
   line.wall = true;
   return line;
@@ -282,8 +330,9 @@ export function findWalls(mask, lines, comps, w, h, d) {
   const found = [];
   for (const bar of lines) {
     if (!bar.horizontal) continue;
+    const split = splitOn(bar, comps, w);
     for (const end of ["y0", "y1"]) {
-      let group = ups.filter((u) => standsOn(bar, u, end, w));
+      let group = ups.concat(split).filter((u) => standsOn(bar, u, end, w));
       while (group.length >= WALLS_MIN) {
         const row = rowOf(group);
         if (row.length < WALLS_MIN) break;
