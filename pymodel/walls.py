@@ -352,8 +352,11 @@ def _unseen(mask_rows: Sequence[bytes], bar: Line, end: int, row: Sequence[Uprig
 
 
 def _piece_of(piece: Upright, wall: Upright) -> bool:
-    """Whether an upright lies along a wall: its middle within REACH of the wall's, within its rows."""
-    return abs(piece[0] - wall[0]) <= REACH and wall[1] - REACH <= piece[1] and piece[2] <= wall[2] + REACH
+    """Whether an upright lies along a wall: its middle within REACH of the wall's, within its rows (give or
+    take REACH and SAME_LENGTH of the wall's length: the same side found twice, once from the mask's runs and
+    once between the two lines, ends a few pixels apart)."""
+    reach = REACH + SAME_LENGTH * _length(wall)
+    return abs(piece[0] - wall[0]) <= REACH and wall[1] - reach <= piece[1] and piece[2] <= wall[2] + reach
 
 
 def _as_line(wall: Line | Component, w: int) -> Line:

@@ -31,6 +31,7 @@ FORMS = [
     ("form_boxes_empty.jpg", ""),
     ("form_comb_empty.jpg", ""),
     ("form_comb_blurred_63.jpg", "63"),
+    ("form_boxes_faint_empty.jpg", ""),
 ]
 
 
@@ -172,6 +173,18 @@ def test_ticks_joined_to_a_blurred_lines_fringe_are_cut_from_it(model, monkeypat
     assert model.read(flat, w, h).number == "63"
     monkeypatch.setattr(walls, "_split_on", lambda bar, comps, w: [])
     assert model.read(flat, w, h).number == "16311"
+
+
+def test_a_side_found_twice_goes_with_its_wall(model, monkeypatch):
+    """Three empty boxes in faint print: the right side is found once from the mask's runs (24 to 81) and once
+    between the two lines (27 to 80); the row takes the second, and the first, 3 px longer at its top, is a
+    piece of that wall too. Left as ink, it made a "2" with what the lines leave of their fringes."""
+    flat, w, h = photo("form_boxes_faint_empty.jpg")
+    assert model.read(flat, w, h).number == ""
+    # The rule before: a piece lies within the wall's rows, give or take REACH.
+    monkeypatch.setattr(walls, "_piece_of", lambda piece, wall: abs(piece[0] - wall[0]) <= walls.REACH
+                        and wall[1] - walls.REACH <= piece[1] and piece[2] <= wall[2] + walls.REACH)
+    assert model.read(flat, w, h).number == "2"
 
 
 def test_a_tick_at_the_very_end_of_the_line_stands_on_it():

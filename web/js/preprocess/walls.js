@@ -297,9 +297,10 @@ function unseen(mask, bar, end, row, w, h) {
   return out;
 }
 
-/** Whether an upright lies along a wall: its middle within REACH of the wall's, within its rows. */
+/** Whether an upright lies along a wall: its middle within REACH of the wall's, within its rows (give or take; walls.py). */
 function pieceOf(piece, wall) {
-  return Math.abs(piece.x - wall.x) <= REACH && wall.y0 - REACH <= piece.y0 && piece.y1 <= wall.y1 + REACH;
+  const reach = REACH + SAME_LENGTH * lengthOf(wall);
+  return Math.abs(piece.x - wall.x) <= REACH && wall.y0 - reach <= piece.y0 && piece.y1 <= wall.y1 + reach;
 }
 
 /** A wall as a line marked `wall` (a component becomes a line of its pixels). */
