@@ -23,7 +23,9 @@ line's middle, across it, and of its ends, along it), are as long as each other 
 first pair's length), and stand at a regular pitch: PITCH_MIN to PITCH_MAX times their length, each within
 SAME_PITCH of the pitch (at least 2 px) of where the walls found so far put it, and at most one missing
 between two. There are at least WALLS_MIN of them, and writing stands between them: a component at least
-HOLDS of their length high in two cells or more, and in at least a third of the cells. Separate boxes have
+HOLDS of their length high, not centred where the row misses a wall, in two cells or more, and in at least
+a third of the cells. Where one stroke is both a side found between two lines and a component, the row
+takes the side (a component also holds the corners, and is longer). Separate boxes have
 two walls at each pitch, a left and a right one, found one set after the other. Where the pitch puts a wall
 that no upright showed (between the row's walls, and one pitch beyond each end while the line goes on: a
 digit touching a comb's tick makes the tick part of the digit's component), an upright line is searched
@@ -207,11 +209,20 @@ def _split_on(bar: Line, comps: Sequence[Component], w: int) -> list[Upright]:
 
 
 def _holds_writing(row: Sequence[Upright], comps: Sequence[Component]) -> bool:
-    """Whether writing stands in at least two of the row's cells, and in a third of them (a wall split from
-    a component (_split_on) is not writing either)."""
+    """Whether writing stands in at least two of the row's cells, and in a third of them. A wall split from a
+    component (_split_on) is not writing, nor is an upright where the row misses a wall: 1s written evenly on
+    a ruled line make rows too, and one unlike the others in length stood in a "cell" of its neighbours."""
     own = [u[3] for u in row] + [u[3].parent for u in row if isinstance(u[3], Piece)]
     length = sorted(_length(u) for u in row)[len(row) // 2]
-    writing = [c for c in comps if all(c is not o for o in own) and c.height >= HOLDS * length]
+    pitch = min(b[0] - a[0] for a, b in zip(row, row[1:]))
+    near = max(2.0, SAME_PITCH * pitch)
+
+    def at_a_wall(c: Component) -> bool:
+        middle = (c.x0 + c.x1) / 2
+        k = math.floor((middle - row[0][0]) / pitch + 0.5)
+        return abs(middle - row[0][0] - k * pitch) <= near
+
+    writing = [c for c in comps if all(c is not o for o in own) and c.height >= HOLDS * length and not at_a_wall(c)]
     filled = sum(1 for a, b in zip(row, row[1:]) if any(a[0] < (c.x0 + c.x1) / 2 < b[0] for c in writing))
     return filled >= 2 and 3 * filled >= len(row) - 1
 
@@ -304,7 +315,11 @@ def find_walls(mask_rows: Sequence[bytes], lines: Sequence[Line], comps: Sequenc
     """The walls of a form's cells (module docstring), as lines: lines already found, upright lines found
     between two horizontal ones, and components (a line of the component's pixels each)."""
     uprights = _uprights(lines, comps, w, h)
-    uprights += _uprights(_between(mask_rows, lines, uprights, w, h), [], w, h)
+    # A side found between two lines comes before the components: where one stroke is both, the row takes the
+    # line, whose ends are where the side meets the lines (a component also holds the corners).
+    between = _uprights(_between(mask_rows, lines, uprights, w, h), [], w, h)
+    strokes = [u for u in uprights if isinstance(u[3], Line)]
+    uprights = strokes + between + [u for u in uprights if not isinstance(u[3], Line)]
     found: list[Upright] = []
     for bar in (ln for ln in lines if ln.horizontal):
         split = _split_on(bar, comps, w)

@@ -80,6 +80,25 @@ def test_ones_standing_on_a_ruled_line_are_no_walls(model, monkeypatch, n, pitch
     assert model.read(flat, w, h).number != "1" * n
 
 
+def test_a_one_where_the_row_misses_a_wall_is_no_writing(model, monkeypatch):
+    """Five MNIST 1s written evenly on a ruled line (a scratch probe's photo): three of them alike make a row
+    with a gap, and the fourth, shorter, stood in its "cell" as writing, so three 1s were erased ("11"). A
+    stroke centred where the row misses a wall is no writing (walls._holds_writing)."""
+    flat, w, h = photo("ones_on_a_rule_11111.jpg")
+    assert not any(ln.wall for ln in analyse(flat, w, h).lines)
+    assert model.read(flat, w, h).number == "11111"
+
+    def before(row, comps):  # the rule before: every component in a cell is writing
+        own = [u[3] for u in row]
+        length = sorted(walls._length(u) for u in row)[len(row) // 2]
+        writing = [c for c in comps if all(c is not o for o in own) and c.height >= walls.HOLDS * length]
+        filled = sum(1 for a, b in zip(row, row[1:]) if any(a[0] < (c.x0 + c.x1) / 2 < b[0] for c in writing))
+        return filled >= 2 and 3 * filled >= len(row) - 1
+
+    monkeypatch.setattr(walls, "_holds_writing", before)
+    assert model.read(flat, w, h).number == "11"
+
+
 def test_ones_as_alike_as_print_are_kept_by_their_ink(model, monkeypatch):
     """Five upright 1s exactly alike at an exact pitch on a ruled line: as regular as a form's walls, with
     nothing between them, but a pen's ink is darker than the printed rule's (walls.PRINTED_INK)."""

@@ -162,7 +162,16 @@ function holdsWriting(row, comps) {
   const own = row.map((u) => u.of).concat(row.filter((u) => u.of.parent).map((u) => u.of.parent));
   const lengths = row.map(lengthOf).sort((a, b) => a - b);
   const length = lengths[Math.floor(row.length / 2)];
-  const writing = comps.filter((c) => !own.includes(c) && c.height >= HOLDS * length);
+  let pitch = Infinity;
+  for (let i = 0; i + 1 < row.length; i++) pitch = Math.min(pitch, row[i + 1].x - row[i].x);
+  const near = Math.max(2.0, SAME_PITCH * pitch);
+  // A stroke centred where the row misses a wall is no writing either (walls.py).
+  const atAWall = (c) => {
+    const middle = (c.x0 + c.x1) / 2;
+    const k = Math.floor((middle - row[0].x) / pitch + 0.5);
+    return Math.abs(middle - row[0].x - k * pitch) <= near;
+  };
+  const writing = comps.filter((c) => !own.includes(c) && c.height >= HOLDS * length && !atAWall(c));
   let filled = 0;
   for (let i = 0; i + 1 < row.length; i++) {
     const [a, b] = [row[i], row[i + 1]];
@@ -326,8 +335,11 @@ function asLine(wall, w) {
  * strength per pixel.
  */
 export function findWalls(mask, lines, comps, w, h, d) {
-  const ups = uprights(lines, comps, w, h);
-  ups.push(...uprights(between(mask, lines, ups, w, h), [], w, h));
+  const strokes = uprights(lines, comps, w, h);
+  // A side found between two lines comes before the components: where one stroke is both, the row takes the
+  // line (walls.py).
+  const sides = uprights(between(mask, lines, strokes, w, h), [], w, h);
+  const ups = strokes.filter((u) => u.of instanceof Line).concat(sides, strokes.filter((u) => !(u.of instanceof Line)));
   const found = [];
   for (const bar of lines) {
     if (!bar.horizontal) continue;
