@@ -44,10 +44,13 @@ def test_model_card_holds_the_shipped_figures():
     tight = real["tight_crops"]
     assert tight["0"]["accuracy"] >= 0.88 and tight["0.05"]["accuracy"] >= 0.93 and tight["0"]["n"] == 600
     # Numbers written one digit to a cell of a form (training/forms.py): comb 33%, boxes side by side 66% and
-    # separate boxes 87% before the walls between the cells were erased (pymodel/walls.py).
+    # separate boxes 87% before the walls between the cells were erased (pymodel/walls.py); with only the first
+    # cells written, 49%, 61% and 90% before a row as regular as print needed no writing (walls._printed).
     forms = real["forms"]
-    assert forms["comb"]["exact_rate"] >= 0.8 and forms["boxes"]["exact_rate"] >= 0.9
-    assert forms["apart"]["exact_rate"] >= 0.95 and forms["comb"]["n"] == 100
+    assert forms["comb"]["exact_rate"] >= 0.83 and forms["boxes"]["exact_rate"] >= 0.91
+    assert forms["apart"]["exact_rate"] >= 0.96 and forms["comb"]["n"] == 100
+    assert forms["comb_partly"]["exact_rate"] >= 0.9 and forms["boxes_partly"]["exact_rate"] >= 0.9
+    assert forms["apart_partly"]["exact_rate"] >= 0.96 and forms["comb_partly"]["n"] == 100
     # The page's number reader, same weights: numbers read exactly, single digits not cut into several,
     # non-digits given a confident reading (issue 8's reader; targets not met yet, see the README).
     assert real["numbers"]["all"]["exact_rate"] >= 0.82
