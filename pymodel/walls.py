@@ -45,9 +45,11 @@ ruled line, 2-5% apart in size and spacing, made such a row in 3 to 6 of 60), bu
 than the printed rule they stand on (2 to 3.9 times there; a form's lightest wall at most 1.1 times its
 line). A drawing on the pad has no form (preprocess skips this step there).
 
-The walls are returned as lines marked `wall`: preprocess erases them as it erases every line and finds the
-components again, and no wall is ever given back to a digit as its stroke (locate.belongs), taken for a
-straight 1 (segment._upright) or read when nothing else is left (preprocess.locate).
+The walls are returned as lines marked `wall`, each with the joints where it meets the lines it stands on
+(_junction: there neither the wall's runs nor the line's are thin enough to be erased, and a blank form kept
+a fleck at each joint): preprocess erases them as it erases every line and finds the components again, and
+no wall is ever given back to a digit as its stroke (locate.belongs), taken for a straight 1
+(segment._upright) or read when nothing else is left (preprocess.locate).
 """
 from __future__ import annotations
 
@@ -335,7 +337,29 @@ def find_walls(mask_rows: Sequence[bytes], lines: Sequence[Line], comps: Sequenc
                     found += _unseen(mask_rows, bar, end, row, w, h)
     # Pieces of a wall (its part above or below a digit that touches it, found as a line of its own) too.
     found += [u for u in uprights if all(u[3] is not f[3] for f in found) and any(_piece_of(u, f) for f in found)]
-    return [_as_line(u[3], w) for u in found]
+    bars = [ln for ln in lines if ln.horizontal]
+    out = []
+    for u in found:
+        wall = _as_line(u[3], w)
+        for bar in bars:
+            if _stands_on(bar, u, 1, w) or _stands_on(bar, u, 2, w):
+                wall.pixels = wall.pixels + _junction(bar, u, mask_rows, w)
+        out.append(wall)
+    return out
+
+
+def _junction(bar: Line, u: Upright, mask_rows: Sequence[bytes], w: int) -> list[int]:
+    """The ink where a wall meets a line it stands on: there the wall's runs lie along the line and the line's
+    across the wall, each too long for the other to erase, and the joint stayed as a fleck (a blank form read
+    "not a digit")."""
+    half = bar.thickness / 2 + HALO + 1
+    out = []
+    for x in range(max(0, u[3].x0 - 1), min(w, u[3].x1 + 1)):
+        middle = bar.across_at(x, w)
+        for y in range(max(0, math.ceil(middle - half)), min(len(mask_rows), math.floor(middle + half) + 1)):
+            if mask_rows[y][x]:
+                out.append(y * w + x)
+    return out
 
 
 def _unseen(mask_rows: Sequence[bytes], bar: Line, end: int, row: Sequence[Upright], w: int,

@@ -206,6 +206,17 @@ def test_a_side_found_twice_goes_with_its_wall(model, monkeypatch):
     assert model.read(flat, w, h).number == "2"
 
 
+def test_a_blank_form_is_empty(model, monkeypatch):
+    """Six empty boxes: once the walls are erased nothing is left, not even the joints where each side meets
+    the top and bottom lines (walls._junction); they stayed as flecks, and the form read "not a digit"."""
+    flat, w, h = photo("form_boxes_empty.jpg")
+    reading = model.read(flat, w, h)
+    assert reading.number == "" and reading.digits == []
+    monkeypatch.setattr(walls, "_junction", lambda bar, u, mask_rows, w: [])
+    reading = model.read(flat, w, h)
+    assert reading.number == "" and [d.status for d in reading.digits] == ["not_a_digit"]
+
+
 def test_a_tick_at_the_very_end_of_the_line_stands_on_it():
     """A comb's last tick makes a corner with the line, and the corner's runs are no part of the line found
     (lines.py leaves crossings out): the line found ends at the tick's left edge, 2.5 px short of its middle

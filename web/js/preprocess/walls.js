@@ -359,5 +359,25 @@ export function findWalls(mask, lines, comps, w, h, d) {
   }
   // Pieces of a wall (its part above or below a digit that touches it, found as a line of its own) too.
   const pieces = ups.filter((u) => !found.some((f) => f.of === u.of) && found.some((f) => pieceOf(u, f)));
-  return found.concat(pieces).map((u) => asLine(u.of, w));
+  const bars = lines.filter((ln) => ln.horizontal);
+  return found.concat(pieces).map((u) => {
+    const wall = asLine(u.of, w);
+    for (const bar of bars) {
+      if (standsOn(bar, u, "y0", w) || standsOn(bar, u, "y1", w)) wall.pixels = wall.pixels.concat(junction(bar, u, mask, w, h));
+    }
+    return wall;
+  });
+}
+
+/** The ink where a wall meets a line it stands on, which neither erases (walls.py, _junction). */
+function junction(bar, u, mask, w, h) {
+  const half = bar.thickness / 2 + HALO + 1;
+  const out = [];
+  for (let x = Math.max(0, u.of.x0 - 1); x < Math.min(w, u.of.x1 + 1); x++) {
+    const middle = bar.acrossAt(x, w);
+    for (let y = Math.max(0, Math.ceil(middle - half)); y < Math.min(h, Math.floor(middle + half) + 1); y++) {
+      if (mask[y * w + x]) out.push(y * w + x);
+    }
+  }
+  return out;
 }
