@@ -212,8 +212,9 @@ def _split_on(bar: Line, comps: Sequence[Component], w: int) -> list[Upright]:
 
 def _holds_writing(row: Sequence[Upright], comps: Sequence[Component]) -> bool:
     """Whether writing stands in at least two of the row's cells, and in a third of them. A wall split from a
-    component (_split_on) is not writing, nor is an upright where the row misses a wall: 1s written evenly on
-    a ruled line make rows too, and one unlike the others in length stood in a "cell" of its neighbours."""
+    component (_split_on) is not writing, nor is a component centred where the row puts a wall (within
+    SAME_PITCH of the pitch): 1s written evenly on a ruled line make rows too, and one unlike the others in
+    length, where the row missed a wall, stood in a "cell" of its neighbours."""
     own = [u[3] for u in row] + [u[3].parent for u in row if isinstance(u[3], Piece)]
     length = sorted(_length(u) for u in row)[len(row) // 2]
     pitch = min(b[0] - a[0] for a, b in zip(row, row[1:]))
@@ -315,7 +316,8 @@ def _between(mask_rows: Sequence[bytes], lines: Sequence[Line], uprights: Sequen
 def find_walls(mask_rows: Sequence[bytes], lines: Sequence[Line], comps: Sequence[Component], w: int,
                h: int, d: Sequence[float]) -> list[Line]:
     """The walls of a form's cells (module docstring), as lines: lines already found, upright lines found
-    between two horizontal ones, and components (a line of the component's pixels each)."""
+    between two horizontal ones, and components (a line of the component's pixels each). mask_rows: the weak
+    ink mask; d: the ink strength per pixel (ink.InkMap.d), which _printed compares."""
     uprights = _uprights(lines, comps, w, h)
     # A side found between two lines comes before the components: where one stroke is both, the row takes the
     # line, whose ends are where the side meets the lines (a component also holds the corners).

@@ -155,8 +155,8 @@ function splitOn(bar, comps, w) {
 }
 
 /**
- * Whether writing stands in at least two of the row's cells, and in a third of them (a wall split from a
- * component, splitOn, is not writing either).
+ * Whether writing stands in at least two of the row's cells, and in a third of them. A wall split from a
+ * component (splitOn) is not writing, nor is a component centred where the row puts a wall (walls.py).
  */
 function holdsWriting(row, comps) {
   const own = row.map((u) => u.of).concat(row.filter((u) => u.of.parent).map((u) => u.of.parent));
