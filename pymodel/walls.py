@@ -319,11 +319,7 @@ def find_walls(mask_rows: Sequence[bytes], lines: Sequence[Line], comps: Sequenc
     between two horizontal ones, and components (a line of the component's pixels each). mask_rows: the weak
     ink mask; d: the ink strength per pixel (ink.InkMap.d), which _printed compares."""
     uprights = _uprights(lines, comps, w, h)
-    # A side found between two lines comes before the components: where one stroke is both, the row takes the
-    # line, whose ends are where the side meets the lines (a component also holds the corners).
-    between = _uprights(_between(mask_rows, lines, uprights, w, h), [], w, h)
-    strokes = [u for u in uprights if isinstance(u[3], Line)]
-    uprights = strokes + between + [u for u in uprights if not isinstance(u[3], Line)]
+    uprights = _lines_first(uprights, _uprights(_between(mask_rows, lines, uprights, w, h), [], w, h))
     found: list[Upright] = []
     for bar in (ln for ln in lines if ln.horizontal):
         split = _split_on(bar, comps, w)
@@ -348,6 +344,14 @@ def find_walls(mask_rows: Sequence[bytes], lines: Sequence[Line], comps: Sequenc
                 wall.pixels = wall.pixels + _junction(bar, u, mask_rows, w)
         out.append(wall)
     return out
+
+
+def _lines_first(uprights: Sequence[Upright], sides: Sequence[Upright]) -> list[Upright]:
+    """The uprights with the sides found between two lines before the components: where one stroke is both,
+    the row takes the line, whose ends are where the side meets the lines (a component also holds the
+    corners, and is longer than the other walls)."""
+    return ([u for u in uprights if isinstance(u[3], Line)] + list(sides)
+            + [u for u in uprights if not isinstance(u[3], Line)])
 
 
 def _junction(bar: Line, u: Upright, mask_rows: Sequence[bytes], w: int) -> list[int]:

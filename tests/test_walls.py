@@ -32,6 +32,7 @@ FORMS = [
     ("form_comb_empty.jpg", ""),
     ("form_comb_blurred_63.jpg", "63"),
     ("form_boxes_faint_empty.jpg", ""),
+    ("form_boxes_partly_7.jpg", "7"),
 ]
 
 
@@ -215,6 +216,16 @@ def test_a_blank_form_is_empty(model, monkeypatch):
     monkeypatch.setattr(walls, "_junction", lambda bar, u, mask_rows, w: [])
     reading = model.read(flat, w, h)
     assert reading.number == "" and [d.status for d in reading.digits] == ["not_a_digit"]
+
+
+def test_a_side_found_between_the_lines_comes_before_its_component(model, monkeypatch):
+    """A 7 in the first of four boxes side by side: the second side is a component (with the corners where it
+    meets the lines) and a line found between the lines. Taking the component, the row's lengths were too
+    unlike for print, and the 7's box alone is too little writing (walls._lines_first)."""
+    flat, w, h = photo("form_boxes_partly_7.jpg")
+    assert model.read(flat, w, h).number == "7"
+    monkeypatch.setattr(walls, "_lines_first", lambda uprights, sides: list(uprights) + list(sides))
+    assert model.read(flat, w, h).number == "711"
 
 
 def test_a_tick_at_the_very_end_of_the_line_stands_on_it():

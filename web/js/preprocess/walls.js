@@ -336,10 +336,7 @@ function asLine(wall, w) {
  */
 export function findWalls(mask, lines, comps, w, h, d) {
   const strokes = uprights(lines, comps, w, h);
-  // A side found between two lines comes before the components: where one stroke is both, the row takes the
-  // line (walls.py).
-  const sides = uprights(between(mask, lines, strokes, w, h), [], w, h);
-  const ups = strokes.filter((u) => u.of instanceof Line).concat(sides, strokes.filter((u) => !(u.of instanceof Line)));
+  const ups = linesFirst(strokes, uprights(between(mask, lines, strokes, w, h), [], w, h));
   const found = [];
   for (const bar of lines) {
     if (!bar.horizontal) continue;
@@ -367,6 +364,11 @@ export function findWalls(mask, lines, comps, w, h, d) {
     }
     return wall;
   });
+}
+
+/** The uprights with the sides found between two lines before the components (walls.py, _lines_first). */
+function linesFirst(ups, sides) {
+  return ups.filter((u) => u.of instanceof Line).concat(sides, ups.filter((u) => !(u.of instanceof Line)));
 }
 
 /** The ink where a wall meets a line it stands on, which neither erases (walls.py, _junction). */
