@@ -263,6 +263,7 @@ def test_an_image_without_digits_says_so_and_the_page_keeps_working(desk):
     page.wait_for_function("() => document.getElementById('confidence').textContent.includes('No digit')")
     assert page.get_attribute("html", "data-number") == "" and not page.is_visible(LIST)
     assert "No digit found" in page.text_content("[data-testid=pad-answer]")  # what a phone shows by the pad
+    assert page.inner_text("[data-testid=verdict]") == "Nothing written here"  # not "Draw a digit": it was a photo
     desk.upload_bytes("broken.png", "image/png", b"\x89PNG\r\n\x1a\n not really")
     assert desk.message()
     desk.clear()

@@ -15,7 +15,8 @@ const VERDICTS = {
   ok: (r) => ({ big: String(r.digit), verdict: `It's ${r.digit === 8 ? "an" : "a"} ${r.digit}`, state: "sure" }),
   unsure: (r) => ({ big: `${r.digit}?`, verdict: `Unsure — maybe ${r.digit}`, state: "unsure" }),
   not_a_digit: () => ({ big: "✕", verdict: "That doesn't look like a digit", state: "not_a_digit" }),
-  empty: () => ({ big: "?", verdict: "Draw a digit", state: "empty" }),
+  // An uploaded photo with nothing in it (a blank form, an empty page) is not asked to be drawn on.
+  empty: (r, upload) => ({ big: "?", verdict: upload ? "Nothing written here" : "Draw a digit", state: "empty" }),
 };
 
 // What a number's status says, above its digits.
@@ -135,7 +136,7 @@ export class View {
     const el = this.el.prediction;
     const digits = r.digits || (r.status === "empty" ? [] : [r]);
     const number = digits.length > 1;
-    const says = number ? numberVerdict({ ...r, digits }) : VERDICTS[r.status](r);
+    const says = number ? numberVerdict({ ...r, digits }) : VERDICTS[r.status](r, upload);
     el.dataset.engine = r.engine;
     el.dataset.status = r.status;
     el.dataset.state = says.state;
