@@ -321,6 +321,7 @@ def find_walls(mask_rows: Sequence[bytes], lines: Sequence[Line], comps: Sequenc
     uprights = _uprights(lines, comps, w, h)
     uprights = _lines_first(uprights, _uprights(_between(mask_rows, lines, uprights, w, h), [], w, h))
     found: list[Upright] = []
+    bases: list[Line] = []  # the lines the walls stand on
     for bar in (ln for ln in lines if ln.horizontal):
         split = _split_on(bar, comps, w)
         for end in (1, 2):
@@ -333,6 +334,8 @@ def find_walls(mask_rows: Sequence[bytes], lines: Sequence[Line], comps: Sequenc
                 if _holds_writing(row, comps) or _printed(row, bar, d, w):
                     found += [r for r in row if all(r[3] is not f[3] for f in found)]
                     found += _unseen(mask_rows, bar, end, row, w, h)
+                    if all(bar is not b for b in bases):
+                        bases.append(bar)
     # Pieces of a wall (its part above or below a digit that touches it, found as a line of its own) too.
     found += [u for u in uprights if all(u[3] is not f[3] for f in found) and any(_piece_of(u, f) for f in found)]
     bars = [ln for ln in lines if ln.horizontal]
@@ -343,7 +346,11 @@ def find_walls(mask_rows: Sequence[bytes], lines: Sequence[Line], comps: Sequenc
             if _stands_on(bar, u, 1, w) or _stands_on(bar, u, 2, w):
                 wall.pixels = wall.pixels + _junction(bar, u, mask_rows, w)
         out.append(wall)
-    return out
+    # The line a row of walls stands on is the form's too: it is never read when nothing else is left (a blank
+    # comb read "not a digit" for a stretch of it), nor given back to a digit.
+    for bar in bases:
+        bar.wall = True
+    return out + [bar for bar in bases if all(bar is not o for o in out)]
 
 
 def _lines_first(uprights: Sequence[Upright], sides: Sequence[Upright]) -> list[Upright]:

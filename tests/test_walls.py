@@ -198,13 +198,25 @@ def test_ticks_joined_to_a_blurred_lines_fringe_are_cut_from_it(model, monkeypat
 def test_a_side_found_twice_goes_with_its_wall(model, monkeypatch):
     """Three empty boxes in faint print: the right side is found once from the mask's runs (24 to 81) and once
     between the two lines (27 to 80); the row takes the second, and the first, 3 px longer at its top, is a
-    piece of that wall too. Left as ink, it made a "2" with what the lines leave of their fringes."""
+    piece of that wall too. Left as ink, it read as a "1" (and as a "2" with the lines' fringes, before the
+    lines a row of walls stands on were taken as the form's)."""
     flat, w, h = photo("form_boxes_faint_empty.jpg")
     assert model.read(flat, w, h).number == ""
     # The rule before: a piece lies within the wall's rows, give or take REACH.
     monkeypatch.setattr(walls, "_piece_of", lambda piece, wall: abs(piece[0] - wall[0]) <= walls.REACH
                         and wall[1] - walls.REACH <= piece[1] and piece[2] <= wall[2] + walls.REACH)
-    assert model.read(flat, w, h).number == "2"
+    assert model.read(flat, w, h).number == "1"
+
+
+def test_the_line_the_walls_stand_on_is_never_read_alone(model):
+    """An empty comb: once its ticks are erased nothing is left but its line, and a stretch of it was read as
+    "not a digit" when nothing else was left (preprocess.locate). The line a row of walls stands on is marked
+    as the form's too."""
+    flat, w, h = photo("form_comb_empty.jpg")
+    page = analyse(flat, w, h)
+    assert [ln.wall for ln in page.lines if ln.horizontal] == [True]
+    reading = model.read(flat, w, h)
+    assert reading.number == "" and reading.digits == []
 
 
 def test_a_blank_form_is_empty(model, monkeypatch):

@@ -338,6 +338,7 @@ export function findWalls(mask, lines, comps, w, h, d) {
   const strokes = uprights(lines, comps, w, h);
   const ups = linesFirst(strokes, uprights(between(mask, lines, strokes, w, h), [], w, h));
   const found = [];
+  const bases = []; // the lines the walls stand on
   for (const bar of lines) {
     if (!bar.horizontal) continue;
     const split = splitOn(bar, comps, w);
@@ -350,6 +351,7 @@ export function findWalls(mask, lines, comps, w, h, d) {
         if (holdsWriting(row, comps) || printed(row, bar, d, w)) {
           for (const r of row) if (!found.some((f) => f.of === r.of)) found.push(r);
           found.push(...unseen(mask, bar, end, row, w, h));
+          if (!bases.includes(bar)) bases.push(bar);
         }
       }
     }
@@ -357,13 +359,16 @@ export function findWalls(mask, lines, comps, w, h, d) {
   // Pieces of a wall (its part above or below a digit that touches it, found as a line of its own) too.
   const pieces = ups.filter((u) => !found.some((f) => f.of === u.of) && found.some((f) => pieceOf(u, f)));
   const bars = lines.filter((ln) => ln.horizontal);
-  return found.concat(pieces).map((u) => {
+  const out = found.concat(pieces).map((u) => {
     const wall = asLine(u.of, w);
     for (const bar of bars) {
       if (standsOn(bar, u, "y0", w) || standsOn(bar, u, "y1", w)) wall.pixels = wall.pixels.concat(junction(bar, u, mask, w, h));
     }
     return wall;
   });
+  // The line a row of walls stands on is the form's too: never read when nothing else is left (walls.py).
+  for (const bar of bases) bar.wall = true;
+  return out.concat(bases.filter((bar) => !out.includes(bar)));
 }
 
 /** The uprights with the sides found between two lines before the components (walls.py, _lines_first). */
