@@ -47,9 +47,10 @@ line). A drawing on the pad has no form (preprocess skips this step there).
 
 The walls are returned as lines marked `wall`, each with the joints where it meets the lines it stands on
 (_junction: there neither the wall's runs nor the line's are thin enough to be erased, and a blank form kept
-a fleck at each joint): preprocess erases them as it erases every line and finds the components again, and
-no wall is ever given back to a digit as its stroke (locate.belongs), taken for a straight 1
-(segment._upright) or read when nothing else is left (preprocess.locate).
+a fleck at each joint), and so is the line a row of them stands on: preprocess erases them as it erases
+every line and finds the components again, and no wall is ever given back to a digit as its stroke
+(locate.belongs), taken for a straight 1 (segment._upright) or read when nothing else is left
+(preprocess.locate; an empty comb read "not a digit" for a stretch of its line).
 """
 from __future__ import annotations
 
