@@ -211,6 +211,13 @@ def _split_on(bar: Line, comps: Sequence[Component], w: int) -> list[Upright]:
     return out
 
 
+def _pitch_of(row: Sequence[Upright]) -> tuple[float, float]:
+    """A found row's pitch (its walls' closest spacing: one may be missing between two), and how far from
+    where the pitch puts a wall one may stand (SAME_PITCH of it, at least 2 px)."""
+    pitch = min(b[0] - a[0] for a, b in zip(row, row[1:]))
+    return pitch, max(2.0, SAME_PITCH * pitch)
+
+
 def _holds_writing(row: Sequence[Upright], comps: Sequence[Component]) -> bool:
     """Whether writing stands in at least two of the row's cells, and in a third of them. A wall split from a
     component (_split_on) is not writing, nor is a component centred where the row puts a wall (within
@@ -218,8 +225,7 @@ def _holds_writing(row: Sequence[Upright], comps: Sequence[Component]) -> bool:
     length, where the row missed a wall, stood in a "cell" of its neighbours."""
     own = [u[3] for u in row] + [u[3].parent for u in row if isinstance(u[3], Piece)]
     length = sorted(_length(u) for u in row)[len(row) // 2]
-    pitch = min(b[0] - a[0] for a, b in zip(row, row[1:]))
-    near = max(2.0, SAME_PITCH * pitch)
+    pitch, near = _pitch_of(row)
 
     def at_a_wall(c: Component) -> bool:
         middle = (c.x0 + c.x1) / 2
@@ -321,9 +327,10 @@ def find_walls(mask_rows: Sequence[bytes], lines: Sequence[Line], comps: Sequenc
     ink mask; d: the ink strength per pixel (ink.InkMap.d), which _printed compares."""
     uprights = _uprights(lines, comps, w, h)
     uprights = _lines_first(uprights, _uprights(_between(mask_rows, lines, uprights, w, h), [], w, h))
+    bars = [ln for ln in lines if ln.horizontal]
     found: list[Upright] = []
     bases: list[Line] = []  # the lines the walls stand on
-    for bar in (ln for ln in lines if ln.horizontal):
+    for bar in bars:
         split = _split_on(bar, comps, w)
         for end in (1, 2):
             group = [u for u in uprights + split if _stands_on(bar, u, end, w)]
@@ -339,7 +346,6 @@ def find_walls(mask_rows: Sequence[bytes], lines: Sequence[Line], comps: Sequenc
                         bases.append(bar)
     # Pieces of a wall (its part above or below a digit that touches it, found as a line of its own) too.
     found += [u for u in uprights if all(u[3] is not f[3] for f in found) and any(_piece_of(u, f) for f in found)]
-    bars = [ln for ln in lines if ln.horizontal]
     out = []
     for u in found:
         wall = _as_line(u[3], w)
@@ -382,8 +388,7 @@ def _unseen(mask_rows: Sequence[bytes], bar: Line, end: int, row: Sequence[Uprig
     component): where the pitch puts one, between the row's walls and one pitch beyond each end while the
     bar goes on, an upright line on the bar's side of the walls (lines.lines_in), at least BOX_SIDE of
     their length long, with its end on the bar."""
-    pitch = min(b[0] - a[0] for a, b in zip(row, row[1:]))
-    near = max(2.0, SAME_PITCH * pitch)
+    pitch, near = _pitch_of(row)
     length = sorted(_length(u) for u in row)[len(row) // 2]
     steps = math.floor((row[-1][0] - row[0][0]) / pitch + 0.5)
     out: list[Upright] = []
@@ -418,7 +423,7 @@ def _as_line(wall: Line | Component, w: int) -> Line:
         wall.wall = True
         return wall
     line = Line(False, (wall.x0 + wall.x1) / 2, 0.0, wall.y0, wall.y1 - 1, wall.y1 - wall.y0, False, wall=True)
-    line.pixels = [y * w + x for y, x0, x1 in wall.runs for x in range(x0, x1)]
+    line.pixels = _pixels(wall, w)
     if isinstance(wall, Piece):
         line.pixels += wall.band
     line.x0, line.y0, line.x1, line.y1 = wall.x0, wall.y0, wall.x1, wall.y1

@@ -154,6 +154,13 @@ function splitOn(bar, comps, w) {
   return out;
 }
 
+/** A found row's pitch, and how far from where it puts a wall one may stand (walls.py, _pitch_of). */
+function pitchOf(row) {
+  let pitch = Infinity;
+  for (let i = 0; i + 1 < row.length; i++) pitch = Math.min(pitch, row[i + 1].x - row[i].x);
+  return [pitch, Math.max(2.0, SAME_PITCH * pitch)];
+}
+
 /**
  * Whether writing stands in at least two of the row's cells, and in a third of them. A wall split from a
  * component (splitOn) is not writing, nor is a component centred where the row puts a wall (walls.py).
@@ -162,9 +169,7 @@ function holdsWriting(row, comps) {
   const own = row.map((u) => u.of).concat(row.filter((u) => u.of.parent).map((u) => u.of.parent));
   const lengths = row.map(lengthOf).sort((a, b) => a - b);
   const length = lengths[Math.floor(row.length / 2)];
-  let pitch = Infinity;
-  for (let i = 0; i + 1 < row.length; i++) pitch = Math.min(pitch, row[i + 1].x - row[i].x);
-  const near = Math.max(2.0, SAME_PITCH * pitch);
+  const [pitch, near] = pitchOf(row);
   // A stroke centred where the row misses a wall is no writing either (walls.py).
   const atAWall = (c) => {
     const middle = (c.x0 + c.x1) / 2;
@@ -281,9 +286,7 @@ function between(mask, lines, ups, w, h) {
  * least BOX_SIDE of their length long, with its end on the bar.
  */
 function unseen(mask, bar, end, row, w, h) {
-  let pitch = Infinity;
-  for (let i = 0; i + 1 < row.length; i++) pitch = Math.min(pitch, row[i + 1].x - row[i].x);
-  const near = Math.max(2.0, SAME_PITCH * pitch);
+  const [pitch, near] = pitchOf(row);
   const lengths = row.map(lengthOf).sort((a, b) => a - b);
   const length = lengths[Math.floor(row.length / 2)];
   const steps = Math.floor((row[row.length - 1].x - row[0].x) / pitch + 0.5);
@@ -319,10 +322,7 @@ function asLine(wall, w) {
     return wall;
   }
   const line = new Line(false, (wall.x0 + wall.x1) / 2, 0.0, wall.y0, wall.y1 - 1, wall.y1 - wall.y0, false);
-  const runs = wall.runs;
-  for (let r = 0; r < runs.length; r += 3) {
-    for (let x = runs[r + 1]; x < runs[r + 2]; x++) line.pixels.push(runs[r] * w + x);
-  }
+  line.pixels = pixelsOf(wall, w);
   if (wall.band) for (const i of wall.band) line.pixels.push(i);
   [line.x0, line.y0, line.x1, line.y1] = [wall.x0, wall.y0, wall.x1, wall.y1];
   line.wall = true;
@@ -337,10 +337,10 @@ function asLine(wall, w) {
 export function findWalls(mask, lines, comps, w, h, d) {
   const strokes = uprights(lines, comps, w, h);
   const ups = linesFirst(strokes, uprights(between(mask, lines, strokes, w, h), [], w, h));
+  const bars = lines.filter((ln) => ln.horizontal);
   const found = [];
   const bases = []; // the lines the walls stand on
-  for (const bar of lines) {
-    if (!bar.horizontal) continue;
+  for (const bar of bars) {
     const split = splitOn(bar, comps, w);
     for (const end of ["y0", "y1"]) {
       let group = ups.concat(split).filter((u) => standsOn(bar, u, end, w));
@@ -358,7 +358,6 @@ export function findWalls(mask, lines, comps, w, h, d) {
   }
   // Pieces of a wall (its part above or below a digit that touches it, found as a line of its own) too.
   const pieces = ups.filter((u) => !found.some((f) => f.of === u.of) && found.some((f) => pieceOf(u, f)));
-  const bars = lines.filter((ln) => ln.horizontal);
   const out = found.concat(pieces).map((u) => {
     const wall = asLine(u.of, w);
     for (const bar of bars) {
