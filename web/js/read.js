@@ -6,8 +6,9 @@
 // as recognize reads it (preprocess's single digit, one forward pass), so a single digit keeps its answer.
 //
 // An image cropped tight to its writing is read again inside a margin of paper when the first reading has
-// no sure digit or a digit touching the border, and that reading is kept when each of its digits is at
-// least MARGIN_SURE sure and surer than the first's least sure (model.py's MARGIN_SURE says why).
+// no sure digit or a digit touching the border (within BORDER_NEAR of it), and that reading is kept when
+// each of its digits is at least MARGIN_SURE sure and surer than the first's least sure, and holds the
+// first's digits when they are all sure (model.py's MARGIN_SURE, BORDER_NEAR and HOLD_SLACK say why).
 //
 // The classifier is passed in, so the same code runs with TF.js in the page and with stored scores in the
 // golden tests (tests/js/run_preprocess.mjs).
@@ -17,6 +18,8 @@ import { NUMBER_HEIGHT, NUMBER_REJECTS, NUMBER_SURE, segment } from "./preproces
 import { argmax, decide } from "./result.js";
 
 export const MARGIN_SURE = 0.9; // model.py's MARGIN_SURE
+export const BORDER_NEAR = 0.03; // model.py's BORDER_NEAR
+export const HOLD_SLACK = 0.05; // model.py's HOLD_SLACK
 
 /**
  * Read the digits of a grey image (flat, row-major, 0 black .. 1 white); drawn: it is a drawing on the pad,
@@ -35,9 +38,8 @@ export async function readNumber(gray, width, height, { scoreBatch, scoreOne, ru
   if (drawn || !marginNeeded(first.digits, width, height)) return first;
   const m = withMargin(gray, width, height);
   const second = await readOnce(m.gray, m.width, m.height, { scoreBatch, scoreOne, rules });
-  if (!marginBetter(second.digits, first.digits)) return first;
   const digits = second.digits.map((d) => ({ ...d, box: unmarginBox(d.box, m.pad, width, height) }));
-  return { number: second.number, digits };
+  return marginBetter(digits, first.digits, width, height) ? { number: second.number, digits } : first;
 }
 
 /**
@@ -50,9 +52,9 @@ export async function recognizeDigit(gray, width, height, { scoreOne, rules }) {
   const first = (await readSingle(single(analyse(gray, width, height)), scoreOne, rules)).digits;
   if (!marginNeeded(first, width, height)) return first[0] || null;
   const m = withMargin(gray, width, height);
-  const second = (await readSingle(single(analyse(m.gray, m.width, m.height)), scoreOne, rules)).digits;
-  if (!marginBetter(second, first)) return first[0] || null;
-  return { ...second[0], box: unmarginBox(second[0].box, m.pad, width, height) };
+  const second = (await readSingle(single(analyse(m.gray, m.width, m.height)), scoreOne, rules)).digits
+    .map((d) => ({ ...d, box: unmarginBox(d.box, m.pad, width, height) }));
+  return marginBetter(second, first, width, height) ? second[0] : first[0] || null;
 }
 
 /** One reading of the image as it is (readNumber without the second look inside a margin). */
@@ -78,7 +80,9 @@ export async function readOnce(gray, width, height, { scoreBatch, scoreOne, rule
 }
 
 function touchesBorder(box, width, height) {
-  return Boolean(box) && (box[0] <= 0 || box[1] <= 0 || box[0] + box[2] >= width || box[1] + box[3] >= height);
+  const near = BORDER_NEAR * Math.max(width, height);
+  return Boolean(box) && (box[0] <= near || box[1] <= near || box[0] + box[2] >= width - near
+    || box[1] + box[3] >= height - near);
 }
 
 // model.py's _margin_needed: no digit is sure, or one touches the image's border.
@@ -86,12 +90,34 @@ function marginNeeded(digits, width, height) {
   return !digits.some((d) => d.status === "ok") || digits.some((d) => touchesBorder(d.box, width, height));
 }
 
-// model.py's _margin_better: each digit sure to MARGIN_SURE, and surer than the first's least sure digit
-// when the first reading has a sure digit.
-function marginBetter(second, first) {
+// model.py's _margin_better (the second reading's boxes in the image's pixels): each digit sure to
+// MARGIN_SURE, and surer than the first's least sure digit when the first reading has a sure digit; and
+// holding the first's digits when every one of them is sure to NUMBER_SURE (HOLD_SLACK).
+function marginBetter(second, first, width, height) {
   if (!second.length || second.some((d) => d.status !== "ok" || d.confidence < MARGIN_SURE)) return false;
   if (!first.some((d) => d.status === "ok")) return true;
-  return Math.min(...second.map((d) => d.confidence)) > Math.min(...first.map((d) => d.confidence));
+  if (Math.min(...second.map((d) => d.confidence)) <= Math.min(...first.map((d) => d.confidence))) return false;
+  if (first.every((d) => d.status === "ok" && d.confidence >= NUMBER_SURE)) {
+    return holds(union(second.map((d) => d.box)), union(first.map((d) => d.box)), HOLD_SLACK * Math.max(width, height));
+  }
+  return true;
+}
+
+// model.py's _union: the box [x, y, w, h] round all the boxes given (null when there are none).
+function union(boxes) {
+  const some = boxes.filter(Boolean);
+  if (!some.length) return null;
+  const x0 = Math.min(...some.map((b) => b[0]));
+  const y0 = Math.min(...some.map((b) => b[1]));
+  return [x0, y0, Math.max(...some.map((b) => b[0] + b[2])) - x0, Math.max(...some.map((b) => b[1] + b[3])) - y0];
+}
+
+// model.py's _holds: whether box outer holds box inner, give or take slack pixels on each side.
+function holds(outer, inner, slack) {
+  if (!inner) return true;
+  if (!outer) return false;
+  return outer[0] <= inner[0] + slack && outer[1] <= inner[1] + slack
+    && outer[0] + outer[2] >= inner[0] + inner[2] - slack && outer[1] + outer[3] >= inner[1] + inner[3] - slack;
 }
 
 async function readSingle(pre, scoreOne, rules) {
