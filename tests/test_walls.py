@@ -192,7 +192,9 @@ def test_ticks_joined_to_a_blurred_lines_fringe_are_cut_from_it(model, monkeypat
     flat, w, h = photo("form_comb_blurred_63.jpg")
     assert model.read(flat, w, h).number == "63"
     monkeypatch.setattr(walls, "_split_on", lambda bar, comps, w: [])
-    assert model.read(flat, w, h).number == "16311"
+    # The first reading (its last "1" ends near the photo's bottom, so Model.read then reads it again inside a
+    # margin of paper, model.BORDER_NEAR, and that second reading happens to read "63" too).
+    assert model.read_once(flat, w, h).number == "16311"
 
 
 def test_a_side_found_twice_goes_with_its_wall(model, monkeypatch):
