@@ -217,7 +217,7 @@ def _margin_better(second: Sequence[Prediction], first: Sequence[Prediction], wi
 
 
 def _union(boxes: Sequence[Sequence[int] | None]) -> list[int] | None:
-    """The box [x, y, w, h] round all the boxes given (None when there are none)."""
+    """The box [x, y, w, h] round all the boxes given (None when there are none; web/js/result.js unionBox)."""
     boxes = [b for b in boxes if b is not None]
     if not boxes:
         return None

@@ -15,7 +15,7 @@
 import { analyse, asModelInput, normalize, single } from "./preprocess.js";
 import { unmarginBox, withMargin } from "./preprocess/raster.js";
 import { NUMBER_HEIGHT, NUMBER_REJECTS, NUMBER_SURE, segment } from "./preprocess/segment.js";
-import { argmax, decide } from "./result.js";
+import { argmax, decide, unionBox } from "./result.js";
 
 export const MARGIN_SURE = 0.9; // model.py's MARGIN_SURE
 export const BORDER_NEAR = 0.03; // model.py's BORDER_NEAR
@@ -98,18 +98,9 @@ function marginBetter(second, first, width, height) {
   if (!first.some((d) => d.status === "ok")) return true;
   if (Math.min(...second.map((d) => d.confidence)) <= Math.min(...first.map((d) => d.confidence))) return false;
   if (first.every((d) => d.status === "ok" && d.confidence >= NUMBER_SURE)) {
-    return holds(union(second.map((d) => d.box)), union(first.map((d) => d.box)), HOLD_SLACK * Math.max(width, height));
+    return holds(unionBox(second.map((d) => d.box)), unionBox(first.map((d) => d.box)), HOLD_SLACK * Math.max(width, height));
   }
   return true;
-}
-
-// model.py's _union: the box [x, y, w, h] round all the boxes given (null when there are none).
-function union(boxes) {
-  const some = boxes.filter(Boolean);
-  if (!some.length) return null;
-  const x0 = Math.min(...some.map((b) => b[0]));
-  const y0 = Math.min(...some.map((b) => b[1]));
-  return [x0, y0, Math.max(...some.map((b) => b[0] + b[2])) - x0, Math.max(...some.map((b) => b[1] + b[3])) - y0];
 }
 
 // model.py's _holds: whether box outer holds box inner, give or take slack pixels on each side.

@@ -94,6 +94,15 @@ export function normalizeReading(engine, r, ms) {
   return reading;
 }
 
+/** The box [x, y, w, h] round all the boxes given (null ones left out; null when there are none). */
+export function unionBox(boxes) {
+  const some = boxes.filter(Boolean);
+  if (!some.length) return null;
+  const x0 = Math.min(...some.map((b) => b[0]));
+  const y0 = Math.min(...some.map((b) => b[1]));
+  return [x0, y0, Math.max(...some.map((b) => b[0] + b[2])) - x0, Math.max(...some.map((b) => b[1] + b[3])) - y0];
+}
+
 /**
  * What the page shows for a reading, as one result object: for one digit (or none) exactly that digit's
  * result, as before numbers were read; for a number, a summary (digit null, the number's status, the
@@ -104,17 +113,12 @@ export function shownResult(reading) {
   const { engine, number, digits, ms } = reading;
   if (digits.length === 0) return { ...emptyResult(engine, ms), number: "", digits: [] };
   if (digits.length === 1) return { ...digits[0], engine, ms, number, digits };
-  const boxes = digits.map((d) => d.box).filter(Boolean);
-  const x0 = Math.min(...boxes.map((b) => b[0]));
-  const y0 = Math.min(...boxes.map((b) => b[1]));
-  const x1 = Math.max(...boxes.map((b) => b[0] + b[2]));
-  const y1 = Math.max(...boxes.map((b) => b[1] + b[3]));
   const status = worstStatus(digits);
   return {
     engine, ms, number, digits, status, digit: null,
     confidence: digits.reduce((p, d) => p * (d.digit === null ? 1 : d.confidence), 1),
     probs: null, image28: null,
-    box: boxes.length ? [x0, y0, x1 - x0, y1 - y0] : null,
+    box: unionBox(digits.map((d) => d.box)),
     empty: false, unsure: status === "unsure",
   };
 }
