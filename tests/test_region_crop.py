@@ -87,7 +87,7 @@ def test_the_crop_has_a_paper_margin_and_answers_map_back(out):
     assert crop["pad"] == 3  # round(0.25 * 5) + 2
     assert (crop["width"], crop["height"]) == (11, 10)
     assert crop["source"] == "upload" and crop["sameSource"] and crop["region"] == [3, 2, 5, 4]
-    assert crop["corner"] == 0.9, "the margin is the crop's median grey (paper)"
+    assert crop["corner"] == 0.9, "the margin is the grey of the crop's border ring (paper)"
     assert crop["ink"] == 6
     assert crop["firstInk"] == (3 + 1) * 11 + 3 + 1, "the ink sits at its place inside the margin"
     assert out["mapped"]["box"] == [4, 3, 3, 2] and out["mapped"]["digit"] == 7

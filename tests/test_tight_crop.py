@@ -11,7 +11,7 @@ from PIL import Image
 
 import pymodel.model
 from pymodel.model import BORDER_NEAR, HOLD_SLACK, MARGIN_SURE
-from pymodel.raster import unmargin_box, with_margin
+from pymodel.raster import median_sorted, unmargin_box, with_margin
 from tests.fixtures.make_golden import reading
 from tests.helpers import ROOT
 from tests.test_finding import photo
@@ -25,19 +25,29 @@ def test_both_ports_keep_a_second_reading_at_the_same_bar():
         assert float(re.search(rf"export const {name} = ([0-9.]+);", js).group(1)) == value, name
 
 
-def test_with_margin_puts_the_image_in_the_middle_of_its_median_paper():
-    img = [0.0, 0.5, 0.9, 0.9, 0.8, 0.2]  # 3 x 2; median (0.5 + 0.8) / 2
-    gray, w, h, pad = with_margin(img, 3, 2)
-    assert pad == (3 + 2) // 4 + 2 == 3  # a quarter of the longer side, rounded half up, + 2
-    assert (w, h) == (9, 8) and len(gray) == w * h
+def test_with_margin_puts_the_image_in_the_middle_of_the_paper_round_its_edge():
+    # A bold 1 cropped tight, 4 x 6: its two middle columns are ink, so half the pixels are ink and their
+    # median is grey (0.5); the border ring (one pixel wide here) is 12 of paper and 4 of ink: 0.9.
+    img = [0.9, 0.1, 0.1, 0.9] * 6
+    gray, w, h, pad = with_margin(img, 4, 6)
+    assert pad == (6 + 2) // 4 + 2 == 4  # a quarter of the longer side, rounded half up, + 2
+    assert (w, h) == (12, 14) and len(gray) == w * h
     rows = [gray[y * w:(y + 1) * w] for y in range(h)]
-    assert rows[pad][pad:pad + 3] == img[:3] and rows[pad + 1][pad:pad + 3] == img[3:]
-    inside = {(pad + y) * w + pad + x for y in range(2) for x in range(3)}
-    assert {v for k, v in enumerate(gray) if k not in inside} == {0.65}
+    assert all(rows[pad + y][pad:pad + 4] == img[y * 4:(y + 1) * 4] for y in range(6))
+    inside = {(pad + y) * w + pad + x for y in range(6) for x in range(4)}
+    assert {v for k, v in enumerate(gray) if k not in inside} == {0.9}
     # Boxes come back into the image's pixels, clipped to it.
-    assert unmargin_box([pad + 1, pad, 2, 2], pad, 3, 2) == [1, 0, 2, 2]
-    assert unmargin_box([0, 0, w, h], pad, 3, 2) == [0, 0, 3, 2]
-    assert unmargin_box(None, pad, 3, 2) is None
+    assert unmargin_box([pad + 1, pad, 2, 2], pad, 4, 6) == [1, 0, 2, 2]
+    assert unmargin_box([0, 0, w, h], pad, 4, 6) == [0, 0, 4, 6]
+    assert unmargin_box(None, pad, 4, 6) is None
+
+
+def _median_margin(img, w, h):
+    """with_margin as it was before 2026-12-07: the paper was the whole image's median grey."""
+    gray, width, height, pad = with_margin(img, w, h)
+    paper = median_sorted(sorted(img))
+    inside = {(pad + y) * width + pad + x for y in range(h) for x in range(w)}
+    return [v if k in inside else paper for k, v in enumerate(gray)], width, height, pad
 
 
 def tight_crops(n: int = 40, side: int = 120) -> list[tuple[list[float], int, int, int]]:
@@ -105,6 +115,18 @@ def test_a_digit_whose_box_stops_short_of_the_border_is_read_again(model, monkey
     assert model.read(flat, w, h).number == "1" and model.recognize_gray(flat, w, h).digit == 1
 
 
+@pytest.mark.parametrize("name, right", [("tight_crop_bold_6.jpg", "6"), ("tight_crop_bold_8.jpg", "8")])
+def test_a_bold_digit_cropped_tight_is_read_inside_a_margin_of_the_paper_at_its_edge(model, monkeypatch, name, right):
+    """A bold 6 (a photo) and 8 (a thick-pen drawing) cropped at their ink, validation scenes of the training
+    writers. Half of such a crop is ink; a margin of its median grey, halfway to the ink, made a step all
+    round the crop, and both came back "not a digit" in either reading. The margin is now the grey of the
+    crop's border ring (raster.with_margin)."""
+    flat, w, h = photo(name)
+    assert model.read(flat, w, h).number == right and model.recognize_gray(flat, w, h).digit == int(right)
+    monkeypatch.setattr(pymodel.model, "with_margin", _median_margin)
+    assert model.read(flat, w, h).number == "" and model.recognize_gray(flat, w, h).status == "not_a_digit"
+
+
 @pytest.mark.parametrize("name, right, wrong", [("number_near_edge_9490.jpg", "9490", "94"),
                                                 ("digit_near_edge_7.jpg", "7", "2")])
 def test_a_sure_reading_stays_unless_the_one_inside_a_margin_holds_it(model, monkeypatch, name, right, wrong):
@@ -123,7 +145,8 @@ def test_javascript_reads_again_inside_a_margin_as_python(model, tmp_path):
     import json
     import subprocess
 
-    names = ["tight_crop_near_6.jpg", "number_near_edge_9490.jpg", "digit_near_edge_7.jpg"]
+    names = ["tight_crop_near_6.jpg", "number_near_edge_9490.jpg", "digit_near_edge_7.jpg", "tight_crop_bold_6.jpg",
+             "tight_crop_bold_8.jpg"]
     for i, name in enumerate(names):
         flat, w, h = photo(name)
         record = reading(model, flat, w, h)

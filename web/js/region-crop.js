@@ -1,7 +1,7 @@
 // The user's own region: the uploaded grey image cropped to their box, ready for the same recognize() the
 // controller uses for every input, and the answer's boxes put back into the whole image's pixels.
 //
-// The crop gets a margin of plain paper (the crop's median grey) on every side. Without it a box drawn
+// The crop gets a margin of plain paper (the median grey of the crop's border ring) on every side. Without it a box drawn
 // tight around a digit leaves the digit touching the crop's border, and the finder drops ink cut by the
 // border as a neighbour's fragment. Measured with pymodel on 60 digits of photographed 3-digit numbers
 // (tests/scenes.py): boxes tight on the ink read 31 right without the margin, 52 with it; boxes 25% larger

@@ -191,13 +191,14 @@ export function scaleBox(box, k, width, height) {
 
 /**
  * The image inside a margin of plain paper on every side: {gray, width, height, pad}. The paper is the
- * image's median grey and the margin a quarter of its longer side, plus 2 px (pymodel/raster.py's
- * with_margin; region-crop.js gives a region the user draws the same margin).
+ * median grey of the image's border ring (a crop cut tight round a bold digit is half ink: see
+ * pymodel/raster.py's with_margin) and the margin a quarter of its longer side, plus 2 px
+ * (region-crop.js gives a region the user draws the same margin).
  */
 export function withMargin(img, w, h) {
   const src = ArrayBuffer.isView(img) ? img : Float64Array.from(img);
   const pad = Math.floor((Math.max(w, h) + 2) / 4) + 2;
-  const paper = medianSorted(Float64Array.from(src).sort());
+  const paper = borderMedian(src, w, h);
   const width = w + 2 * pad;
   const out = new Float64Array(width * (h + 2 * pad)).fill(paper);
   for (let y = 0; y < h; y++) out.set(src.subarray(y * w, (y + 1) * w), (y + pad) * width + pad);
