@@ -129,6 +129,24 @@ class Line:
         return self.offset + self.slope * (along - side / 2)
 
 
+def least_squares(ts: Sequence[float], xs: Sequence[float]) -> tuple[float, float, float]:
+    """The least-squares line x = mean_x + slope * (t - mean_t) through the points (ts[i], xs[i]):
+    (slope, mean_t, mean_x), the slope 0 when every t is the same. Sums are loops, not sum(): Python 3.12's
+    sum() of floats compensates its rounding and JavaScript's additions do not, and the page's Pyodide, the
+    command line's Python and lines.js's leastSquares must agree to the bit."""
+    n = len(ts)
+    st = sx = 0.0
+    for t, x in zip(ts, xs):
+        st += t
+        sx += x
+    mt, mx = st / n, sx / n
+    stt = stx = 0.0
+    for t, x in zip(ts, xs):
+        stt += (t - mt) * (t - mt)
+        stx += (t - mt) * (x - mx)
+    return (stx / stt if stt > 0 else 0.0), mt, mx
+
+
 def same_line(a: Line, b: Line) -> bool:
     """Two finds of one line (from different masks): same direction, position within BAND, slope
     within two steps."""

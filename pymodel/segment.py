@@ -65,7 +65,7 @@ from operator import add
 from types import SimpleNamespace
 
 from pymodel.components import Component
-from pymodel.lines import Line, at_border
+from pymodel.lines import Line, at_border, least_squares
 from pymodel.locate import SPECK_FRACTION, Digit, along_border, belongs, choose, corners, crop_cut
 
 ROW_LINE_MIN = 0.5
@@ -602,16 +602,7 @@ def _straight(d: Digit, height: float) -> bool:
     if n < 2:
         return False
     mids = [(lo[y] + hi[y]) / 2 for y in ys]
-    sy = sx = 0.0
-    for y, x in zip(ys, mids):
-        sy += y
-        sx += x
-    my, mx = sy / n, sx / n
-    syy = syx = 0.0
-    for y, x in zip(ys, mids):
-        syy += (y - my) * (y - my)
-        syx += (y - my) * (x - mx)
-    slope = syx / syy if syy > 0 else 0.0
+    slope, my, mx = least_squares(ys, mids)
     off = sorted(abs(x - mx - slope * (y - my)) for y, x in zip(ys, mids))
     return off[math.floor(STRAIGHT_SHARE * (n - 1))] <= STRAIGHT * height
 

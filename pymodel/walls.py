@@ -59,7 +59,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pymodel.components import Component
-from pymodel.lines import BOX_SIDE, Line, at_border, lines_between, lines_in, same_line
+from pymodel.lines import BOX_SIDE, Line, at_border, least_squares, lines_between, lines_in, same_line
 
 NARROW = 0.25
 REACH = 2.0
@@ -247,8 +247,7 @@ def _printed(row: Sequence[Upright], bar: Line, d: Sequence[float], w: int) -> b
         return False
     median = lengths[len(row) // 2]
     xs = [u[0] for u in row]
-    pitch = _slope(list(range(len(row))), xs)
-    mid_k, mid_x = (len(row) - 1) / 2, sum(xs) / len(xs)
+    pitch, mid_k, mid_x = least_squares(range(len(row)), xs)
     off = max(abs(x - mid_x - pitch * (k - mid_k)) for k, x in enumerate(xs))
     # Square to the bar: a bar falling by s per pixel across has walls leaning by -s per pixel down.
     lean = max(abs(_lean(u) + bar.slope) for u in row)
@@ -283,14 +282,7 @@ def _lean(u: Upright) -> float:
     """An upright's change across per pixel down: a line's slope, or a component's fitted to its runs."""
     if isinstance(u[3], Line):
         return u[3].slope
-    return _slope([y for y, _, _ in u[3].runs], [(a + b) / 2 for _, a, b in u[3].runs])
-
-
-def _slope(ts: Sequence[float], xs: Sequence[float]) -> float:
-    """The least-squares slope of xs over ts (0 when every t is the same)."""
-    mt, mx = sum(ts) / len(ts), sum(xs) / len(xs)
-    stt = sum((t - mt) ** 2 for t in ts)
-    return sum((t - mt) * (x - mx) for t, x in zip(ts, xs)) / stt if stt else 0.0
+    return least_squares([y for y, _, _ in u[3].runs], [(a + b) / 2 for _, a, b in u[3].runs])[0]
 
 
 def _facing(top: Line, bottom: Line) -> bool:

@@ -81,6 +81,30 @@ export class Line {
   }
 }
 
+/**
+ * The least-squares line x = meanX + slope * (t - meanT) through the points (ts[i], xs[i]):
+ * [slope, meanT, meanX], the slope 0 when every t is the same (pymodel/lines.py's least_squares, summed in
+ * the same order).
+ */
+export function leastSquares(ts, xs) {
+  const n = ts.length;
+  let st = 0.0;
+  let sx = 0.0;
+  for (let i = 0; i < n; i++) {
+    st += ts[i];
+    sx += xs[i];
+  }
+  const mt = st / n;
+  const mx = sx / n;
+  let stt = 0.0;
+  let stx = 0.0;
+  for (let i = 0; i < n; i++) {
+    stt += (ts[i] - mt) * (ts[i] - mt);
+    stx += (ts[i] - mt) * (xs[i] - mx);
+  }
+  return [stt > 0 ? stx / stt : 0.0, mt, mx];
+}
+
 /** Two finds of one line (from different masks): same direction, position within BAND, slope within two steps. */
 export function sameLine(a, b) {
   return a.horizontal === b.horizontal && Math.abs(a.offset - b.offset) <= BAND

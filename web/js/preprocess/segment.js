@@ -5,7 +5,7 @@
 // keep the first of equals; so do the loops here), so for the same classifier scores the same reading is
 // chosen. Golden fixtures (tests/fixtures/golden/number_*.json) hold the two together.
 import { Component } from "./components.js";
-import { atBorder } from "./lines.js";
+import { atBorder, leastSquares } from "./lines.js";
 import { Digit, SPECK_FRACTION, alongBorder, belongs, choose, corners, cropCut } from "./locate.js";
 
 export const ROW_LINE_MIN = 0.5;
@@ -187,21 +187,7 @@ function straight(d, height) {
   const n = ys.length;
   if (n < 2) return false;
   const mids = ys.map((y) => (lo.get(y) + hi.get(y)) / 2);
-  let sy = 0.0;
-  let sx = 0.0;
-  for (let k = 0; k < n; k++) {
-    sy += ys[k];
-    sx += mids[k];
-  }
-  const my = sy / n;
-  const mx = sx / n;
-  let syy = 0.0;
-  let syx = 0.0;
-  for (let k = 0; k < n; k++) {
-    syy += (ys[k] - my) * (ys[k] - my);
-    syx += (ys[k] - my) * (mids[k] - mx);
-  }
-  const slope = syy > 0 ? syx / syy : 0.0;
+  const [slope, my, mx] = leastSquares(ys, mids);
   const off = ys.map((y, k) => Math.abs(mids[k] - mx - slope * (y - my))).sort((p, q) => p - q);
   return off[Math.floor(STRAIGHT_SHARE * (n - 1))] <= STRAIGHT * height;
 }

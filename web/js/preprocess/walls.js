@@ -1,7 +1,7 @@
 // Port of pymodel/walls.py: the walls of a form's boxes, the upright strokes between the cells of a row of
 // boxes or a comb field, which would each read as a 1. The rules are in that module's docstring.
 import { Component } from "./components.js";
-import { BOX_SIDE, Line, atBorder, linesBetween, linesIn, sameLine } from "./lines.js";
+import { BOX_SIDE, Line, atBorder, leastSquares, linesBetween, linesIn, sameLine } from "./lines.js";
 
 export const NARROW = 0.25;
 export const REACH = 2.0;
@@ -194,9 +194,7 @@ function printed(row, bar, d, w) {
   if (row.length < PRINTED_MIN || lengths[0] < PRINTED_SHORTEST) return false;
   const median = lengths[Math.floor(row.length / 2)];
   const xs = row.map((u) => u.x);
-  const pitch = slopeOf(row.map((_, k) => k), xs);
-  const midK = (row.length - 1) / 2;
-  const midX = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const [pitch, midK, midX] = leastSquares(row.map((_, k) => k), xs);
   const off = Math.max(...xs.map((x, k) => Math.abs(x - midX - pitch * (k - midK))));
   // Square to the bar: a bar falling by s per pixel across has walls leaning by -s per pixel down.
   const lean = Math.max(...row.map((u) => Math.abs(leanOf(u) + bar.slope)));
@@ -236,20 +234,7 @@ function leanOf(u) {
     ys.push(runs[i]);
     mids.push((runs[i + 1] + runs[i + 2]) / 2);
   }
-  return slopeOf(ys, mids);
-}
-
-/** The least-squares slope of xs over ts (0 when every t is the same). */
-function slopeOf(ts, xs) {
-  const mt = ts.reduce((a, b) => a + b, 0) / ts.length;
-  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
-  let stt = 0;
-  let stx = 0;
-  for (let i = 0; i < ts.length; i++) {
-    stt += (ts[i] - mt) ** 2;
-    stx += (ts[i] - mt) * (xs[i] - mx);
-  }
-  return stt ? stx / stt : 0;
+  return leastSquares(ys, mids)[0];
 }
 
 /** Whether bottom is a horizontal line below top, and they share at least half the shorter's columns. */
