@@ -679,3 +679,25 @@ def test_javascript_reads_as_python_on_the_test_photos(tmp_path):
         images.append(([float(v) for v in gray.ravel()], gray.shape[1], gray.shape[0], False))
     js, cases = _js_and_python_readings(tmp_path, images)
     assert sum(len(js[name]["chosen"]) >= 2 for name in cases) >= 2
+
+
+def test_one_least_squares_fit_in_both_ports():
+    """lines.least_squares (segment's straightness, walls' pitch and lean) and lines.js's leastSquares: the
+    fit numpy.polyfit gives, and the same bits in both ports, on points whose sums round differently when
+    a sum compensates its rounding (Python 3.12's sum()) and when it does not."""
+    from pymodel.lines import least_squares
+
+    rng = np.random.default_rng(3)
+    ts = [float(t) for t in rng.integers(0, 400, 60)]
+    xs = [t * 0.137 + float(e) for t, e in zip(ts, rng.normal(0, 2.5, 60))]
+    slope, mt, mx = least_squares(ts, xs)
+    assert slope == pytest.approx(np.polyfit(ts, xs, 1)[0], rel=1e-12)
+    assert (mt, mx) == (pytest.approx(np.mean(ts), rel=1e-12), pytest.approx(np.mean(xs), rel=1e-12))
+    assert least_squares([5.0, 5.0, 5.0], [1.0, 2.0, 9.0]) == (0.0, 5.0, 4.0)  # every t the same: slope 0
+    url = (ROOT / "web" / "js" / "preprocess" / "lines.js").as_uri()
+    got = _node_eval(f"""
+        const m = await import({json.dumps(url)});
+        console.log(JSON.stringify([m.leastSquares({json.dumps(ts)}, {json.dumps(xs)}),
+                                    m.leastSquares([5, 5, 5], [1, 2, 9])]));
+        """)
+    assert got == [[slope, mt, mx], [0.0, 5.0, 4.0]]
