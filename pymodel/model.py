@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pymodel.preprocess import Page, analyse, as_model_input, normalize, single
-from pymodel.raster import unmargin_box, with_margin
+from pymodel.raster import border_median, unmargin_box, with_margin
 from pymodel.segment import NUMBER_HEIGHT, NUMBER_REJECTS, NUMBER_SURE, segment
 from pymodel.weights import DEFAULT_DIR, Weights, load_weights
 
@@ -136,7 +136,7 @@ class Model:
         first = self._classify(single(analyse(gray, width, height)))
         if not _margin_needed([] if first.empty else [first], width, height):
             return first
-        padded, w, h, pad = with_margin(gray, width, height)
+        padded, w, h, pad = _in_margin(gray, width, height)
         second = self._classify(single(analyse(padded, w, h)))
         if second.empty:
             return first
@@ -160,7 +160,7 @@ class Model:
         first = self.read_once(gray, width, height, drawn)
         if drawn or not _margin_needed(first.digits, width, height):
             return first
-        padded, w, h, pad = with_margin(gray, width, height)
+        padded, w, h, pad = _in_margin(gray, width, height)
         second = self.read_once(padded, w, h)
         digits = [replace(d, box=unmargin_box(d.box, pad, width, height)) for d in second.digits]
         return Reading(second.number, digits) if _margin_better(digits, first.digits, width, height) else first
@@ -187,6 +187,15 @@ class Model:
     @staticmethod
     def _reading(p: Prediction) -> Reading:
         return Reading(_number([p]), [] if p.empty else [p])
+
+
+def _in_margin(gray: Sequence[float], width: int, height: int) -> tuple[list[float], int, int, int]:
+    """The image inside a margin of paper for the second look (raster.with_margin). The paper is the median
+    grey of the image's border ring, not of the whole image: a crop cut tight round a bold digit is half ink,
+    and the median of all its pixels is a grey halfway to the ink; the margin then made a step at the crop's
+    edge and the digit was lost ("not a digit" for bold 6s, 7s and 8s). Strokes that reach the crop's edge
+    cross the ring, but fill less than half of it."""
+    return with_margin(gray, width, height, border_median(gray, width, height))
 
 
 def _touches_border(box: Sequence[int] | None, width: int, height: int) -> bool:

@@ -93,16 +93,12 @@ def shrink_box(box: Sequence[int], k: int) -> list[int]:
     return [x0, y0, x1 - x0, y1 - y0]
 
 
-def with_margin(img: Sequence[float], w: int, h: int) -> tuple[list[float], int, int, int]:
-    """The image inside a margin of plain paper on every side: (pixels, width, height, margin). The paper is
-    the median grey of the image's border ring and the margin a quarter of its longer side, plus 2 px
-    (web/js/region-crop.js gives a region the user draws the same margin, with this function's port)."""
+def with_margin(img: Sequence[float], w: int, h: int, paper: float) -> tuple[list[float], int, int, int]:
+    """The image inside a margin of plain paper of grey `paper` on every side: (pixels, width, height,
+    margin). The margin is a quarter of the image's longer side, plus 2 px. Model.read's second look at a
+    tight crop takes the paper from the image's border ring, the page's region tool from the whole crop
+    (web/js/region-crop.js, with this function's port)."""
     pad = (max(w, h) + 2) // 4 + 2  # floor(longer / 4 + 0.5) + 2, as JavaScript's Math.round
-    # The ring, not the whole image: a crop cut tight round a bold digit is half ink, and the median of all
-    # its pixels is a grey halfway to the ink; the margin then made a step at the crop's edge and the digit
-    # was lost ("not a digit" for bold 1s, 6s and 7s). Where strokes reach the crop's edge they cross the
-    # ring, but they fill less than half of it.
-    paper = border_median(img, w, h)
     width = w + 2 * pad
     out = [paper] * (width * pad)
     side = [paper] * pad

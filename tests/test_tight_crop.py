@@ -25,29 +25,32 @@ def test_both_ports_keep_a_second_reading_at_the_same_bar():
         assert float(re.search(rf"export const {name} = ([0-9.]+);", js).group(1)) == value, name
 
 
-def test_with_margin_puts_the_image_in_the_middle_of_the_paper_round_its_edge():
-    # A bold 1 cropped tight, 4 x 6: its two middle columns are ink, so half the pixels are ink and their
-    # median is grey (0.5); the border ring (one pixel wide here) is 12 of paper and 4 of ink: 0.9.
-    img = [0.9, 0.1, 0.1, 0.9] * 6
-    gray, w, h, pad = with_margin(img, 4, 6)
+def test_with_margin_puts_the_image_in_the_middle_of_its_paper():
+    img = [0.9, 0.1, 0.1, 0.9] * 6  # 4 x 6
+    gray, w, h, pad = with_margin(img, 4, 6, 0.8)
     assert pad == (6 + 2) // 4 + 2 == 4  # a quarter of the longer side, rounded half up, + 2
     assert (w, h) == (12, 14) and len(gray) == w * h
     rows = [gray[y * w:(y + 1) * w] for y in range(h)]
     assert all(rows[pad + y][pad:pad + 4] == img[y * 4:(y + 1) * 4] for y in range(6))
     inside = {(pad + y) * w + pad + x for y in range(6) for x in range(4)}
-    assert {v for k, v in enumerate(gray) if k not in inside} == {0.9}
+    assert {v for k, v in enumerate(gray) if k not in inside} == {0.8}
     # Boxes come back into the image's pixels, clipped to it.
     assert unmargin_box([pad + 1, pad, 2, 2], pad, 4, 6) == [1, 0, 2, 2]
     assert unmargin_box([0, 0, w, h], pad, 4, 6) == [0, 0, 4, 6]
     assert unmargin_box(None, pad, 4, 6) is None
 
 
-def _median_margin(img, w, h):
-    """with_margin as it was before 2026-12-07: the paper was the whole image's median grey."""
-    gray, width, height, pad = with_margin(img, w, h)
-    paper = median_sorted(sorted(img))
-    inside = {(pad + y) * width + pad + x for y in range(h) for x in range(w)}
-    return [v if k in inside else paper for k, v in enumerate(gray)], width, height, pad
+def test_the_second_look_takes_its_paper_from_the_border_ring():
+    # A bold 1 cropped tight, 4 x 6: its two middle columns are ink, so half the pixels are ink and their
+    # median is grey (0.5); the border ring (one pixel wide here) is 12 of paper and 4 of ink: 0.9.
+    img = [0.9, 0.1, 0.1, 0.9] * 6
+    gray, w, h, pad = pymodel.model._in_margin(img, 4, 6)
+    assert gray[0] == gray[-1] == 0.9 and (w, h, pad) == (12, 14, 4)
+
+
+def _whole_median(img, w, h):
+    """The margin's paper before 2026-12-07: the whole image's median grey."""
+    return median_sorted(sorted(img))
 
 
 def tight_crops(n: int = 40, side: int = 120) -> list[tuple[list[float], int, int, int]]:
@@ -94,7 +97,7 @@ def test_a_drawing_is_never_read_again(model, crops):
 def test_a_digit_clear_of_the_border_is_read_once(model, crops):
     # A sure digit away from the border: the first reading stands and no second one is made.
     g, w, h, label = crops[0]
-    padded, pw, ph, pad = with_margin(g, w, h)
+    padded, pw, ph, pad = pymodel.model._in_margin(g, w, h)
     calls = []
     original = model.read_once
     model.read_once = lambda *a, **k: calls.append(a) or original(*a, **k)
@@ -120,10 +123,10 @@ def test_a_bold_digit_cropped_tight_is_read_inside_a_margin_of_the_paper_at_its_
     """A bold 6 (a photo) and 8 (a thick-pen drawing) cropped at their ink, validation scenes of the training
     writers. Half of such a crop is ink; a margin of its median grey, halfway to the ink, made a step all
     round the crop, and both came back "not a digit" in either reading. The margin is now the grey of the
-    crop's border ring (raster.with_margin)."""
+    crop's border ring (model._in_margin)."""
     flat, w, h = photo(name)
     assert model.read(flat, w, h).number == right and model.recognize_gray(flat, w, h).digit == int(right)
-    monkeypatch.setattr(pymodel.model, "with_margin", _median_margin)
+    monkeypatch.setattr(pymodel.model, "border_median", _whole_median)
     assert model.read(flat, w, h).number == "" and model.recognize_gray(flat, w, h).status == "not_a_digit"
 
 

@@ -13,7 +13,7 @@
 // The classifier is passed in, so the same code runs with TF.js in the page and with stored scores in the
 // golden tests (tests/js/run_preprocess.mjs).
 import { analyse, asModelInput, normalize, single } from "./preprocess.js";
-import { unmarginBox, withMargin } from "./preprocess/raster.js";
+import { borderMedian, unmarginBox, withMargin } from "./preprocess/raster.js";
 import { NUMBER_HEIGHT, NUMBER_REJECTS, NUMBER_SURE, segment } from "./preprocess/segment.js";
 import { argmax, decide, unionBox } from "./result.js";
 
@@ -36,7 +36,7 @@ export async function readNumber(gray, width, height, { scoreBatch, scoreOne, ru
   if (ready !== null) return readSingle(ready, scoreOne, rules);
   const first = await readOnce(gray, width, height, { scoreBatch, scoreOne, rules, drawn });
   if (drawn || !marginNeeded(first.digits, width, height)) return first;
-  const m = withMargin(gray, width, height);
+  const m = inMargin(gray, width, height);
   const second = await readOnce(m.gray, m.width, m.height, { scoreBatch, scoreOne, rules });
   const digits = second.digits.map((d) => ({ ...d, box: unmarginBox(d.box, m.pad, width, height) }));
   return marginBetter(digits, first.digits, width, height) ? { number: second.number, digits } : first;
@@ -51,10 +51,19 @@ export async function recognizeDigit(gray, width, height, { scoreOne, rules }) {
   if (ready !== null) return (await readSingle(ready, scoreOne, rules)).digits[0] || null;
   const first = (await readSingle(single(analyse(gray, width, height)), scoreOne, rules)).digits;
   if (!marginNeeded(first, width, height)) return first[0] || null;
-  const m = withMargin(gray, width, height);
+  const m = inMargin(gray, width, height);
   const second = (await readSingle(single(analyse(m.gray, m.width, m.height)), scoreOne, rules)).digits
     .map((d) => ({ ...d, box: unmarginBox(d.box, m.pad, width, height) }));
   return marginBetter(second, first, width, height) ? second[0] : first[0] || null;
+}
+
+/**
+ * The image inside a margin of paper for the second look: the paper is the median grey of its border
+ * ring, not of the whole image (a crop cut tight round a bold digit is half ink; pymodel/model.py's
+ * _in_margin).
+ */
+function inMargin(gray, width, height) {
+  return withMargin(gray, width, height, borderMedian(gray, width, height));
 }
 
 /** One reading of the image as it is (readNumber without the second look inside a margin). */

@@ -190,15 +190,13 @@ export function scaleBox(box, k, width, height) {
 }
 
 /**
- * The image inside a margin of plain paper on every side: {gray, width, height, pad}. The paper is the
- * median grey of the image's border ring (a crop cut tight round a bold digit is half ink: see
- * pymodel/raster.py's with_margin) and the margin a quarter of its longer side, plus 2 px
- * (region-crop.js gives a region the user draws the same margin).
+ * The image inside a margin of plain paper of grey `paper` on every side: {gray, width, height, pad}. The
+ * margin is a quarter of the image's longer side, plus 2 px (pymodel/raster.py's with_margin). read.js's
+ * second look at a tight crop takes the paper from the border ring, region-crop.js from the whole crop.
  */
-export function withMargin(img, w, h) {
+export function withMargin(img, w, h, paper) {
   const src = ArrayBuffer.isView(img) ? img : Float64Array.from(img);
   const pad = Math.floor((Math.max(w, h) + 2) / 4) + 2;
-  const paper = borderMedian(src, w, h);
   const width = w + 2 * pad;
   const out = new Float64Array(width * (h + 2 * pad)).fill(paper);
   for (let y = 0; y < h; y++) out.set(src.subarray(y * w, (y + 1) * w), (y + pad) * width + pad);
