@@ -70,7 +70,8 @@ def test_fixture_set_is_complete():
     # frame_blurred (0.14 MB): block-reduced, its frame is thin enough for the ordinary line search;
     # number_pad_one_beside (0.12 MB) and number_pad_edge (0.18 MB; at 144 px or less across its 3 is read
     # with or without the drawn rule, or its 9 reads as a 0) are evaluation numbers as the pad hands them over.
-    assert sum(p.stat().st_size for p in FIXTURES) < 5_600_000
+    # Every fixture read a second time inside a margin stores that pass's outputs too (a few KB each).
+    assert sum(p.stat().st_size for p in FIXTURES) < 5_700_000
     huge = load(GOLDEN / "huge_digit.json")
     assert max(huge["width"], huge["height"]) > 256  # the reduce step runs
 

@@ -6,9 +6,10 @@
 // as recognize reads it (preprocess's single digit, one forward pass), so a single digit keeps its answer.
 //
 // An image cropped tight to its writing is read again inside a margin of paper when the first reading has
-// no sure digit or a digit touching the border (within BORDER_NEAR of it), and that reading is kept when
-// each of its digits is at least MARGIN_SURE sure and surer than the first's least sure, and holds the
-// first's digits when they are all sure (model.py's MARGIN_SURE, BORDER_NEAR and HOLD_SLACK say why).
+// no sure digit, a digit under MARGIN_SURE or a digit touching the border (within BORDER_NEAR of it), and
+// that reading is kept when each of its digits is at least MARGIN_SURE sure and surer than the first's
+// least sure, and holds the first's digits when they are all sure (model.py's MARGIN_SURE, BORDER_NEAR and
+// HOLD_SLACK say why).
 //
 // The classifier is passed in, so the same code runs with TF.js in the page and with stored scores in the
 // golden tests (tests/js/run_preprocess.mjs).
@@ -94,9 +95,10 @@ function touchesBorder(box, width, height) {
     || box[1] + box[3] >= height - near);
 }
 
-// model.py's _margin_needed: no digit is sure, or one touches the image's border.
+// model.py's _margin_needed: no digit is sure, one is under MARGIN_SURE, or one touches the image's border.
 function marginNeeded(digits, width, height) {
-  return !digits.some((d) => d.status === "ok") || digits.some((d) => touchesBorder(d.box, width, height));
+  return !digits.some((d) => d.status === "ok") || digits.some((d) => d.confidence < MARGIN_SURE)
+    || digits.some((d) => touchesBorder(d.box, width, height));
 }
 
 // model.py's _margin_better (the second reading's boxes in the image's pixels): each digit sure to
