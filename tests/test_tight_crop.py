@@ -11,7 +11,7 @@ from PIL import Image
 
 import pymodel.model
 from pymodel.model import BORDER_NEAR, HOLD_SLACK, MARGIN_SURE
-from pymodel.raster import median_sorted, unmargin_box, with_margin
+from pymodel.raster import median_sorted, side_paper, unmargin_box, with_margin, with_side_margin
 from tests.fixtures.make_golden import reading
 from tests.helpers import ROOT
 from tests.test_finding import photo
@@ -127,6 +127,7 @@ def test_a_bold_digit_cropped_tight_is_read_inside_a_margin_of_the_paper_at_its_
     flat, w, h = photo(name)
     assert model.read(flat, w, h).number == right and model.recognize_gray(flat, w, h).digit == int(right)
     monkeypatch.setattr(pymodel.model, "border_median", _whole_median)
+    monkeypatch.setattr(pymodel.model, "_LOOKS", pymodel.model._LOOKS[:1])  # the second look alone
     assert model.read(flat, w, h).number == "" and model.recognize_gray(flat, w, h).status == "not_a_digit"
 
 
@@ -151,6 +152,44 @@ def test_a_fairly_sure_reading_of_a_tight_crop_is_read_again(model, monkeypatch,
     assert model.read(flat, w, h).number == wrong and model.recognize_gray(flat, w, h).digit == int(wrong)
 
 
+@pytest.mark.parametrize("name, right", [("tight_crop_shadow_7.jpg", "7"), ("tight_crop_shadow_1.jpg", "1")])
+def test_a_shadowed_tight_crop_is_read_inside_a_margin_that_continues_its_paper(model, monkeypatch, name, right):
+    """A 7 on grid paper under a light gradient and a faint 1 beside a shadow, cropped at their ink
+    (validation scenes of the training writers). Inside the second look's margin, one grey all round, the
+    paper at a shadowed edge is darker than the margin and the step is found as ink: "not a digit" either way.
+    The third look's margin continues each side's paper (raster.with_side_margin)."""
+    flat, w, h = photo(name)
+    assert model.read(flat, w, h).number == right and model.recognize_gray(flat, w, h).digit == int(right)
+    monkeypatch.setattr(pymodel.model, "_LOOKS", pymodel.model._LOOKS[:1])  # the second look alone
+    assert model.read(flat, w, h).number == "" and model.recognize_gray(flat, w, h).status == "not_a_digit"
+
+
+def test_the_third_look_completes_the_first_reading_but_does_not_replace_it():
+    """_side_better: no more digits than the first reading (or one), and the first's sure digits held."""
+    def p(digit, box, confidence=0.99):
+        return pymodel.model.Prediction(digit, confidence, [0.0] * 10, None, "ok", box)
+
+    first = [p(7, [0, 0, 10, 20]), p(3, [12, 0, 10, 20])]
+    assert pymodel.model._side_better([p(7, [0, 0, 22, 20], 1.0)], first, 40, 20)
+    more = [p(1, [0, 0, 2, 20], 1.0), p(7, [3, 0, 9, 20], 1.0), p(3, [12, 0, 10, 20], 1.0)]
+    assert not pymodel.model._side_better(more, first, 40, 20)  # one digit more
+    assert not pymodel.model._side_better([p(7, [0, 0, 10, 20], 1.0)], first, 40, 20)  # the sure 3 dropped
+    assert pymodel.model._side_better([p(8, [0, 0, 10, 20], 1.0)], [], 40, 20)  # nothing read first: one digit
+
+
+def test_side_margin_continues_each_side_of_the_paper():
+    # Paper lit on the left (0.9) and shadowed on the right (0.5), a dark stroke down the middle column.
+    w, h = 9, 6
+    img = [0.1 if x == 4 else (0.9 if x < 4 else 0.5) for y in range(h) for x in range(w)]
+    gray, width, height, pad = with_side_margin(img, w, h)
+    assert (width, height, pad) == (w + 2 * pad, h + 2 * pad, pad) and pad == (max(w, h) + 2) // 4 + 2
+    rows = [gray[y * width:(y + 1) * width] for y in range(height)]
+    assert rows[pad + 2][:pad] == [0.9] * pad and rows[pad + 2][-pad:] == [0.5] * pad  # left and right sides
+    assert rows[0][pad] == 0.9 and rows[0][pad + w - 1] == 0.5  # the top continues the row beneath it...
+    assert 0.5 <= rows[0][pad + 4] <= 0.9  # ...and the stroke crossing it (0.1) is not paper
+    assert side_paper([0.7] * 30) == [0.7] * 30 and len(side_paper([0.2, 0.4])) == 2
+
+
 @pytest.mark.parametrize("name, right, wrong", [("number_near_edge_9490.jpg", "9490", "94"),
                                                 ("digit_near_edge_7.jpg", "7", "2")])
 def test_a_sure_reading_stays_unless_the_one_inside_a_margin_holds_it(model, monkeypatch, name, right, wrong):
@@ -170,7 +209,8 @@ def test_javascript_reads_again_inside_a_margin_as_python(model, tmp_path):
     import subprocess
 
     names = ["tight_crop_near_6.jpg", "number_near_edge_9490.jpg", "digit_near_edge_7.jpg", "tight_crop_bold_6.jpg",
-             "tight_crop_bold_8.jpg", "tight_crop_drawn_2.png", "tight_crop_bold_4.jpg"]
+             "tight_crop_bold_8.jpg", "tight_crop_drawn_2.png", "tight_crop_bold_4.jpg", "tight_crop_shadow_7.jpg",
+             "tight_crop_shadow_1.jpg"]
     for i, name in enumerate(names):
         flat, w, h = photo(name)
         record = reading(model, flat, w, h)

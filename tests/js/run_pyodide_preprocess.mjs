@@ -1,7 +1,7 @@
 // Run pymodel.preprocess under Pyodide's Python (the page's Python engine, 3.14) on every fixture in a
 // directory and print the results as JSON, as run_preprocess.mjs does for the JavaScript port; and the
 // number reading (segment's candidates, Model.read_once replayed with the fixture's stored outputs, and
-// Model.read where the fixture stores a second reading inside a margin).
+// Model.read where the fixture stores readings inside a margin).
 // Usage: node tests/js/run_pyodide_preprocess.mjs <fixture-dir>
 // Used by tests/test_preprocess_golden.py: CPython here, Pyodide and JavaScript must agree exactly.
 import { readFileSync, readdirSync } from "node:fs";

@@ -1,5 +1,5 @@
 // Read the number in every golden fixture with web/js/preprocess/segment.js and web/js/read.js (readOnce,
-// and readNumber where the fixture stores a second reading inside a margin), the
+// and readNumber where the fixture stores readings inside a margin), the
 // classifier replaced by the outputs the fixture stores (its "read" section), and print the results as JSON.
 // Usage: node tests/js/run_read.mjs <fixture-dir>
 // Used by tests/test_preprocess_golden.py, which compares them with pymodel.segment and Model.read:
@@ -42,11 +42,11 @@ for (const name of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
   const reading = await readOnce(gray, width, height, {
     scoreBatch, scoreOne, rules: rulesFromManifest(stored.rules), drawn: stored.drawn,
   });
-  // The whole readNumber, with a second reading inside a margin: the stored outputs served in call order.
+  // The whole readNumber, with its readings inside a margin: the stored outputs served in call order.
   let final = null;
   if (stored.margin) {
-    const batches = [stored.batch_scores, stored.margin.batch_scores].filter((b) => b);
-    const singles = [stored.single_scores, stored.margin.single_scores].filter((b) => b);
+    const batches = [stored.batch_scores, ...stored.margin.batches].filter((b) => b);
+    const singles = [stored.single_scores, ...stored.margin.singles].filter((b) => b);
     const r = await readNumber(gray, width, height, {
       scoreBatch: (images28) => {
         const b = batches.shift();

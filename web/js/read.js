@@ -9,12 +9,14 @@
 // no sure digit, a digit under MARGIN_SURE or a digit touching the border (within BORDER_NEAR of it), and
 // that reading is kept when each of its digits is at least MARGIN_SURE sure and surer than the first's
 // least sure, and holds the first's digits when they are all sure (model.py's MARGIN_SURE, BORDER_NEAR and
-// HOLD_SLACK say why).
+// HOLD_SLACK say why). When it is not kept, a third look reads the image inside a margin that continues the
+// paper of each of its sides, and is kept by the same rules when it also reads no more digits than the
+// first (or one) and holds the first's sure digits (model.py's _LOOKS and _side_better).
 //
 // The classifier is passed in, so the same code runs with TF.js in the page and with stored scores in the
 // golden tests (tests/js/run_preprocess.mjs).
 import { analyse, asModelInput, normalize, single } from "./preprocess.js";
-import { borderMedian, unmarginBox, withMargin } from "./preprocess/raster.js";
+import { borderMedian, unmarginBox, withMargin, withSideMargin } from "./preprocess/raster.js";
 import { NUMBER_HEIGHT, NUMBER_REJECTS, NUMBER_SURE, segment } from "./preprocess/segment.js";
 import { argmax, decide, unionBox } from "./result.js";
 
@@ -37,10 +39,13 @@ export async function readNumber(gray, width, height, { scoreBatch, scoreOne, ru
   if (ready !== null) return readSingle(ready, scoreOne, rules);
   const first = await readOnce(gray, width, height, { scoreBatch, scoreOne, rules, drawn });
   if (drawn || !marginNeeded(first.digits, width, height)) return first;
-  const m = inMargin(gray, width, height);
-  const second = await readOnce(m.gray, m.width, m.height, { scoreBatch, scoreOne, rules });
-  const digits = second.digits.map((d) => ({ ...d, box: unmarginBox(d.box, m.pad, width, height) }));
-  return marginBetter(digits, first.digits, width, height) ? { number: second.number, digits } : first;
+  for (const [look, keeps] of LOOKS) {
+    const m = look(gray, width, height);
+    const second = await readOnce(m.gray, m.width, m.height, { scoreBatch, scoreOne, rules });
+    const digits = second.digits.map((d) => ({ ...d, box: unmarginBox(d.box, m.pad, width, height) }));
+    if (keeps(digits, first.digits, width, height)) return { number: second.number, digits };
+  }
+  return first;
 }
 
 /**
@@ -52,10 +57,13 @@ export async function recognizeDigit(gray, width, height, { scoreOne, rules }) {
   if (ready !== null) return (await readSingle(ready, scoreOne, rules)).digits[0] || null;
   const first = (await readSingle(single(analyse(gray, width, height)), scoreOne, rules)).digits;
   if (!marginNeeded(first, width, height)) return first[0] || null;
-  const m = inMargin(gray, width, height);
-  const second = (await readSingle(single(analyse(m.gray, m.width, m.height)), scoreOne, rules)).digits
-    .map((d) => ({ ...d, box: unmarginBox(d.box, m.pad, width, height) }));
-  return marginBetter(second, first, width, height) ? second[0] : first[0] || null;
+  for (const [look, keeps] of LOOKS) {
+    const m = look(gray, width, height);
+    const second = (await readSingle(single(analyse(m.gray, m.width, m.height)), scoreOne, rules)).digits
+      .map((d) => ({ ...d, box: unmarginBox(d.box, m.pad, width, height) }));
+    if (keeps(second, first, width, height)) return second[0];
+  }
+  return first[0] || null;
 }
 
 /**
@@ -113,6 +121,20 @@ function marginBetter(second, first, width, height) {
   }
   return true;
 }
+
+// model.py's _side_better: the third look's reading (inside a margin continuing each side's paper) as
+// marginBetter, reading no more digits than the first (or one) and holding the first's sure digits.
+function sideBetter(second, first, width, height) {
+  if (second.length > Math.max(1, first.length)) return false;
+  const sure = first.filter((d) => d.status === "ok" && d.confidence >= NUMBER_SURE).map((d) => d.box);
+  if (sure.length && !holds(unionBox(second.map((d) => d.box)), unionBox(sure), HOLD_SLACK * Math.max(width, height))) {
+    return false;
+  }
+  return marginBetter(second, first, width, height);
+}
+
+// The looks at an image inside a margin, in order, each with the rule for keeping its reading (model.py's _LOOKS).
+const LOOKS = [[inMargin, marginBetter], [withSideMargin, sideBetter]];
 
 // model.py's _holds: whether box outer holds box inner, give or take slack pixels on each side.
 function holds(outer, inner, slack) {

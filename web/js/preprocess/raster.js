@@ -203,6 +203,77 @@ export function withMargin(img, w, h, paper) {
   return { gray: out, width, height: h + 2 * pad, pad };
 }
 
+export const SIDE_SEGMENTS = 8; // pymodel/raster.py's SIDE_SEGMENTS
+
+/**
+ * The paper along one side of an image, pixel by pixel (pymodel/raster.py's side_paper): the side cut into
+ * SIDE_SEGMENTS segments, each given the median of itself and its two neighbours, interpolated linearly
+ * between the segments' centres.
+ */
+export function sidePaper(values) {
+  const n = values.length;
+  const k = Math.min(SIDE_SEGMENTS, n);
+  const bounds = [];
+  for (let i = 0; i <= k; i++) bounds.push(Math.floor((i * n) / k));
+  const medians = [];
+  for (let i = 0; i < k; i++) {
+    const pool = Array.from(values.slice(bounds[Math.max(0, i - 1)], bounds[Math.min(k, i + 2)]));
+    pool.sort((a, b) => a - b);
+    medians.push(medianSorted(pool));
+  }
+  const centres = [];
+  for (let i = 0; i < k; i++) centres.push((bounds[i] + bounds[i + 1] - 1) / 2);
+  const out = new Array(n);
+  let j = 0;
+  for (let x = 0; x < n; x++) {
+    if (x <= centres[0]) {
+      out[x] = medians[0];
+    } else if (x >= centres[k - 1]) {
+      out[x] = medians[k - 1];
+    } else {
+      while (x > centres[j + 1]) j += 1;
+      const t = (x - centres[j]) / (centres[j + 1] - centres[j]);
+      out[x] = medians[j] * (1 - t) + medians[j + 1] * t;
+    }
+  }
+  return out;
+}
+
+/**
+ * The image inside a margin that continues the paper of each of its sides outwards (sidePaper; the corners
+ * take the mean of the two sides meeting there): {gray, width, height, pad}, the margin as wide as
+ * withMargin's (pymodel/raster.py's with_side_margin). read.js's third look at a tight crop.
+ */
+export function withSideMargin(img, w, h) {
+  const src = ArrayBuffer.isView(img) ? img : Float64Array.from(img);
+  const pad = Math.floor((Math.max(w, h) + 2) / 4) + 2;
+  const column = (x) => Array.from({ length: h }, (_, y) => src[y * w + x]);
+  const top = sidePaper(src.subarray(0, w));
+  const bottom = sidePaper(src.subarray((h - 1) * w, h * w));
+  const left = sidePaper(column(0));
+  const right = sidePaper(column(w - 1));
+  const width = w + 2 * pad;
+  const height = h + 2 * pad;
+  const out = new Float64Array(width * height);
+  const corner = [(top[0] + left[0]) / 2, (top[w - 1] + right[0]) / 2,
+    (bottom[0] + left[h - 1]) / 2, (bottom[w - 1] + right[h - 1]) / 2];
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    if (y < pad || y >= pad + h) {
+      const side = y < pad ? top : bottom;
+      const c = y < pad ? 0 : 2;
+      out.fill(corner[c], row, row + pad);
+      for (let x = 0; x < w; x++) out[row + pad + x] = side[x];
+      out.fill(corner[c + 1], row + pad + w, row + width);
+    } else {
+      out.fill(left[y - pad], row, row + pad);
+      out.set(src.subarray((y - pad) * w, (y - pad + 1) * w), row + pad);
+      out.fill(right[y - pad], row + pad + w, row + width);
+    }
+  }
+  return { gray: out, width, height, pad };
+}
+
 /** A box [x, y, w, h] in pixels of withMargin's image -> the pixels of the w x h image inside it. */
 export function unmarginBox(box, pad, w, h) {
   if (!box) return box;
