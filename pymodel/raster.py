@@ -93,12 +93,18 @@ def shrink_box(box: Sequence[int], k: int) -> list[int]:
     return [x0, y0, x1 - x0, y1 - y0]
 
 
+def margin_width(w: int, h: int) -> int:
+    """The margin with_margin and with_side_margin put round a w x h image: a quarter of its longer side, plus
+    2 px (floor(longer / 4 + 0.5) + 2, as JavaScript's Math.round)."""
+    return (max(w, h) + 2) // 4 + 2
+
+
 def with_margin(img: Sequence[float], w: int, h: int, paper: float) -> tuple[list[float], int, int, int]:
     """The image inside a margin of plain paper of grey `paper` on every side: (pixels, width, height,
-    margin). The margin is a quarter of the image's longer side, plus 2 px. Model.read's second look at a
-    tight crop takes the paper from the image's border ring, the page's region tool from the whole crop
-    (web/js/region-crop.js, with this function's port)."""
-    pad = (max(w, h) + 2) // 4 + 2  # floor(longer / 4 + 0.5) + 2, as JavaScript's Math.round
+    margin), the margin margin_width wide. Model.read's second look at a tight crop takes the paper from the
+    image's border ring, the page's region tool from the whole crop (web/js/region-crop.js, with this
+    function's port)."""
+    pad = margin_width(w, h)
     width = w + 2 * pad
     out = [paper] * (width * pad)
     side = [paper] * pad
@@ -118,14 +124,7 @@ def side_paper(values: Sequence[float]) -> list[float]:
     n = len(values)
     k = min(SIDE_SEGMENTS, n)
     bounds = [i * n // k for i in range(k + 1)]
-    segments = [list(values[bounds[i]:bounds[i + 1]]) for i in range(k)]
-    medians = []
-    for i in range(k):
-        pool: list[float] = []
-        for seg in segments[max(0, i - 1):i + 2]:
-            pool += seg
-        pool.sort()
-        medians.append(median_sorted(pool))
+    medians = [median_sorted(sorted(values[bounds[max(0, i - 1)]:bounds[min(k, i + 2)]])) for i in range(k)]
     centres = [(bounds[i] + bounds[i + 1] - 1) / 2 for i in range(k)]
     out: list[float] = []
     j = 0
@@ -144,11 +143,11 @@ def side_paper(values: Sequence[float]) -> list[float]:
 
 def with_side_margin(img: Sequence[float], w: int, h: int) -> tuple[list[float], int, int, int]:
     """The image inside a margin that continues the paper of each of its sides outwards (side_paper; the
-    corners take the mean of the two sides meeting there): (pixels, width, height, margin), the margin as
-    wide as with_margin's. Model.read's third look at a tight crop: along a shadow or a light gradient one
+    corners take the mean of the two sides meeting there): (pixels, width, height, margin), the margin
+    margin_width wide. Model.read's third look at a tight crop: along a shadow or a light gradient one
     grey all round makes a step at the crop's edge, found as ink, where the paper at that edge is darker or
     lighter than the grey."""
-    pad = (max(w, h) + 2) // 4 + 2
+    pad = margin_width(w, h)
     top, bottom = side_paper(img[0:w]), side_paper(img[(h - 1) * w:h * w])
     left, right = side_paper(img[0::w][:h]), side_paper(img[w - 1::w][:h])
     top_left, top_right = (top[0] + left[0]) / 2, (top[-1] + right[0]) / 2

@@ -189,14 +189,19 @@ export function scaleBox(box, k, width, height) {
   return [x0, y0, x1 - x0, y1 - y0];
 }
 
+/** The margin withMargin and withSideMargin put round a w x h image (pymodel/raster.py's margin_width). */
+export function marginWidth(w, h) {
+  return Math.floor((Math.max(w, h) + 2) / 4) + 2;
+}
+
 /**
- * The image inside a margin of plain paper of grey `paper` on every side: {gray, width, height, pad}. The
- * margin is a quarter of the image's longer side, plus 2 px (pymodel/raster.py's with_margin). read.js's
- * second look at a tight crop takes the paper from the border ring, region-crop.js from the whole crop.
+ * The image inside a margin of plain paper of grey `paper` on every side: {gray, width, height, pad}, the
+ * margin marginWidth wide (pymodel/raster.py's with_margin). read.js's second look at a tight crop takes
+ * the paper from the border ring, region-crop.js from the whole crop.
  */
 export function withMargin(img, w, h, paper) {
   const src = ArrayBuffer.isView(img) ? img : Float64Array.from(img);
-  const pad = Math.floor((Math.max(w, h) + 2) / 4) + 2;
+  const pad = marginWidth(w, h);
   const width = w + 2 * pad;
   const out = new Float64Array(width * (h + 2 * pad)).fill(paper);
   for (let y = 0; y < h; y++) out.set(src.subarray(y * w, (y + 1) * w), (y + pad) * width + pad);
@@ -241,12 +246,12 @@ export function sidePaper(values) {
 
 /**
  * The image inside a margin that continues the paper of each of its sides outwards (sidePaper; the corners
- * take the mean of the two sides meeting there): {gray, width, height, pad}, the margin as wide as
- * withMargin's (pymodel/raster.py's with_side_margin). read.js's third look at a tight crop.
+ * take the mean of the two sides meeting there): {gray, width, height, pad}, the margin marginWidth wide
+ * (pymodel/raster.py's with_side_margin). read.js's third look at a tight crop.
  */
 export function withSideMargin(img, w, h) {
   const src = ArrayBuffer.isView(img) ? img : Float64Array.from(img);
-  const pad = Math.floor((Math.max(w, h) + 2) / 4) + 2;
+  const pad = marginWidth(w, h);
   const column = (x) => Array.from({ length: h }, (_, y) => src[y * w + x]);
   const top = sidePaper(src.subarray(0, w));
   const bottom = sidePaper(src.subarray((h - 1) * w, h * w));
