@@ -43,7 +43,8 @@ The same page analysis as a single digit (lines removed, specks and fragments dr
      -WIDE_COST * (width / height - WIDE[digit])   for a run wider than its digit usually is,
      -GAP_COST * gaps bridged / height,
      -CUT_COST * (strokes its seam severs - 1)     (a seam through the middle of a 0 severs two),
-     -JOIN_COST per pair of separate whole-looking components it joins,
+     -JOIN_COST per pair of separate whole-looking components it joins, and per 1 it joins to a whole
+                digit beside it across a cut severing one stroke (GLUE_OVERLAP, GLUE_ALIGN),
    so the classifier's confidence chooses between cutting and merging. A piece too low to be a digit
    that no run takes (a fleck beside the number) is left out at SKIP_COST. (With an 11-class model the
    digit probabilities of a fragment or a merged pair are low, which makes the choice sharper.) A piece
@@ -112,6 +113,16 @@ STRAIGHT_SHARE = 0.8
 # numbers (training writers): 76.0% -> 78.0% exact, from 0.2 to 0.4 alike; at 0.5 the reader starts
 # leaving out digits at the image's edge.
 DIGIT_COST = 0.3
+# A 1 written into its neighbour ("51", "81", "91") is cut off it by a seam that severs one stroke, and the
+# classifier reads the pair as a sure 5, 8 or 9, which DIGIT_COST then prefers to two digits. A run that
+# joins such a 1 to a whole digit across that cut pays JOIN_COST, as two separate whole digits do. Such a
+# 1 stands beside its neighbour (their columns overlap by at most GLUE_OVERLAP of the row height) and as
+# high as it (within GLUE_HEIGHT of its height, top and bottom within GLUE_ALIGN of the row height): the
+# stem of a 4, 6 or 9 cut off its body is taller or reaches above or below it, and a 0 cut in two has
+# halves that overlap. (Figures: see the README, "Reading a number".)
+GLUE_OVERLAP = 0.1
+GLUE_HEIGHT = 0.15
+GLUE_ALIGN = 0.2
 MIN_PIECE = 0.15
 MAX_CUTS = 3
 # A wide atom gets more candidate cuts: with three, an atom of four or more touching digits never had all
@@ -186,6 +197,9 @@ PARAMETERS = {
     "straight": STRAIGHT,
     "straight_share": STRAIGHT_SHARE,
     "digit_cost": DIGIT_COST,
+    "glue_overlap": GLUE_OVERLAP,
+    "glue_height": GLUE_HEIGHT,
+    "glue_align": GLUE_ALIGN,
     "min_piece": MIN_PIECE,
     "max_cuts": MAX_CUTS,
     "cuts_per_height": CUTS_PER_HEIGHT,
@@ -507,7 +521,7 @@ class Span:
     wide: float  # width / row height
     gaps: float  # gaps bridged / row height
     severs: int  # strokes cut on its left (0 when it starts at a gap)
-    joins: int  # pairs of separate, whole-looking components it joins
+    joins: int  # pairs of separate, whole-looking components it joins, and 1s glued to a neighbour
     edge: bool = False  # it takes a piece at the image border (maybe a neighbour cut by the crop)
 
     def prior(self, digit: int) -> float:
@@ -573,6 +587,9 @@ def candidates(page, normalize) -> tuple[list[bool], list[Span]]:
                 gaps += max(0, q.x0 - p.x1)
                 if origin[k] != origin[k + 1] and all(_whole(d, height) for d in (p, q)):
                     joins += 1
+                elif (origin[k] == origin[k + 1] and severs[k + 1] == 1
+                      and _glued_one(_merge(parts[i:k + 1], w), _merge(parts[k + 1:j + 1], w), height)):
+                    joins += 1  # a 1 glued to its neighbour (GLUE_OVERLAP)
             image = normalize(page, digit)
             if image is not None:
                 spans.append(Span(i, j, digit, image, width / height, gaps / height, severs[i], joins,
@@ -587,6 +604,25 @@ def _whole(d: Digit, height: float) -> bool:
     if d.x1 - d.x0 >= WHOLE * height and d.y1 - d.y0 >= WHOLE_HIGH * height:
         return True
     return d.y1 - d.y0 >= ONE_HIGH * height and _straight(d, height)
+
+
+def _one_like(d: Digit, height: float) -> bool:
+    """A narrow straight stroke ONE_HIGH of the row height high: a 1."""
+    return d.x1 - d.x0 < WHOLE * height and d.y1 - d.y0 >= ONE_HIGH * height and _straight(d, height)
+
+
+def _glued_one(a: Digit, b: Digit, height: float) -> bool:
+    """Whether the two sides of a cut are a 1 and a whole digit beside it, as high as it (GLUE_OVERLAP,
+    GLUE_HEIGHT, GLUE_ALIGN): a 1 written into its neighbour."""
+    if _overlap(a.x0, a.x1, b.x0, b.x1) > GLUE_OVERLAP * height:
+        return False
+    for one, other in ((a, b), (b, a)):
+        tall = other.y1 - other.y0
+        if (_one_like(one, height) and _whole(other, height)
+                and abs(one.y1 - one.y0 - tall) <= GLUE_HEIGHT * tall
+                and abs(one.y0 - other.y0) <= GLUE_ALIGN * height and abs(one.y1 - other.y1) <= GLUE_ALIGN * height):
+            return True
+    return False
 
 
 def _straight(d: Digit, height: float) -> bool:

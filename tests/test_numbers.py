@@ -415,3 +415,50 @@ def test_a_digit_of_a_number_needs_more_confidence_than_a_lone_digit(model, sour
         if len(in_band) >= 2:
             break
     assert in_band, "no digit of a number came out between the two thresholds: the rule was not exercised"
+
+
+@pytest.mark.parametrize("name, right, wrong, rule", [
+    # The 1 touches the 9's loop, and the classifier reads the pair as a sure 9.
+    ("number_glued_one_914.png", "914", "94", ("_glued_one", lambda a, b, height: False)),
+    # The 4's left stroke, cut off its stem and bar, is a straight stroke but shorter than them.
+    ("number_stem_of_four_461.png", "461", "1461", ("GLUE_HEIGHT", 9.0)),
+])
+def test_a_one_written_into_its_neighbour_is_a_digit_of_its_own(model, monkeypatch, name, right, wrong, rule):
+    """Validation numbers (training writers). A run joining a 1 to the whole digit it touches, across a cut
+    severing one stroke, pays JOIN_COST (segment.GLUE_OVERLAP, GLUE_HEIGHT, GLUE_ALIGN); a straight part of
+    a digit is not such a 1. Each reads wrong with the rule, or its height limit, switched off."""
+    from pymodel import segment
+    from tests.test_finding import photo
+    flat, w, h = photo(name)
+    assert model.read(flat, w, h).number == right
+    monkeypatch.setattr(segment, *rule)
+    assert model.read(flat, w, h).number == wrong
+
+
+def test_javascript_reads_a_one_written_into_its_neighbour_as_python(model, tmp_path):
+    """segment.js and read.js on the photos above, with the model's outputs: Python's candidates (the glued
+    1 among their prior terms) and reading."""
+    import subprocess
+
+    from tests.fixtures.make_golden import reading
+    from tests.helpers import ROOT
+    from tests.test_finding import photo
+    from tests.test_preprocess_golden import READ_RUNNER, _node
+    names = ["number_glued_one_914.png", "number_stem_of_four_461.png"]
+    for i, name in enumerate(names):
+        flat, w, h = photo(name)
+        record = reading(model, flat, w, h)
+        (tmp_path / f"g{i}.json").write_text(json.dumps({"width": w, "height": h, "gray": flat, "read": record}))
+    proc = subprocess.run([_node(), str(READ_RUNNER), str(tmp_path)], capture_output=True, text=True, cwd=ROOT,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    js = json.loads(proc.stdout)
+    for i, name in enumerate(names):
+        flat, w, h = photo(name)
+        want = model.read(flat, w, h)
+        record = json.loads((tmp_path / f"g{i}.json").read_text())["read"]
+        got = js[f"g{i}.json"]
+        assert [c["joins"] for c in got["candidates"]] == [c["joins"] for c in record["candidates"]], name
+        final = got["final"] or got  # read once, or again inside a margin
+        assert final["number"] == want.number, name
+        assert [d["box"] for d in final["digits"]] == [d.box for d in want.digits], name

@@ -34,6 +34,12 @@ export const STRAIGHT = 0.05;
 export const STRAIGHT_SHARE = 0.8;
 // Each digit of a reading costs this much, so a stroke cut off a digit is not read as an extra 1 (segment.py).
 export const DIGIT_COST = 0.3;
+// A run joining a 1 to the whole digit it was written into, across a cut severing one stroke, pays JOIN_COST:
+// the 1 beside it (columns overlapping by at most GLUE_OVERLAP of the row height), as high as it
+// (GLUE_HEIGHT, GLUE_ALIGN; segment.py says why).
+export const GLUE_OVERLAP = 0.1;
+export const GLUE_HEIGHT = 0.15;
+export const GLUE_ALIGN = 0.2;
 export const MIN_PIECE = 0.15;
 export const MAX_CUTS = 3;
 // More candidate cuts for a wide atom: one more than this many per row height of its width (segment.py).
@@ -84,6 +90,9 @@ export const PARAMETERS = Object.freeze({
   straight: STRAIGHT,
   straight_share: STRAIGHT_SHARE,
   digit_cost: DIGIT_COST,
+  glue_overlap: GLUE_OVERLAP,
+  glue_height: GLUE_HEIGHT,
+  glue_align: GLUE_ALIGN,
   min_piece: MIN_PIECE,
   max_cuts: MAX_CUTS,
   cuts_per_height: CUTS_PER_HEIGHT,
@@ -170,6 +179,25 @@ function frameSide(c, top, bottom, h, rowH) {
 function looksWhole(d, height) {
   if (d.x1 - d.x0 >= WHOLE * height && d.y1 - d.y0 >= WHOLE_HIGH * height) return true;
   return d.y1 - d.y0 >= ONE_HIGH * height && straight(d, height);
+}
+
+// A narrow straight stroke ONE_HIGH of the row height high: a 1 (segment.py's _one_like).
+function oneLike(d, height) {
+  return d.x1 - d.x0 < WHOLE * height && d.y1 - d.y0 >= ONE_HIGH * height && straight(d, height);
+}
+
+// The two sides of a cut are a 1 and a whole digit beside it, as high as it (segment.py's _glued_one).
+function gluedOne(a, b, height) {
+  if (overlap(a.x0, a.x1, b.x0, b.x1) > GLUE_OVERLAP * height) return false;
+  for (const [one, other] of [[a, b], [b, a]]) {
+    const tall = other.y1 - other.y0;
+    if (oneLike(one, height) && looksWhole(other, height)
+      && Math.abs(one.y1 - one.y0 - tall) <= GLUE_HEIGHT * tall
+      && Math.abs(one.y0 - other.y0) <= GLUE_ALIGN * height && Math.abs(one.y1 - other.y1) <= GLUE_ALIGN * height) {
+      return true;
+    }
+  }
+  return false;
 }
 
 // The middle of the piece's ink in STRAIGHT_SHARE of its rows lies within STRAIGHT of the row height of the
@@ -493,7 +521,7 @@ export class Span {
     this.wide = wide; // width / row height
     this.gaps = gaps; // gaps bridged / row height
     this.severs = severs; // strokes cut on its left (0 when it starts at a gap)
-    this.joins = joins; // pairs of separate, whole-looking components it joins
+    this.joins = joins; // pairs of separate, whole-looking components it joins, and 1s glued to a neighbour
     this.edge = edge; // it takes a piece at the image border (maybe a neighbour cut by the crop)
   }
 
@@ -573,6 +601,10 @@ export function candidates(page, normalize) {
         const q = parts[k + 1];
         gaps += Math.max(0, q.x0 - p.x1);
         if (origin[k] !== origin[k + 1] && looksWhole(p, height) && looksWhole(q, height)) joins += 1;
+        else if (origin[k] === origin[k + 1] && severs[k + 1] === 1
+          && gluedOne(merge(parts.slice(i, k + 1), w), merge(parts.slice(k + 1, j + 1), w), height)) {
+          joins += 1; // a 1 glued to its neighbour (GLUE_OVERLAP)
+        }
       }
       const image = normalize(page, digit);
       if (image !== null) {
