@@ -44,7 +44,7 @@ The same page analysis as a single digit (lines removed, specks and fragments dr
      -GAP_COST * gaps bridged / height,
      -CUT_COST * (strokes its seam severs - 1)     (a seam through the middle of a 0 severs two),
      -JOIN_COST per pair of separate whole-looking components it joins, and per 1 it joins to a whole
-                digit beside it across a cut severing one stroke (GLUE_OVERLAP, GLUE_ALIGN),
+                digit beside it across a cut severing one stroke (_glued_one),
    so the classifier's confidence chooses between cutting and merging. A piece too low to be a digit
    that no run takes (a fleck beside the number) is left out at SKIP_COST. (With an 11-class model the
    digit probabilities of a fragment or a merged pair are low, which makes the choice sharper.) A piece
@@ -589,7 +589,7 @@ def candidates(page, normalize) -> tuple[list[bool], list[Span]]:
                     joins += 1
                 elif (origin[k] == origin[k + 1] and severs[k + 1] == 1
                       and _glued_one(_merge(parts[i:k + 1], w), _merge(parts[k + 1:j + 1], w), height)):
-                    joins += 1  # a 1 glued to its neighbour (GLUE_OVERLAP)
+                    joins += 1  # a 1 glued to its neighbour (_glued_one)
             image = normalize(page, digit)
             if image is not None:
                 spans.append(Span(i, j, digit, image, width / height, gaps / height, severs[i], joins,

@@ -603,7 +603,7 @@ export function candidates(page, normalize) {
         if (origin[k] !== origin[k + 1] && looksWhole(p, height) && looksWhole(q, height)) joins += 1;
         else if (origin[k] === origin[k + 1] && severs[k + 1] === 1
           && gluedOne(merge(parts.slice(i, k + 1), w), merge(parts.slice(k + 1, j + 1), w), height)) {
-          joins += 1; // a 1 glued to its neighbour (GLUE_OVERLAP)
+          joins += 1; // a 1 glued to its neighbour (gluedOne)
         }
       }
       const image = normalize(page, digit);
