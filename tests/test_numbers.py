@@ -438,26 +438,11 @@ def test_a_one_written_into_its_neighbour_is_a_digit_of_its_own(model, monkeypat
 def test_javascript_reads_a_one_written_into_its_neighbour_as_python(model, tmp_path):
     """segment.js and read.js on the photos above, with the model's outputs: Python's candidates (the glued
     1 among their prior terms) and reading."""
-    import subprocess
-
-    from tests.fixtures.make_golden import reading
-    from tests.helpers import ROOT
     from tests.test_finding import photo
-    from tests.test_preprocess_golden import READ_RUNNER, _node
+    from tests.test_preprocess_golden import javascript_reads_photos
     names = ["number_glued_one_914.png", "number_stem_of_four_461.png"]
-    for i, name in enumerate(names):
-        flat, w, h = photo(name)
-        record = reading(model, flat, w, h)
-        (tmp_path / f"g{i}.json").write_text(json.dumps({"width": w, "height": h, "gray": flat, "read": record}))
-    proc = subprocess.run([_node(), str(READ_RUNNER), str(tmp_path)], capture_output=True, text=True, cwd=ROOT,
-                          timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    js = json.loads(proc.stdout)
-    for i, name in enumerate(names):
-        flat, w, h = photo(name)
-        want = model.read(flat, w, h)
-        record = json.loads((tmp_path / f"g{i}.json").read_text())["read"]
-        got = js[f"g{i}.json"]
+    for name, (record, got) in zip(names, javascript_reads_photos(model, tmp_path, names)):
+        want = model.read(*photo(name))
         assert [c["joins"] for c in got["candidates"]] == [c["joins"] for c in record["candidates"]], name
         final = got["final"] or got  # read once, or again inside a margin
         assert final["number"] == want.number, name

@@ -146,6 +146,24 @@ def _node() -> str:
     return node
 
 
+def javascript_reads_photos(model, tmp_path: Path, names: list[str]) -> list[tuple[dict, dict]]:
+    """Read committed test photos (tests/fixtures/photos) with run_read.mjs, the model's outputs for every
+    pass served to it: for each, (its fixture-style read record, the JavaScript result)."""
+    from tests.fixtures.make_golden import reading
+    from tests.test_finding import photo
+
+    records = []
+    for i, name in enumerate(names):
+        flat, w, h = photo(name)
+        records.append(reading(model, flat, w, h))
+        (tmp_path / f"p{i}.json").write_text(json.dumps({"width": w, "height": h, "gray": flat, "read": records[-1]}))
+    proc = subprocess.run([_node(), str(READ_RUNNER), str(tmp_path)], capture_output=True, text=True, cwd=ROOT,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    js = json.loads(proc.stdout)
+    return [(record, js[f"p{i}.json"]) for i, record in enumerate(records)]
+
+
 @pytest.fixture(scope="module")
 def js_results():
     node = _node()

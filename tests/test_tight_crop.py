@@ -12,10 +12,9 @@ from PIL import Image
 import pymodel.model
 from pymodel.model import BORDER_NEAR, HOLD_SLACK, MARGIN_SURE
 from pymodel.raster import median_sorted, side_paper, unmargin_box, with_margin, with_side_margin
-from tests.fixtures.make_golden import reading
 from tests.helpers import ROOT
 from tests.test_finding import photo
-from tests.test_preprocess_golden import READ_RUNNER, _node
+from tests.test_preprocess_golden import javascript_reads_photos
 from training.data import load_split
 
 
@@ -205,24 +204,12 @@ def test_a_sure_reading_stays_unless_the_one_inside_a_margin_holds_it(model, mon
 def test_javascript_reads_again_inside_a_margin_as_python(model, tmp_path):
     """web/js/read.js's readNumber on the photos above, the model's outputs for both readings served to it:
     the same final reading as Model.read (the margin's rules are not in the golden fixtures' made-up scores)."""
-    import json
-    import subprocess
-
     names = ["tight_crop_near_6.jpg", "number_near_edge_9490.jpg", "digit_near_edge_7.jpg", "tight_crop_bold_6.jpg",
              "tight_crop_bold_8.jpg", "tight_crop_drawn_2.png", "tight_crop_bold_4.jpg", "tight_crop_shadow_7.jpg",
              "tight_crop_shadow_1.jpg"]
-    for i, name in enumerate(names):
-        flat, w, h = photo(name)
-        record = reading(model, flat, w, h)
+    for name, (record, js) in zip(names, javascript_reads_photos(model, tmp_path, names)):
         assert "margin" in record, name  # each is read a second time
-        (tmp_path / f"m{i}.json").write_text(json.dumps({"width": w, "height": h, "gray": flat, "read": record}))
-    proc = subprocess.run([_node(), str(READ_RUNNER), str(tmp_path)], capture_output=True, text=True, cwd=ROOT,
-                          timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    js = json.loads(proc.stdout)
-    for i, name in enumerate(names):
-        flat, w, h = photo(name)
-        want = model.read(flat, w, h)
-        got = js[f"m{i}.json"]["final"]
+        want = model.read(*photo(name))
+        got = js["final"]
         assert got["number"] == want.number, name
         assert [d["box"] for d in got["digits"]] == [d.box for d in want.digits], name
