@@ -31,13 +31,6 @@ BORDER_NEAR = 0.03
 # its box within HOLD_SLACK of the longer side round theirs: inside a margin a neighbour's fragment at the
 # image's edge is no longer cut by it, and a sure "53004" came back as the "1" of a fragment there.
 HOLD_SLACK = 0.05
-# When the second look is not kept, a third reads the image inside a margin that continues the paper of each
-# of its sides (raster.with_side_margin): along a shadow or a light gradient the second look's one grey makes
-# a step at the crop's edge that is found as ink (a wedge in the 28x28, "not a digit"). The third may complete
-# the first reading but not replace it: it reads no more digits than the first (or one), and holds the first's
-# sure digits (NUMBER_SURE, HOLD_SLACK): a margin brings the image's edges inside the paper, where a
-# neighbour's fragment becomes one more digit, and a number with one short digit read "739112" came back as
-# a sure "73". Chosen on the validation sets (training writers): digits cropped to their box 553 -> 572 of 600.
 
 
 @dataclass
@@ -257,6 +250,13 @@ def _side_better(second: Sequence[Prediction], first: Sequence[Prediction], widt
 
 
 # The looks at an image inside a margin, in order, each with the rule for keeping its reading.
+# When the second look is not kept, a third reads the image inside a margin that continues the paper of each
+# of its sides (raster.with_side_margin): along a shadow or a light gradient the second look's one grey makes
+# a step at the crop's edge that is found as ink (a wedge in the 28x28, "not a digit"). The third may complete
+# the first reading but not replace it: it reads no more digits than the first (or one), and holds the first's
+# sure digits (NUMBER_SURE, HOLD_SLACK): a margin brings the image's edges inside the paper, where a
+# neighbour's fragment becomes one more digit, and a number with one short digit read "739112" came back as
+# a sure "73". Chosen on the validation sets (training writers): digits cropped to their box 553 -> 572 of 600.
 _LOOKS = ((_in_margin, _margin_better), (with_side_margin, _side_better))
 
 
