@@ -190,9 +190,9 @@ def test_a_thin_one_drawn_into_its_neighbour_on_the_pad_stays_a_digit(model, mon
 def test_a_digit_drawn_up_to_the_pads_edge_is_read(model, tmp_path):
     """Evaluation number 33 ("3920") as the pad hands it to the reader: the 3 was drawn up to the pad's left
     edge. In a photo, ink cut by the image's side may be a neighbour cut by the crop, and a narrow piece
-    there is left out ("920", its 9 unsure; read again inside a margin, where the 3 is whole, "3020"); the pad
-    is cut out of nothing, so read as a drawing the 3 is a digit. The command line reads files as drawings
-    with --drawn."""
+    there is left out ("920", its 9 unsure, then "020" with the narrower groups cut, segment.py's step 5; read
+    again inside a margin, where the 3 is whole, "3020"); the pad is cut out of nothing, so read as a drawing
+    the 3 is a digit. The command line reads files as drawings with --drawn."""
     from training.evalsets import SEED
     from training.evaluate_realistic import pad_knockout
     from training.synth.numbers import render_number
@@ -200,7 +200,7 @@ def test_a_digit_drawn_up_to_the_pads_edge_is_read(model, tmp_path):
     img = scene.image.convert("L")
     gray = [v / 255 for v in img.tobytes()]
     assert model.read(gray, img.width, img.height, drawn=True).number == scene.label == "3920"
-    assert model.read_once(gray, img.width, img.height).number == "920"
+    assert model.read_once(gray, img.width, img.height).number == "020"
     assert model.read(gray, img.width, img.height).number == "3020"
     img.save(tmp_path / "pad.png")
     assert "pad.png: 3920" in run_cli("read", "--drawn", str(tmp_path / "pad.png")).stdout
@@ -447,3 +447,94 @@ def test_javascript_reads_a_one_written_into_its_neighbour_as_python(model, tmp_
         final = got["final"] or got  # read once, or again inside a margin
         assert final["number"] == want.number, name
         assert [d["box"] for d in final["digits"]] == [d.box for d in want.digits], name
+
+
+@pytest.mark.parametrize("name, right, wrong", [
+    # "17" is one ink group 0.67 of the row height wide: read whole it is "not a digit", and so is the image.
+    ("number_narrow_group_17443.png", "17443", ""),
+    # A 1 written into the 6 before it, on ruled paper with a margin line: the pair read as one unsure 6.
+    ("number_narrow_group_67561.jpg", "67561", "6756"),
+])
+def test_an_unsure_reading_is_made_again_with_narrower_groups_cut(model, monkeypatch, name, right, wrong):
+    """Validation numbers (training writers). A reading with a digit under segment.RECUT_SURE is made again
+    with ink groups from NARROW_CUT of the row height cut, in a second batched call; with that look switched
+    off (NARROW_CUT at CUT_WIDE) each reads wrong."""
+    from pymodel import segment
+    from tests.test_finding import photo
+    flat, w, h = photo(name)
+    calls = []
+    batch = model.predict_batch
+    monkeypatch.setattr(model, "predict_batch", lambda images: calls.append(len(images)) or batch(images))
+    assert model.read_once(flat, w, h).number == right
+    assert len(calls) == 2 and calls[1] > calls[0]  # the second call scores the narrower groups' pieces too
+    monkeypatch.setattr(segment, "NARROW_CUT", segment.CUT_WIDE)
+    assert model.read(flat, w, h).number == wrong
+
+
+def test_a_drawing_on_the_pad_is_not_read_again_with_narrower_groups_cut(model):
+    """The pad's knockout already parts digits drawn into each other (segment.RECUT_SURE says why the pad is
+    left out): the page whose unsure reading is made again as a photo gets one batched call as a drawing."""
+    from dataclasses import replace
+
+    from pymodel.preprocess import analyse, normalize
+    from pymodel.segment import segment
+    from tests.test_finding import photo
+    flat, w, h = photo("number_narrow_group_67561.jpg")
+    page = analyse(flat, w, h)
+    calls = []
+
+    def score(images):
+        calls.append(len(images))
+        return model.predict_batch(images)
+
+    for drawn, calls_made in ((False, 2), (True, 1)):
+        calls.clear()
+        segment(replace(page, drawn=drawn), score, normalize)
+        assert len(calls) == calls_made, drawn
+
+
+def test_javascript_reads_a_number_again_with_narrower_groups_cut_as_python(model, tmp_path):
+    """segment.js and read.js on the photos above, with the model's outputs for both calls: Python's reading."""
+    from tests.test_finding import photo
+    from tests.test_preprocess_golden import javascript_reads_photos
+    names = ["number_narrow_group_17443.png", "number_narrow_group_67561.jpg"]
+    for name, (record, got) in zip(names, javascript_reads_photos(model, tmp_path, names)):
+        assert "recut_scores" in record, name
+        want = model.read(*photo(name))
+        final = got["final"] or got  # read once, or again inside a margin
+        assert final["number"] == want.number, name
+        assert [d["box"] for d in final["digits"]] == [d.box for d in want.digits], name
+
+
+def test_the_second_look_never_reads_a_narrow_groups_strokes_as_ones_side_by_side(model, monkeypatch, tmp_path):
+    """segment._ones_across_cut: on the second look a narrow group cut into two 1s is a letter's strokes (an
+    "M" read "111") far more often than two 1s written into each other, and that reading is not taken. Here
+    the classifier is made to read both pieces of the "17" of number_narrow_group_17443 as sure 1s: the
+    first reading stands, in both ports; without the rule the image reads "11443"."""
+    from pymodel import segment
+    from pymodel.preprocess import analyse, normalize
+    from tests.test_finding import photo
+    from tests.test_preprocess_golden import javascript_reads_photos
+    name = "number_narrow_group_17443.png"
+    flat, w, h = photo(name)
+    narrow = segment.candidates(analyse(flat, w, h), normalize, segment.NARROW_CUT)[1]
+    ones = {k for k, s in enumerate(narrow) if s.first == s.last < 2}
+    assert len(ones) == 2
+    batch = model.predict_batch
+
+    def strokes_read_as_ones(images):
+        rows = batch(images)
+        if [list(i) for i in images] != [s.image28 for s in narrow]:
+            return rows
+        return [[0.0] + [1.0] + [0.0] * 9 if k in ones else row for k, row in enumerate(rows)]
+
+    monkeypatch.setattr(model, "predict_batch", strokes_read_as_ones)
+    kept = model.read_once(flat, w, h)  # the first look at the image (later looks inside a margin differ)
+    assert "11" not in kept.number
+    with monkeypatch.context() as m:
+        m.setattr(segment, "_ones_across_cut", lambda spans, probs: False)
+        assert model.read_once(flat, w, h).number == "11443"
+    [(record, got)] = javascript_reads_photos(model, tmp_path, [name])
+    assert "recut_scores" in record
+    assert got["number"] == kept.number
+    assert [d["box"] for d in got["digits"]] == [d.box for d in kept.digits]

@@ -27,12 +27,15 @@ for (const name of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
   const { skippable, spans } = page.empty ? { skippable: [], spans: [] } : candidates(page, normalize);
   const calls = { batch: 0, single: 0 };
   // The stored outputs, handed over as the page's engine hands over TF.js's (float32 arrays).
+  // The first batch, then the second an unsure reading makes with narrower groups cut (segment.js RECUT_SURE).
+  const firstBatches = [stored.batch_scores, stored.recut_scores].filter((b) => b);
   const scoreBatch = (images28) => {
+    const b = firstBatches[calls.batch];
     calls.batch += 1;
-    if (!stored.batch_scores || images28.length !== stored.batch_scores.length) {
-      throw new Error(`${name}: ${images28.length} candidates scored; the fixture stores ${stored.batch_scores && stored.batch_scores.length}`);
+    if (!b || images28.length !== b.length) {
+      throw new Error(`${name}: ${images28.length} candidates scored; the fixture stores ${b && b.length}`);
     }
-    return stored.batch_scores.map((row) => Float32Array.from(row));
+    return b.map((row) => Float32Array.from(row));
   };
   const scoreOne = () => {
     calls.single += 1;
@@ -45,7 +48,7 @@ for (const name of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
   // The whole readNumber, with its readings inside a margin: the stored outputs served in call order.
   let final = null;
   if (stored.margin) {
-    const batches = [stored.batch_scores, ...stored.margin.batches].filter((b) => b);
+    const batches = [stored.batch_scores, stored.recut_scores, ...stored.margin.batches].filter((b) => b);
     const singles = [stored.single_scores, ...stored.margin.singles].filter((b) => b);
     const r = await readNumber(gray, width, height, {
       scoreBatch: (images28) => {

@@ -145,7 +145,8 @@ export class TfjsEngine {
   /**
    * Read a whole number (TEAM.md interface 4): {engine, number, digits, ms}, digits left to right, each a
    * recognize-shaped result with its own box; a single digit is read exactly as recognize reads it, an
-   * empty image gives digits []. All candidate digits of a number share one batched forward pass.
+   * empty image gives digits []. All candidate digits of a number share one batched forward pass
+   * (a second for an unsure reading, segment.js's RECUT_SURE).
    * drawn: a drawing on the pad, whose borders cut nothing.
    */
   async read(gray, width, height, { drawn = false } = {}) {

@@ -1,5 +1,6 @@
 // Port of pymodel/segment.py: read a whole number, the ink of an analysed page grouped into digits, left
-// to right. The steps (row, atoms, cuts, choice) and the reasons for them are in that module's docstring.
+// to right. The steps (row, atoms, cuts, choice, second look) and the reasons for them are in that
+// module's docstring.
 //
 // Same constants, the same order of candidates and the same choice among equals (Python's min/max/sorted
 // keep the first of equals; so do the loops here), so for the same classifier scores the same reading is
@@ -22,6 +23,10 @@ export const STACK = 0.5;
 // Width / height above which a digit of each class is unusually wide (90th percentile in MNIST training).
 export const WIDE = Object.freeze([1.11, 0.7, 1.25, 1.0, 1.0, 1.25, 0.95, 1.0, 1.0, 0.9]);
 export const CUT_WIDE = 0.8;
+// A reading with a digit under RECUT_SURE is made again with groups from NARROW_CUT of the row height cut,
+// except on the pad (a 1 written into its neighbour makes a group narrower than CUT_WIDE; segment.py, step 5).
+export const NARROW_CUT = 0.5;
+export const RECUT_SURE = 0.9;
 export const CUT_TYPICAL = 1.5;
 export const SLIVER = 0.5;
 export const MERGE_GAP = 0.25;
@@ -80,6 +85,8 @@ export const PARAMETERS = Object.freeze({
   stack: STACK,
   wide: WIDE,
   cut_wide: CUT_WIDE,
+  narrow_cut: NARROW_CUT,
+  recut_sure: RECUT_SURE,
   cut_typical: CUT_TYPICAL,
   sliver: SLIVER,
   merge_gap: MERGE_GAP,
@@ -535,7 +542,7 @@ export class Span {
  * Steps 1-3 and the plausible runs of step 4: {skippable (for each piece, whether it may be left out),
  * spans}. No spans when the page holds at most one piece. normalize(page, digit) -> 28x28 or null.
  */
-export function candidates(page, normalize) {
+export function candidates(page, normalize, cutWide = CUT_WIDE) {
   const { width: w, height: h } = page.ink;
   const row = buildRow(page);
   if (!row.length) return { skippable: [], spans: [] };
@@ -547,7 +554,7 @@ export function candidates(page, normalize) {
   const severs = []; // strokes severed by the cut on the left of each piece (0: no cut there)
   units.forEach((atom, n) => {
     const width = atom.x1 - atom.x0;
-    const wide = width > CUT_WIDE * height || (units.length > 2 && width > CUT_TYPICAL * typical);
+    const wide = width > cutWide * height || (units.length > 2 && width > CUT_TYPICAL * typical);
     const paths = [];
     const severed = [];
     for (const seam of wide ? seams(atom, height) : []) {
@@ -705,17 +712,37 @@ function sureCut(spans, probs) {
  * Steps 1-4: [{digit, image28, probs}] left to right, or null when the page holds at most one digit, or one
  * ink group cut into several (read it as a single digit instead). score(images28) -> one row of class
  * probabilities per image, all in one call (may return a Promise); normalize(page, digit) -> 28x28 or null.
+ * A reading with a digit under RECUT_SURE is made again with narrower groups cut (NARROW_CUT), in a second
+ * call of score, except on the pad (segment.py's step 5).
  */
 export async function segment(page, score, normalize) {
-  const { skippable, spans } = candidates(page, normalize);
+  const found = await readRow(page, score, normalize);
+  const sure = (f) => Math.max(...f.probs.slice(0, 10)) >= RECUT_SURE;
+  if (page.drawn || found === null || found.every(sure)) return found;
+  const again = await readRow(page, score, normalize, true);
+  return again === null ? found : again;
+}
+
+// Steps 1-4, or on the second look (step 5) with groups from NARROW_CUT cut, when the reading must not hold
+// two 1s side by side across a cut (onesAcrossCut).
+async function readRow(page, score, normalize, second = false) {
+  const { skippable, spans } = candidates(page, normalize, second ? NARROW_CUT : CUT_WIDE);
   if (!spans.length) return null;
   const probs = await score(spans.map((s) => s.image28));
   const chosen = decide(skippable, spans, probs);
   // One ink group cut into several digits with no gap between any, one of them narrow or a cut through
   // two strokes: a letter, a scribble or a wide 0 cut through its loop far more often, unless every digit
-  // is sure (CUT_SURE, or CUT_SURE_NO_ONE without a 1) and no narrow one is a 1 (segment.py's segment()).
+  // is sure (CUT_SURE, or CUT_SURE_NO_ONE without a 1) and no narrow one is a 1 (segment.py's _read_row).
   if (chosen.length < 2 || (chosen.slice(1).every((k) => spans[k].severs > 0)
     && (chosen.some((k) => spans[k].wide < WHOLE) || chosen.slice(1).some((k) => spans[k].severs > 1))
     && !sureCut(chosen.map((k) => spans[k]), chosen.map((k) => probs[k])))) return null;
+  if (second && onesAcrossCut(chosen.map((k) => spans[k]), chosen.map((k) => probs[k]))) return null;
   return chosen.map((k) => ({ digit: spans[k].digit, image28: spans[k].image28, probs: Array.from(probs[k]) }));
+}
+
+// Whether a reading holds two 1s side by side with a cut between them: on the second look a narrow group's
+// strokes cut apart, a letter's far more often than two 1s written into each other (segment.py's
+// _ones_across_cut).
+function onesAcrossCut(spans, probs) {
+  return spans.slice(1).some((s, k) => topDigit(probs[k]) === 1 && topDigit(probs[k + 1]) === 1 && s.severs > 0);
 }
