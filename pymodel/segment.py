@@ -56,9 +56,10 @@ The same page analysis as a single digit (lines removed, specks and fragments dr
 
 5. A second look: a reading with a digit under RECUT_SURE is made again with every ink group from
    NARROW_CUT of the row height cut (steps 3 and 4 again, in a second call of the classifier), and that
-   reading stands unless it is no number. A 1 written into its neighbour makes a group too narrow for
-   CUT_WIDE; cutting such groups always would cut nearly every digit of a clean number. Never on the pad,
-   whose knockout already parts digits drawn into each other.
+   reading stands unless it is no number or holds two 1s side by side across a cut (a letter's strokes,
+   _ones_across_cut). A 1 written into its neighbour makes a group too narrow for CUT_WIDE; cutting such
+   groups always would cut nearly every digit of a clean number. Never on the pad, whose knockout already
+   parts digits drawn into each other.
 
 A page whose reading is one digit, or one ink group cut into several (see _read_row()), is read exactly as
 a single digit (preprocess.locate), so a single digit keeps its behaviour.
