@@ -1,7 +1,7 @@
 """The recognizer: validated weights + the fastest kernels this Python has + the shared preprocessing."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -166,24 +166,27 @@ class Model:
         ready = as_model_input(gray, width, height)
         if ready is not None:  # already the model's 28x28: one digit (preprocess's step 0)
             return self._reading(self._classify(ready))
-        first = self.read_once(gray, width, height, drawn)
+        score = remembered(self.predict_batch)  # the looks share candidates: each is scored once
+        first = self.read_once(gray, width, height, drawn, score=score)
         if drawn or not _margin_needed(first.digits, width, height):
             return first
         for look, keeps in _LOOKS:
             padded, w, h, pad = look(gray, width, height)
-            second = self.read_once(padded, w, h)
+            second = self.read_once(padded, w, h, score=score)
             digits = [replace(d, box=unmargin_box(d.box, pad, width, height)) for d in second.digits]
             if keeps(digits, first.digits, width, height):
                 return Reading(second.number, digits)
         return first
 
-    def read_once(self, gray: Sequence[float], width: int, height: int, drawn: bool = False) -> Reading:
-        """One reading of the image as it is (read without the second look inside a margin)."""
+    def read_once(self, gray: Sequence[float], width: int, height: int, drawn: bool = False,
+                  score: Callable | None = None) -> Reading:
+        """One reading of the image as it is (read without the second look inside a margin). score: the
+        batched classifier, remembered(self.predict_batch) unless given (read shares one between looks)."""
         ready = as_model_input(gray, width, height)
         if ready is not None:
             return self._reading(self._classify(ready))
         page = analyse(gray, width, height, drawn)
-        found = None if page.empty else segment(page, self.predict_batch, normalize)
+        found = None if page.empty else segment(page, score or remembered(self.predict_batch), normalize)
         if found is None:
             return self._read_single(page)
         digits = [self.judge(f.probs, f.image28, page.source_box(f.digit.box)) for f in found]
@@ -199,6 +202,22 @@ class Model:
     @staticmethod
     def _reading(p: Prediction) -> Reading:
         return Reading(_number([p]), [] if p.empty else [p])
+
+
+def remembered(score: Callable) -> Callable:
+    """The batched classifier, remembering what it scored: a call passes on, in order, only the 28x28s no
+    earlier call scored (no call when there are none) and answers every image. The number reader's second
+    look (segment.RECUT_SURE) and the looks inside a margin repeat most of the first look's candidates.
+    read.js's rememberScores does the same, so both ports make the same calls."""
+    seen: dict[tuple, Sequence[float]] = {}
+
+    def score_new(images):
+        keys = [tuple(image) for image in images]
+        new = [(k, image) for k, image in zip(keys, images) if k not in seen]
+        if new:
+            seen.update(zip([k for k, _ in new], score([image for _, image in new])))
+        return [seen[k] for k in keys]
+    return score_new
 
 
 def _in_margin(gray: Sequence[float], width: int, height: int) -> tuple[list[float], int, int, int]:

@@ -466,7 +466,7 @@ def test_an_unsure_reading_is_made_again_with_narrower_groups_cut(model, monkeyp
     batch = model.predict_batch
     monkeypatch.setattr(model, "predict_batch", lambda images: calls.append(len(images)) or batch(images))
     assert model.read_once(flat, w, h).number == right
-    assert len(calls) == 2 and calls[1] > calls[0]  # the second call scores the narrower groups' pieces too
+    assert len(calls) == 2  # the second call scores the narrower groups' new pieces (model.remembered)
     monkeypatch.setattr(segment, "NARROW_CUT", segment.CUT_WIDE)
     assert model.read(flat, w, h).number == wrong
 
@@ -518,15 +518,13 @@ def test_the_second_look_never_reads_a_narrow_groups_strokes_as_ones_side_by_sid
     name = "number_narrow_group_17443.png"
     flat, w, h = photo(name)
     narrow = segment.candidates(analyse(flat, w, h), normalize, segment.NARROW_CUT)[1]
-    ones = {k for k, s in enumerate(narrow) if s.first == s.last < 2}
+    ones = {tuple(s.image28) for s in narrow if s.first == s.last < 2}
     assert len(ones) == 2
     batch = model.predict_batch
 
     def strokes_read_as_ones(images):
         rows = batch(images)
-        if [list(i) for i in images] != [s.image28 for s in narrow]:
-            return rows
-        return [[0.0] + [1.0] + [0.0] * 9 if k in ones else row for k, row in enumerate(rows)]
+        return [[0.0] + [1.0] + [0.0] * 9 if tuple(i) in ones else row for i, row in zip(images, rows)]
 
     monkeypatch.setattr(model, "predict_batch", strokes_read_as_ones)
     kept = model.read_once(flat, w, h)  # the first look at the image (later looks inside a margin differ)
@@ -538,3 +536,31 @@ def test_the_second_look_never_reads_a_narrow_groups_strokes_as_ones_side_by_sid
     assert "recut_scores" in record
     assert got["number"] == kept.number
     assert [d["box"] for d in got["digits"]] == [d.box for d in kept.digits]
+
+
+def test_a_reading_scores_each_candidate_once_over_all_its_looks(model, monkeypatch):
+    """model.remembered: the second look with narrower groups cut, and the looks inside a margin, repeat
+    most of the first look's candidates; the classifier sees each 28x28 once (read.js's rememberScores
+    does the same, which the golden fixtures check: their later calls store only the new candidates)."""
+    from pymodel import model as model_module
+    from tests.test_finding import photo
+    flat, w, h = photo("number_narrow_group_17443.png")
+    asked, scored = [], []
+    batch = model.predict_batch
+
+    def scoring(images):
+        scored.append([tuple(i) for i in images])
+        return batch(images)
+
+    monkeypatch.setattr(model, "predict_batch", scoring)
+    remembered = model_module.remembered
+
+    def counting(score):
+        inner = remembered(score)
+        return lambda images: asked.append(len(images)) or inner(images)
+
+    monkeypatch.setattr(model_module, "remembered", counting)
+    assert model.read(flat, w, h).number == "17443"
+    flat_scored = [i for call in scored for i in call]
+    assert len(set(flat_scored)) == len(flat_scored)  # no 28x28 scored twice
+    assert len(scored) >= 2 and len(flat_scored) < sum(asked)

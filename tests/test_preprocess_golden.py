@@ -668,7 +668,11 @@ def _js_and_python_readings(tmp_path, images) -> tuple[dict, dict]:
         skippable, spans = python_candidates({"gray": gray, "width": w, "height": h, "read": {"drawn": drawn}})
         pre = preprocess(gray, w, h)
         page = analyse(gray, w, h, drawn)
-        narrow = [] if page.empty else candidates(page, normalize, NARROW_CUT)[1]  # an unsure reading's second call
+        # An unsure reading's second call: the narrower groups' candidates the first did not score
+        # (model.remembered).
+        scored = {tuple(s.image28) for s in spans}
+        narrow = [] if page.empty else [s for s in candidates(page, normalize, NARROW_CUT)[1]
+                                        if tuple(s.image28) not in scored]
         read = {"drawn": drawn, "rules": rules, "batch_scores": [_made_up_scores(s.image28) for s in spans] or None,
                 "recut_scores": [_made_up_scores(s.image28) for s in narrow] or None,
                 "single_scores": None if pre.empty else _made_up_scores(pre.image28)}

@@ -38,11 +38,12 @@ export const HOLD_SLACK = 0.05; // model.py's HOLD_SLACK
 export async function readNumber(gray, width, height, { scoreBatch, scoreOne, rules, drawn = false }) {
   const ready = asModelInput(gray, width, height); // already the model's 28x28: one digit (preprocess's step 0)
   if (ready !== null) return readSingle(ready, scoreOne, rules);
-  const first = await readOnce(gray, width, height, { scoreBatch, scoreOne, rules, drawn });
+  const score = rememberScores(scoreBatch); // the looks share candidates: each is scored once
+  const first = await readOnce(gray, width, height, { scoreBatch: score, scoreOne, rules, drawn });
   if (drawn || !marginNeeded(first.digits, width, height)) return first;
   for (const [look, keeps] of LOOKS) {
     const m = look(gray, width, height);
-    const second = await readOnce(m.gray, m.width, m.height, { scoreBatch, scoreOne, rules });
+    const second = await readOnce(m.gray, m.width, m.height, { scoreBatch: score, scoreOne, rules });
     const digits = second.digits.map((d) => ({ ...d, box: unmarginBox(d.box, m.pad, width, height) }));
     if (keeps(digits, first.digits, width, height)) return { number: second.number, digits };
   }
@@ -76,12 +77,33 @@ function inMargin(gray, width, height) {
   return withMargin(gray, width, height, borderMedian(gray, width, height));
 }
 
+/**
+ * The batched classifier, remembering what it scored: a call passes on, in order, only the 28x28s no
+ * earlier call scored (no call when there are none) and answers every image (pymodel's remembered: both
+ * ports make the same calls).
+ */
+export function rememberScores(scoreBatch) {
+  if (scoreBatch.remembers) return scoreBatch;
+  const seen = new Map();
+  const score = async (images28) => {
+    const keys = images28.map((image) => Array.prototype.join.call(image, ","));
+    const fresh = keys.map((key, k) => [key, images28[k]]).filter(([key]) => !seen.has(key));
+    if (fresh.length) {
+      const rows = await scoreBatch(fresh.map(([, image]) => image));
+      fresh.forEach(([key], k) => seen.set(key, rows[k]));
+    }
+    return keys.map((key) => seen.get(key));
+  };
+  score.remembers = true;
+  return score;
+}
+
 /** One reading of the image as it is (readNumber without the second look inside a margin). */
 export async function readOnce(gray, width, height, { scoreBatch, scoreOne, rules, drawn = false }) {
   const ready = asModelInput(gray, width, height);
   if (ready !== null) return readSingle(ready, scoreOne, rules);
   const page = analyse(gray, width, height, drawn);
-  const found = page.empty ? null : await segment(page, scoreBatch, normalize);
+  const found = page.empty ? null : await segment(page, rememberScores(scoreBatch), normalize);
   if (found !== null) {
     const digits = found.map((f) => ({
       ...decide(f.probs, rules), box: page.sourceBox(f.digit.box), image28: Float32Array.from(f.image28),
