@@ -27,8 +27,9 @@ export const HOLD_SLACK = 0.05; // model.py's HOLD_SLACK
 /**
  * Read the digits of a grey image (flat, row-major, 0 black .. 1 white); drawn: it is a drawing on the pad,
  * whose borders cut nothing (preprocess.js's Page).
- *   scoreBatch(images28) -> one row of class outputs per image (or a Promise of them), one call per number
- *     (two for an unsure reading: segment.js's RECUT_SURE);
+ *   scoreBatch(images28) -> one row of class outputs per image (or a Promise of them), one call per look
+ *     at the number (a second for an unsure reading, segment.js's RECUT_SURE), each passed only the
+ *     candidates no earlier call of this reading scored (rememberScores);
  *   scoreOne(image28: Float32Array) -> the outputs for one digit (the single-digit path, as recognize);
  *   rules: result.js's rulesFromManifest.
  * Resolves to {number, digits}: digits left to right, each {digit, confidence, probs, status, box,
