@@ -159,10 +159,10 @@ class Model:
     def read(self, gray: Sequence[float], width: int, height: int, drawn: bool = False) -> Reading:
         """Read every digit of a number (or the one digit) in a grey image. All the candidate digits of a
         number go through the classifier in one batched forward pass (a second for an unsure reading,
-        segment.RECUT_SURE; each 28x28 scored once over all the looks, remembered); a lone digit is read exactly as recognize_gray reads it. drawn: the image is a
-        drawing on the pad, whose borders cut nothing (a digit drawn up to its edge is whole;
-        preprocess.Page.drawn). An image cropped tight to its writing is read again inside a margin of paper
-        (MARGIN_SURE, _LOOKS); a drawing never is."""
+        segment.RECUT_SURE; each 28x28 scored once over all the looks, remembered); a lone digit is read
+        exactly as recognize_gray reads it. drawn: the image is a drawing on the pad, whose borders cut
+        nothing (a digit drawn up to its edge is whole; preprocess.Page.drawn). An image cropped tight to its
+        writing is read again inside a margin of paper (MARGIN_SURE, _LOOKS); a drawing never is."""
         ready = as_model_input(gray, width, height)
         if ready is not None:  # already the model's 28x28: one digit (preprocess's step 0)
             return self._reading(self._classify(ready))
