@@ -678,57 +678,75 @@ def decide(skippable: Sequence[bool], spans: Sequence[Span], probs) -> list[int]
     """Step 4's best reading: indices into spans, left to right ([] when no reading covers the pieces).
     A piece too low to be a digit that no run takes is left out at SKIP_COST. The two digits on either side
     of a cut must sit side by side, as the neighbours of a row do: a long slanted 1 cut in two gives two
-    pieces one above the other that each read as a confident 1, and the whole stroke pays for its width.
+    pieces one above the other that each read as a confident 1, and the whole stroke pays for its width."""
+    return best_path(skippable, spans, probs)[1]
+
+
+def best_path(skippable: Sequence[bool], spans: Sequence[Span], probs,
+              spelling: str | None = None) -> tuple[float, list[int]]:
+    """(score, spans chosen) of decide's best reading; with `spelling`, of the best reading whose digits are
+    those ((-inf, []) when no run of spans spells them), each span read as the digit it must be.
 
     Dynamic programming over piece boundaries; a boundary is reached either by leaving out the piece before
     it (or at the start: state -1) or by a span ending there (state k), and the state before each is kept,
-    so a span after a cut can look at the digit before it."""
+    so a span after a cut can look at the digit before it. With a spelling every boundary is reached once
+    per count of digits read so far (layer)."""
     n_parts = len(skippable)
-    gain = []
-    for k, span in enumerate(spans):
+    layers = 1 if spelling is None else len(spelling) + 1
+    step = 0 if spelling is None else 1
+
+    def gain(k: int, layer: int) -> float:
         p = [float(v) for v in probs[k][:10]]
-        digit = _top_digit(p)
-        gain.append(math.log(p[digit] + 1e-12) + span.prior(digit) - DIGIT_COST)
-    skip_best = [0.0] + [-math.inf] * n_parts
-    skip_back = [-1] * (n_parts + 1)
-    span_best = [-math.inf] * len(spans)
-    span_back = [-1] * len(spans)
+        digit = _top_digit(p) if spelling is None else int(spelling[layer])
+        return math.log(p[digit] + 1e-12) + spans[k].prior(digit) - DIGIT_COST
+
+    skip_best = [[0.0 if i == 0 and j == 0 else -math.inf for j in range(layers)] for i in range(n_parts + 1)]
+    skip_back = [[-1] * layers for _ in range(n_parts + 1)]
+    span_best = [[-math.inf] * layers for _ in spans]
+    span_back = [[-1] * layers for _ in spans]
     starting: list[list[int]] = [[] for _ in range(n_parts)]
     ending: list[list[int]] = [[] for _ in range(n_parts + 1)]
     for k, span in enumerate(spans):
         starting[span.first].append(k)
         ending[span.last + 1].append(k)
 
-    def states(i: int) -> list[tuple[float, int]]:
-        return [(skip_best[i], -1)] + [(span_best[k], k) for k in ending[i]]
+    def states(i: int, j: int) -> list[tuple[float, int]]:
+        return [(skip_best[i][j], -1)] + [(span_best[k][j], k) for k in ending[i]]
 
     for i in range(n_parts):
-        here = states(i)
-        top = _first_best(here)
-        if top[0] == -math.inf:
-            continue
-        if skippable[i] and top[0] - SKIP_COST > skip_best[i + 1]:
-            skip_best[i + 1], skip_back[i + 1] = top[0] - SKIP_COST, top[1]
-        for k in starting[i]:
-            span = spans[k]
-            before = top if span.severs == 0 else _first_best(
-                [s for s in here if s[1] < 0 or _side_by_side(spans[s[1]].digit, span.digit)])
-            if before[0] > -math.inf:
-                span_best[k], span_back[k] = before[0] + gain[k], before[1]
-    value, state = _first_best(states(n_parts))
+        for j in range(layers):
+            here = states(i, j)
+            top = _first_best(here)
+            if top[0] == -math.inf:
+                continue
+            if skippable[i] and top[0] - SKIP_COST > skip_best[i + 1][j]:
+                skip_best[i + 1][j], skip_back[i + 1][j] = top[0] - SKIP_COST, top[1]
+            if j + step >= layers:
+                continue  # every digit of the spelling is read: only pieces left out may follow
+            for k in starting[i]:
+                span = spans[k]
+                before = top if span.severs == 0 else _first_best(
+                    [s for s in here if s[1] < 0 or _side_by_side(spans[s[1]].digit, span.digit)])
+                if before[0] > -math.inf:
+                    value = before[0] + gain(k, j)
+                    if value > span_best[k][j + step]:
+                        span_best[k][j + step], span_back[k][j + step] = value, before[1]
+    layer = layers - 1
+    value, state = _first_best(states(n_parts, layer))
     if value == -math.inf:
-        return []
+        return value, []
     chosen: list[int] = []
     end = n_parts
     while end > 0:
         if state < 0:
-            state = skip_back[end]
+            state = skip_back[end][layer]
             end -= 1
         else:
             chosen.append(state)
             end = spans[state].first
-            state = span_back[state]
-    return chosen[::-1]
+            state = span_back[state][layer]
+            layer -= step
+    return value, chosen[::-1]
 
 
 def _sure_cut(spans: Sequence[Span], probs: Sequence[Sequence[float]]) -> bool:
