@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--items", type=int, default=ITEMS)
     parser.add_argument("--epochs", type=int, default=EPOCHS)
-    parser.add_argument("--out", type=Path, default=ROOT / "build" / "rows" / "row_reader.keras")
+    parser.add_argument("--out", type=Path, default=ROOT / "training" / "row_reader" / "row_reader.keras")
     args = parser.parse_args(argv)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     train(args.items, args.epochs, args.out)
