@@ -11,6 +11,7 @@ import math
 from collections.abc import Sequence
 from operator import mul
 
+from pymodel.row_weights import RowWeights
 from pymodel.weights import Weights
 
 try:
@@ -25,30 +26,54 @@ def _per_output(flat: list[float], rows: int, cols: int) -> list[list[float]]:
     return [flat[o::cols] for o in range(cols)]
 
 
-def conv2d_relu(x: list[float], h: int, w: int, c: int, kernels: list[list[float]], biases: list[float], k: int):
-    oh, ow = h - k + 1, w - k + 1
-    row_len, span = w * c, k * c
+def conv2d(x: list[float], h: int, w: int, c: int, kernels: list[list[float]], biases: list[float],
+           kernel: tuple[int, int], relu: bool = True) -> tuple[list[float], int, int, int]:
+    """Valid convolution, stride 1; kernels: one flat (kh, kw, c) weight vector per output channel."""
+    kh, kw = kernel
+    oh, ow = h - kh + 1, w - kw + 1
+    row_len, span = w * c, kw * c
     pairs = list(zip(kernels, biases))
     out: list[float] = []
     for y in range(oh):
-        rows = [x[(y + i) * row_len:(y + i + 1) * row_len] for i in range(k)]
+        rows = [x[(y + i) * row_len:(y + i + 1) * row_len] for i in range(kh)]
         for s in range(0, ow * c, c):
             patch = []
             for r in rows:
                 patch += r[s:s + span]
-            out += [v if v > 0.0 else 0.0 for v in [_sumprod(patch, kern) + b for kern, b in pairs]]
+            if relu:
+                out += [v if v > 0.0 else 0.0 for v in [_sumprod(patch, kern) + b for kern, b in pairs]]
+            else:
+                out += [_sumprod(patch, kern) + b for kern, b in pairs]
     return out, oh, ow, len(kernels)
 
 
-def maxpool2d(x: list[float], h: int, w: int, c: int, size: int):
-    oh, ow = h // size, w // size
+def maxpool2d(x: list[float], h: int, w: int, c: int, size: tuple[int, int]) -> tuple[list[float], int, int, int]:
+    """Max over size (ph, pw) windows, stride = size, the ragged edge dropped (Keras's valid pooling)."""
+    ph, pw = size
+    oh, ow = h // ph, w // pw
     row_len = w * c
     out: list[float] = []
     for y in range(oh):
-        rows = [x[(y * size + i) * row_len:(y * size + i + 1) * row_len] for i in range(size)]
-        for s in range(0, ow * size * c, size * c):
-            out += map(max, *[r[s + j * c:s + (j + 1) * c] for r in rows for j in range(size)])
+        rows = [x[(y * ph + i) * row_len:(y * ph + i + 1) * row_len] for i in range(ph)]
+        for s in range(0, ow * pw * c, pw * c):
+            parts = [r[s + j * c:s + (j + 1) * c] for r in rows for j in range(pw)]
+            out += map(max, *parts) if len(parts) > 1 else parts[0]
     return out, oh, ow, c
+
+
+def pad2d(x: list[float], h: int, w: int, c: int, top: int, bottom: int, left: int,
+          right: int) -> tuple[list[float], int, int, int]:
+    """Zero padding around an HWC picture."""
+    ow = w + left + right
+    row_len = w * c
+    out = [0.0] * (top * ow * c)
+    lead, trail = [0.0] * (left * c), [0.0] * (right * c)
+    for y in range(h):
+        out += lead
+        out += x[y * row_len:(y + 1) * row_len]
+        out += trail
+    out += [0.0] * (bottom * ow * c)
+    return out, h + top + bottom, ow, c
 
 
 def _flatten(x) -> list[float]:
@@ -98,11 +123,50 @@ class PythonKernels:
             raise ValueError(f"expected {h * w * c} input values, got {len(x)}")
         for kind, kernels, biases, layer in self.plan:
             if kind == "conv2d":
-                x, h, w, c = conv2d_relu(x, h, w, c, kernels, biases, int(layer["kernel_size"]))
+                k = int(layer["kernel_size"])
+                x, h, w, c = conv2d(x, h, w, c, kernels, biases, (k, k))
             elif kind == "maxpool2d":
-                x, h, w, c = maxpool2d(x, h, w, c, int(layer["size"]))
+                x, h, w, c = maxpool2d(x, h, w, c, (int(layer["size"]),) * 2)
             elif kind == "dense":
                 x = [_sumprod(x, kern) + b for kern, b in zip(kernels, biases)]
                 if layer.get("activation") == "relu":
                     x = [v if v > 0.0 else 0.0 for v in x]
         return softmax(x)
+
+
+class PythonRowKernels:
+    """The row reader (pymodel/row_weights.py) on one row picture: per-column logits."""
+    name = "python"
+
+    def __init__(self, weights: RowWeights):
+        inp = weights.manifest["input"]
+        self.height, self.stride = int(inp["height"]), int(inp["stride"])
+        self.plan = []
+        for layer in weights.layers:
+            if layer["type"] == "conv2d":
+                kshape, kernel = weights.tensors[f"{layer['name']}.kernel"]
+                _, bias = weights.tensors[f"{layer['name']}.bias"]
+                self.plan.append((layer, _per_output(kernel, len(kernel) // kshape[-1], kshape[-1]), list(bias)))
+            else:
+                self.plan.append((layer, None, None))
+
+    def forward(self, pixels: Sequence[float], width: int) -> list[list[float]]:
+        """pixels: flat row-major height x width floats (pymodel.rows.Row.pixels), width a multiple of the
+        stride. Returns, per column of stride px, the logits of "0".."9" and the blank."""
+        if width < self.stride or width % self.stride:
+            raise ValueError(f"the row picture's width must be a positive multiple of {self.stride}, got {width}")
+        x = [float(v) for v in pixels]
+        h, w, c = self.height, width, 1
+        if len(x) != h * w:
+            raise ValueError(f"expected {h} x {width} = {h * w} pixel values, got {len(x)}")
+        for layer, kernels, biases in self.plan:
+            kind = layer["type"]
+            if kind == "pad":
+                x, h, w, c = pad2d(x, h, w, c, layer["top"], layer["bottom"], layer["left"], layer["right"])
+            elif kind == "conv2d":
+                x, h, w, c = conv2d(x, h, w, c, kernels, biases, tuple(layer["kernel"]),
+                                    relu=layer["activation"] == "relu")
+            elif kind == "maxpool2d":
+                x, h, w, c = maxpool2d(x, h, w, c, tuple(layer["size"]))
+        # the height is 1 here (row_weights checks it): x is columns x classes
+        return [x[i:i + c] for i in range(0, w * c, c)]

@@ -57,10 +57,11 @@ class Weights:
         return float(self.manifest["reject_threshold"]) if len(self.labels) == 11 else None
 
 
-def _fail(where: Path, problem: str) -> WeightsError:
-    return WeightsError(
-        f"{where}: {problem}. Rebuild the weights with `python build.py train` or restore them from git."
-    )
+REBUILD = "Rebuild the weights with `python build.py train` or restore them from git."
+
+
+def _fail(where: Path, problem: str, remedy: str = REBUILD) -> WeightsError:
+    return WeightsError(f"{where}: {problem}. {remedy}")
 
 
 def _expected_tensors(manifest: dict[str, Any], where: Path) -> dict[str, tuple[int, ...]]:
@@ -113,19 +114,25 @@ def class_labels(manifest: dict[str, Any]) -> list[str]:
     return list(manifest.get("labels") or DIGIT_LABELS)
 
 
-def read_manifest(weights_dir: Path) -> dict[str, Any]:
-    path = Path(weights_dir) / MANIFEST_NAME
+def read_json_manifest(path: Path, fmt: str, version: int, remedy: str = REBUILD) -> dict[str, Any]:
+    """The manifest at path, refused unless it is valid JSON of this format and version."""
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise _fail(path, "manifest is missing") from None
+        raise _fail(path, "manifest is missing", remedy) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise _fail(path, f"manifest is not valid JSON ({exc})") from None
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise _fail(path, f"not a {FORMAT} manifest")
-    version = manifest.get("format_version")
-    if version != FORMAT_VERSION:
-        raise _fail(path, f"format_version {version!r} is not supported (this pymodel reads version {FORMAT_VERSION})")
+        raise _fail(path, f"manifest is not valid JSON ({exc})", remedy) from None
+    if not isinstance(manifest, dict) or manifest.get("format") != fmt:
+        raise _fail(path, f"not a {fmt} manifest", remedy)
+    got = manifest.get("format_version")
+    if got != version:
+        raise _fail(path, f"format_version {got!r} is not supported (this pymodel reads version {version})", remedy)
+    return manifest
+
+
+def read_manifest(weights_dir: Path) -> dict[str, Any]:
+    path = Path(weights_dir) / MANIFEST_NAME
+    manifest = read_json_manifest(path, FORMAT, FORMAT_VERSION)
     threshold = manifest.get("unsure_threshold")
     if not isinstance(threshold, (int, float)) or not 0.0 <= threshold <= 1.0:
         raise _fail(path, "unsure_threshold must be a number between 0 and 1")
@@ -143,37 +150,43 @@ def load_weights(weights_dir: str | Path = DEFAULT_DIR) -> Weights:
     """Read and validate the manifest and its .npz; raise WeightsError naming the first problem."""
     weights_dir = Path(weights_dir)
     manifest = read_manifest(weights_dir)
-    where = weights_dir / MANIFEST_NAME
-    expected = _expected_tensors(manifest, where)
+    expected = _expected_tensors(manifest, weights_dir / MANIFEST_NAME)
+    return Weights(manifest, read_tensors(weights_dir, manifest, expected))
 
+
+def read_tensors(weights_dir: Path, manifest: dict[str, Any], expected: dict[str, tuple[int, ...]],
+                 remedy: str = REBUILD) -> dict[str, tuple[tuple[int, ...], list[float]]]:
+    """The manifest's .npz, checked byte for byte against its sha256, holding exactly the expected arrays
+    (name -> shape) as finite float16/float32 of the dtypes the manifest declares."""
     info = manifest.get("weights") or {}
     npz_path = weights_dir / str(info.get("file", ""))
     if not info.get("file") or not npz_path.is_file():
-        raise _fail(npz_path, "weights file is missing")
+        raise _fail(npz_path, "weights file is missing", remedy)
     data = npz_path.read_bytes()
     digest = sha256_bytes(data)
     if digest != info.get("sha256"):
-        expected = info.get("sha256")
-        raise _fail(npz_path, f"sha256 {digest} does not match the manifest's {expected} (corrupt or replaced file)")
+        raise _fail(npz_path, f"sha256 {digest} does not match the manifest's {info.get('sha256')} "
+                              "(corrupt or replaced file)", remedy)
 
     try:
         arrays = read_npz(data)
     except NpzError as exc:
-        raise _fail(npz_path, str(exc)) from None
+        raise _fail(npz_path, str(exc), remedy) from None
     declared = manifest.get("tensors") or {}
     tensors = {}
     for name, shape in expected.items():
         if name not in arrays:
-            raise _fail(npz_path, f"array {name!r} is missing")
+            raise _fail(npz_path, f"array {name!r} is missing", remedy)
         got_shape, dtype, values = arrays[name]
         if got_shape != shape:
-            raise _fail(npz_path, f"array {name!r} has shape {got_shape}, the layers need {shape}")
+            raise _fail(npz_path, f"array {name!r} has shape {got_shape}, the layers need {shape}", remedy)
         if dtype not in ALLOWED_DTYPES or declared.get(name, {}).get("dtype") != dtype:
-            raise _fail(npz_path, f"array {name!r} is {dtype}, the manifest says {declared.get(name, {}).get('dtype')}")
+            raise _fail(npz_path, f"array {name!r} is {dtype}, the manifest says {declared.get(name, {}).get('dtype')}",
+                        remedy)
         if any(v != v or v in (float("inf"), float("-inf")) for v in values):
-            raise _fail(npz_path, f"array {name!r} contains NaN or infinity")
+            raise _fail(npz_path, f"array {name!r} contains NaN or infinity", remedy)
         tensors[name] = (shape, values)
     extra = sorted(set(arrays) - set(expected))
     if extra:
-        raise _fail(npz_path, f"unexpected arrays {extra}")
-    return Weights(manifest, tensors)
+        raise _fail(npz_path, f"unexpected arrays {extra}", remedy)
+    return tensors

@@ -74,18 +74,23 @@ def layer_list(hidden: int = 0) -> list[dict]:
     return layers
 
 
+def write_npz(tensors: dict[str, np.ndarray], path: Path) -> dict:
+    """Write the arrays as a compressed .npz; returns the manifest's `weights` entry (file, sha256, bytes)."""
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **tensors)
+    data = buffer.getvalue()
+    path.write_bytes(data)
+    return {"file": path.name, "sha256": sha256_bytes(data), "bytes": len(data)}
+
+
 def write_weights(tensors: dict[str, np.ndarray], out_dir: Path, unsure_threshold: float, reject_threshold: float,
                   extra: dict) -> Path:
     """Write digits.npz and its manifest; returns the manifest path."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    buffer = io.BytesIO()
-    np.savez_compressed(buffer, **tensors)
-    data = buffer.getvalue()
-    (out_dir / NPZ_NAME).write_bytes(data)
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "weights": {"file": NPZ_NAME, "sha256": sha256_bytes(data), "bytes": len(data)},
+        "weights": write_npz(tensors, out_dir / NPZ_NAME),
         "input": {"height": 28, "width": 28, "channels": 1, "layout": "HWC", "dtype": "float32",
                   "range": [0.0, 1.0], "ink": "light ink on a black background, as MNIST"},
         "preprocessing": PREPROCESSING,
