@@ -134,8 +134,11 @@ function axisWeights(src, dst) {
   return table;
 }
 
-/** Separable resize: rows first, then columns; each output is its products added in order. */
-function resize(img, w, h, newW, newH) {
+/**
+ * Separable resize (pymodel/normalize.py's _resize): rows first, then columns; each output is its products
+ * added in order. Also the row reader's picture (rows.js).
+ */
+export function resize(img, w, h, newW, newH) {
   const wx = axisWeights(w, newW);
   const wy = axisWeights(h, newH);
   const rows = new Float64Array(h * newW);
