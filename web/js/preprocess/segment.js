@@ -642,62 +642,86 @@ function topDigit(p) {
  * Step 4's best reading: indices into spans, left to right ([] when no reading covers the pieces).
  * probs[k] holds the classifier's outputs for spans[k] (the first ten are the digits). A piece too low to
  * be a digit that no run takes is left out at SKIP_COST. The two digits on either side of a cut must sit
- * side by side (a long slanted 1 cut in two is not two 1s: segment.py). A boundary is reached by leaving
- * out the piece before it (or at the start: state -1) or by a span ending there (state k).
+ * side by side (a long slanted 1 cut in two is not two 1s: segment.py).
  */
 export function decide(skippable, spans, probs) {
+  return bestPath(skippable, spans, probs)[1];
+}
+
+/**
+ * [score, spans chosen] of decide's best reading; with `spelling` (a string of digits), of the best reading
+ * whose digits are those ([-Infinity, []] when no run of spans spells them), each span read as the digit it
+ * must be (pymodel/segment.py's best_path; the row reader's strings are spelled through it).
+ *
+ * Dynamic programming over piece boundaries: a boundary is reached by leaving out the piece before it (or
+ * at the start: state -1) or by a span ending there (state k), and the state before each is kept, so a span
+ * after a cut can look at the digit before it. With a spelling every boundary is reached once per count of
+ * digits read so far (layer).
+ */
+export function bestPath(skippable, spans, probs, spelling = null) {
   const nParts = skippable.length;
-  const gain = spans.map((span, k) => {
+  const layers = spelling == null ? 1 : spelling.length + 1;
+  const step = spelling == null ? 0 : 1;
+  const gain = (k, layer) => {
     const p = probs[k];
-    const digit = topDigit(p);
-    return Math.log(p[digit] + 1e-12) + span.prior(digit) - DIGIT_COST;
-  });
-  const skipBest = new Array(nParts + 1).fill(-Infinity);
-  skipBest[0] = 0.0;
-  const skipBack = new Array(nParts + 1).fill(-1);
-  const spanBest = new Array(spans.length).fill(-Infinity);
-  const spanBack = new Array(spans.length).fill(-1);
+    const digit = spelling == null ? topDigit(p) : Number(spelling[layer]);
+    return Math.log(p[digit] + 1e-12) + spans[k].prior(digit) - DIGIT_COST;
+  };
+  const grid = (rows, value) => Array.from({ length: rows }, () => new Array(layers).fill(value));
+  const skipBest = grid(nParts + 1, -Infinity);
+  skipBest[0][0] = 0.0;
+  const skipBack = grid(nParts + 1, -1);
+  const spanBest = grid(spans.length, -Infinity);
+  const spanBack = grid(spans.length, -1);
   const starting = Array.from({ length: nParts }, () => []);
   const ending = Array.from({ length: nParts + 1 }, () => []);
   spans.forEach((span, k) => {
     starting[span.first].push(k);
     ending[span.last + 1].push(k);
   });
-  const states = (i) => [[skipBest[i], -1], ...ending[i].map((k) => [spanBest[k], k])];
+  const states = (i, j) => [[skipBest[i][j], -1], ...ending[i].map((k) => [spanBest[k][j], k])];
   for (let i = 0; i < nParts; i++) {
-    const here = states(i);
-    const top = firstBest(here);
-    if (top[0] === -Infinity) continue;
-    if (skippable[i] && top[0] - SKIP_COST > skipBest[i + 1]) {
-      skipBest[i + 1] = top[0] - SKIP_COST;
-      skipBack[i + 1] = top[1];
-    }
-    for (const k of starting[i]) {
-      const span = spans[k];
-      const before = span.severs === 0 ? top
-        : firstBest(here.filter((s) => s[1] < 0 || sideBySide(spans[s[1]].digit, span.digit)));
-      if (before[0] > -Infinity) {
-        spanBest[k] = before[0] + gain[k];
-        spanBack[k] = before[1];
+    for (let j = 0; j < layers; j++) {
+      const here = states(i, j);
+      const top = firstBest(here);
+      if (top[0] === -Infinity) continue;
+      if (skippable[i] && top[0] - SKIP_COST > skipBest[i + 1][j]) {
+        skipBest[i + 1][j] = top[0] - SKIP_COST;
+        skipBack[i + 1][j] = top[1];
+      }
+      if (j + step >= layers) continue; // every digit of the spelling is read: only pieces left out may follow
+      for (const k of starting[i]) {
+        const span = spans[k];
+        const before = span.severs === 0 ? top
+          : firstBest(here.filter((s) => s[1] < 0 || sideBySide(spans[s[1]].digit, span.digit)));
+        if (before[0] > -Infinity) {
+          const value = before[0] + gain(k, j);
+          if (value > spanBest[k][j + step]) {
+            spanBest[k][j + step] = value;
+            spanBack[k][j + step] = before[1];
+          }
+        }
       }
     }
   }
-  const last = firstBest(states(nParts));
-  if (last[0] === -Infinity) return [];
-  let state = last[1];
+  let layer = layers - 1;
+  const [value, last] = firstBest(states(nParts, layer));
+  if (value === -Infinity) return [value, []];
+  let state = last;
   const chosen = [];
   let end = nParts;
   while (end > 0) {
     if (state < 0) {
-      state = skipBack[end];
+      state = skipBack[end][layer];
       end -= 1;
     } else {
       chosen.push(state);
       end = spans[state].first;
-      state = spanBack[state];
+      state = spanBack[state][layer];
+      layer -= step;
     }
   }
-  return chosen.reverse();
+  return [value, chosen.reverse()];
 }
 
 // Whether a reading cut from one ink group is sure enough to be a number after all (CUT_SURE, or
