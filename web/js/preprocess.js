@@ -13,6 +13,8 @@
 //   pymodel/locate.py                        web/js/preprocess/locate.js
 //   pymodel/normalize.py                     web/js/preprocess/normalize.js
 //   pymodel/segment.py                       web/js/preprocess/segment.js (a whole number)
+//   pymodel/rows.py                          web/js/preprocess/rows.js (the row reader's picture)
+//   pymodel/referee.py                       web/js/preprocess/referee.js (the row reader's strings)
 //   pymodel/imageio.py rgba_to_gray_array    web/js/preprocess/gray.js
 //
 // Same constants, same steps, same order of additions, the same rounding (floor(x + 0.5)) and the same
