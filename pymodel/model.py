@@ -7,6 +7,8 @@ from pathlib import Path
 
 from pymodel.preprocess import Page, analyse, as_model_input, normalize, single
 from pymodel.raster import border_median, unmargin_box, with_margin, with_side_margin
+from pymodel.row_weights import MANIFEST_NAME as ROW_MANIFEST
+from pymodel.row_weights import RowWeights, load_row_weights
 from pymodel.segment import NUMBER_HEIGHT, NUMBER_REJECTS, NUMBER_SURE, segment
 from pymodel.weights import DEFAULT_DIR, Weights, load_weights
 
@@ -86,18 +88,27 @@ def numpy_available() -> bool:
 
 
 class Model:
-    def __init__(self, weights: Weights, backend: str = "auto"):
+    """rows: the row reader's weights, which referee the reading of a number (segment.py, step 6); without
+    them numbers are read by the digit classifier alone."""
+
+    def __init__(self, weights: Weights, backend: str = "auto", rows: RowWeights | None = None):
         if backend not in BACKENDS:
             raise ValueError(f"unknown backend {backend!r}: choose one of {', '.join(BACKENDS)}")
         if backend == "auto":
             backend = "numpy" if numpy_available() else "python"
+        self.row_kernels = None
         if backend == "numpy":
-            from pymodel.kernels_numpy import NumpyKernels
+            from pymodel.kernels_numpy import NumpyKernels, NumpyRowKernels
             self.kernels = NumpyKernels(weights)
+            if rows is not None:
+                self.row_kernels = NumpyRowKernels(rows)
         else:
-            from pymodel.kernels_python import PythonKernels
+            from pymodel.kernels_python import PythonKernels, PythonRowKernels
             self.kernels = PythonKernels(weights)
+            if rows is not None:
+                self.row_kernels = PythonRowKernels(rows)
         self.weights = weights
+        self.rows = rows
         self.backend = backend
 
     @property
@@ -112,6 +123,10 @@ class Model:
     def predict28(self, image28: Sequence[float]) -> list[float]:
         """All class probabilities for one preprocessed 28x28 image (784 floats, light ink on black)."""
         return [float(p) for p in self.kernels.forward(image28)]
+
+    def row_logits(self, pixels: Sequence[float], width: int) -> Sequence[Sequence[float]]:
+        """The row reader's logits, per column, for one row picture (pymodel.rows.Row's pixels and width)."""
+        return self.row_kernels.forward(pixels, width)
 
     def predict_batch(self, images):
         """N images (each 784 floats, or 28 rows of 28) -> N rows of class probabilities, in one forward
@@ -186,14 +201,16 @@ class Model:
         if ready is not None:
             return self._reading(self._classify(ready))
         page = analyse(gray, width, height, drawn)
-        found = None if page.empty else segment(page, score or remembered(self.predict_batch), normalize)
+        rows = self.row_logits if self.row_kernels is not None else None
+        found = None if page.empty else segment(page, score or remembered(self.predict_batch), normalize, rows)
         if found is None:
             return self._read_single(page)
         digits = [self.judge(f.probs, f.image28, page.source_box(f.digit.box)) for f in found]
         if sum(d.status == "not_a_digit" for d in digits) >= NUMBER_REJECTS * len(digits):
             return self._read_single(page)  # no number: read as one digit (segment.NUMBER_REJECTS says why)
         tallest = max(f.digit.y1 - f.digit.y0 for f in found)
-        digits = [_in_number(d, f.digit.y1 - f.digit.y0 < NUMBER_HEIGHT * tallest) for d, f in zip(digits, found)]
+        digits = [_in_number(d, f.digit.y1 - f.digit.y0 < NUMBER_HEIGHT * tallest, f.read)
+                  for d, f in zip(digits, found)]
         return Reading(_number(digits), digits)
 
     def _read_single(self, page: Page) -> Reading:
@@ -300,10 +317,14 @@ def _holds(outer: Sequence[int] | None, inner: Sequence[int] | None, slack: floa
             and outer[1] + outer[3] >= inner[1] + inner[3] - slack)
 
 
-def _in_number(d: Prediction, short: bool) -> Prediction:
-    """A digit as part of a number: rejected, it is unsure with its best guess (segment.NUMBER_REJECTS);
-    below NUMBER_SURE, or short beside the tallest digit (segment.NUMBER_HEIGHT), unsure. The reason says
-    which (the first that holds)."""
+def _in_number(d: Prediction, short: bool, read: int | None = None) -> Prediction:
+    """A digit as part of a number: read by the referee as a digit other than the classifier's top one
+    (segment.Found.read), it is that digit at the classifier's probability for it, unsure (that probability
+    is below the top one's, so below one half); rejected, it is unsure with its best guess
+    (segment.NUMBER_REJECTS); below NUMBER_SURE, or short beside the tallest digit (segment.NUMBER_HEIGHT),
+    unsure. The reason says which (the first that holds)."""
+    if read is not None:
+        return replace(d, digit=read, confidence=d.probs[read], status="unsure", reason="low_confidence")
     if d.status == "not_a_digit":
         best = max(range(10), key=d.probs.__getitem__)
         return replace(d, digit=best, confidence=d.probs[best], status="unsure", reason="not_digit_like")
@@ -317,5 +338,8 @@ def _number(digits: Sequence[Prediction]) -> str:
 
 
 def load_model(weights_dir: str | Path = DEFAULT_DIR, backend: str = "auto") -> Model:
-    """Load and validate the weights in weights_dir (raises WeightsError) on the chosen backend."""
-    return Model(load_weights(weights_dir), backend)
+    """Load and validate the weights in weights_dir (raises WeightsError) on the chosen backend, with the
+    row reader's when the directory holds them (rows.json: a row reader that is there must be whole)."""
+    weights_dir = Path(weights_dir)
+    rows = load_row_weights(weights_dir) if (weights_dir / ROW_MANIFEST).exists() else None
+    return Model(load_weights(weights_dir), backend, rows)

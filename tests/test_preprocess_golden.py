@@ -70,8 +70,9 @@ def test_fixture_set_is_complete():
     # frame_blurred (0.14 MB): block-reduced, its frame is thin enough for the ordinary line search;
     # number_pad_one_beside (0.12 MB) and number_pad_edge (0.18 MB; at 144 px or less across its 3 is read
     # with or without the drawn rule, or its 9 reads as a 0) are evaluation numbers as the pad hands them over.
-    # Every fixture read a second time inside a margin stores that pass's outputs too (a few KB each).
-    assert sum(p.stat().st_size for p in FIXTURES) < 5_700_000
+    # Every fixture read a second time inside a margin stores that pass's outputs too (a few KB each), and
+    # every fixture with a row of digits its row reader's logits (4 decimals; 86 KB in all).
+    assert sum(p.stat().st_size for p in FIXTURES) < 5_800_000
     huge = load(GOLDEN / "huge_digit.json")
     assert max(huge["width"], huge["height"]) > 256  # the reduce step runs
 
@@ -131,12 +132,12 @@ def test_python_reads_as_stored(path):
         assert max_abs_diff(s.image28, c["image28"]) <= 1e-9
     assert (decide(skippable, spans, stored["batch_scores"]) if spans else []) == stored["chosen"]
     model = StoredScores(stored["rules"], stored["batch_scores"], stored["single_scores"],
-                         recut=stored.get("recut_scores"))
+                         recut=stored.get("recut_scores"), rows=stored.get("row_logits"))
     got = reading_summary(model.read_once(fx["gray"], fx["width"], fx["height"], stored["drawn"]))
     assert got == {"number": stored["number"], "digits": stored["digits"]}
     if "margin" in stored:
         model = StoredScores(stored["rules"], stored["batch_scores"], stored["single_scores"], stored["margin"],
-                             stored.get("recut_scores"))
+                             stored.get("recut_scores"), stored.get("row_logits"))
         got = reading_summary(model.read(fx["gray"], fx["width"], fx["height"], stored["drawn"]))
         assert got == {"number": stored["margin"]["number"], "digits": stored["margin"]["digits"]}
 
@@ -218,13 +219,13 @@ def test_javascript_reads_as_python(path, js_readings):
     assert js["calls"] == {"batch": int(bool(spans)) + int("recut_scores" in stored),
                            "single": int(stored["single_scores"] is not None)}
     py = StoredScores(stored["rules"], stored["batch_scores"], stored["single_scores"],
-                      recut=stored.get("recut_scores")).read_once(
+                      recut=stored.get("recut_scores"), rows=stored.get("row_logits")).read_once(
         fx["gray"], fx["width"], fx["height"], stored["drawn"])
     assert {"number": js["number"], "digits": [{k: d[k] for k in ("digit", "status", "confidence", "box")}
                                                for d in js["digits"]]} == reading_summary(py)
     if "margin" in stored:  # read.js's readNumber with the second reading inside a margin, as Model.read
         full = StoredScores(stored["rules"], stored["batch_scores"], stored["single_scores"], stored["margin"],
-                            stored.get("recut_scores")).read(
+                            stored.get("recut_scores"), stored.get("row_logits")).read(
             fx["gray"], fx["width"], fx["height"], stored["drawn"])
         assert {"number": js["final"]["number"], "digits": js["final"]["digits"]} == reading_summary(full)
     assert len(js["digits"]) == len(py.digits)
@@ -265,7 +266,8 @@ def test_javascript_reads_eleven_outputs_as_python(tmp_path):
     js = json.loads(proc.stdout)
     for fx in cases:
         stored = fx["read"]
-        py = StoredScores(rules, stored["batch_scores"], stored["single_scores"]).read_once(
+        py = StoredScores(rules, stored["batch_scores"], stored["single_scores"],
+                          rows=stored.get("row_logits")).read_once(
             fx["gray"], fx["width"], fx["height"], stored["drawn"])
         got = js[f"{fx['name']}.json"]
         assert got["chosen"] == stored["chosen"]
@@ -312,7 +314,8 @@ def test_javascript_keeps_a_one_go_number_without_a_one_as_python(tmp_path):
     js = json.loads(proc.stdout)
     for name, fx in cases.items():
         stored = fx["read"]
-        py = StoredScores(stored["rules"], stored["batch_scores"], stored["single_scores"]).read_once(
+        py = StoredScores(stored["rules"], stored["batch_scores"], stored["single_scores"],
+                          rows=stored.get("row_logits")).read_once(
             fx["gray"], fx["width"], fx["height"], stored["drawn"])
         got = js[f"{name}.json"]
         assert got["chosen"] == stored["chosen"]  # the same reading is chosen; only the guard differs
@@ -692,7 +695,8 @@ def _js_and_python_readings(tmp_path, images) -> tuple[dict, dict]:
         for c, s in zip(got["candidates"], spans):
             assert max_abs_diff(c["image28"], s.image28) <= JS_TOLERANCE, name
         assert got["chosen"] == (decide(skippable, spans, read["batch_scores"]) if spans else []), name
-        py = StoredScores(rules, read["batch_scores"], read["single_scores"], recut=read["recut_scores"]).read_once(
+        py = StoredScores(rules, read["batch_scores"], read["single_scores"], recut=read["recut_scores"],
+                          rows=read.get("row_logits")).read_once(
             gray, w, h, read["drawn"])
         assert {"number": got["number"], "digits": [{k: d[k] for k in ("digit", "status", "confidence", "box")}
                                                     for d in got["digits"]]} == reading_summary(py), name

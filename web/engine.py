@@ -97,7 +97,7 @@ class Engine:
         """Switch to "numpy" or "python" kernels (the benchmark forces pure Python where NumPy is present)."""
         if self.model is not None and kernels != self.model.backend:
             from pymodel import Model
-            self.model = Model(self.model.weights, kernels)
+            self.model = Model(self.model.weights, kernels, self.model.rows)
         return self.info()
 
     def _model(self):

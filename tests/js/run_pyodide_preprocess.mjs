@@ -29,12 +29,12 @@ def read(fx):
     page = analyse(fx['gray'], fx['width'], fx['height'], stored['drawn'])
     skippable, spans = ([], []) if page.empty else candidates(page, normalize)
     model = StoredScores(stored['rules'], stored['batch_scores'], stored['single_scores'],
-                         recut=stored.get('recut_scores'))
+                         recut=stored.get('recut_scores'), rows=stored.get('row_logits'))
     r = model.read_once(fx['gray'], fx['width'], fx['height'], stored['drawn'])
     final = None
     if 'margin' in stored:
         model = StoredScores(stored['rules'], stored['batch_scores'], stored['single_scores'], stored['margin'],
-                             stored.get('recut_scores'))
+                             stored.get('recut_scores'), stored.get('row_logits'))
         final = summary(model.read(fx['gray'], fx['width'], fx['height'], stored['drawn']))
     return {'skippable': list(skippable or []),
             'candidates': [{'box': s.digit.box, 'image28': s.image28} for s in spans],

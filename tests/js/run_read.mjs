@@ -21,6 +21,25 @@ if (process.argv.length !== 3) {
 }
 const dir = process.argv[2];
 const results = {};
+
+// The row reader replaced by the logits a fixture stores (its "row_logits", then its margin's "rows"), served
+// in call order; the row picture is computed, and its width and the sum of its pixels must be the stored ones.
+// null (no row reader) when the fixture stores none, as Python's StoredScores.
+function storedRows(name, calls) {
+  if (!calls) return null;
+  const left = [...calls];
+  return (pixels, width) => {
+    const row = left.shift();
+    if (!row) throw new Error(`${name}: the row reader ran; the fixture stores no logits for it`);
+    let sum = 0;
+    for (const v of pixels) sum += v;
+    if (width !== row.width || Math.abs(sum - row.sum) > 1e-6) {
+      throw new Error(`${name}: the row picture is ${width} px wide with ink ${sum}; the fixture stores ${row.width} px and ${row.sum}`);
+    }
+    return row.logits;
+  };
+}
+
 for (const name of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
   const { width, height, gray, read: stored } = JSON.parse(readFileSync(join(dir, name), "utf8"));
   const page = analyse(gray, width, height, stored.drawn);
@@ -44,6 +63,7 @@ for (const name of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
   };
   const reading = await readOnce(gray, width, height, {
     scoreBatch, scoreOne, rules: rulesFromManifest(stored.rules), drawn: stored.drawn,
+    rows: storedRows(name, stored.row_logits),
   });
   // The whole readNumber, with its readings inside a margin: the stored outputs served in call order.
   let final = null;
@@ -63,6 +83,7 @@ for (const name of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
       },
       rules: rulesFromManifest(stored.rules),
       drawn: stored.drawn,
+      rows: storedRows(name, stored.row_logits && [...stored.row_logits, ...(stored.margin.rows || [])]),
     });
     final = { number: r.number, digits: r.digits.map((d) => ({ digit: d.digit, status: d.status, confidence: d.confidence, box: d.box })) };
   }

@@ -31,20 +31,22 @@ export const HOLD_SLACK = 0.05; // model.py's HOLD_SLACK
  *     at the number (a second for an unsure reading, segment.js's RECUT_SURE), each passed only the
  *     candidates no earlier call of this reading scored (rememberScores);
  *   scoreOne(image28: Float32Array) -> the outputs for one digit (the single-digit path, as recognize);
- *   rules: result.js's rulesFromManifest.
+ *   rules: result.js's rulesFromManifest;
+ *   rows(pixels, width) -> the row reader's logits per column for a row picture (or a Promise of them), or
+ *     null: the referee of segment.js's step 6 (never on the pad).
  * Resolves to {number, digits}: digits left to right, each {digit, confidence, probs, status, box,
  * image28 (Float32Array)}; number joins their digits (an unsure one gives its best guess; "" when none).
  * Throws Error (as preprocess) when the size or values are wrong.
  */
-export async function readNumber(gray, width, height, { scoreBatch, scoreOne, rules, drawn = false }) {
+export async function readNumber(gray, width, height, { scoreBatch, scoreOne, rules, rows = null, drawn = false }) {
   const ready = asModelInput(gray, width, height); // already the model's 28x28: one digit (preprocess's step 0)
   if (ready !== null) return readSingle(ready, scoreOne, rules);
   const score = rememberScores(scoreBatch); // the looks share candidates: each is scored once
-  const first = await readOnce(gray, width, height, { scoreBatch: score, scoreOne, rules, drawn });
+  const first = await readOnce(gray, width, height, { scoreBatch: score, scoreOne, rules, rows, drawn });
   if (drawn || !marginNeeded(first.digits, width, height)) return first;
   for (const [look, keeps] of LOOKS) {
     const m = look(gray, width, height);
-    const second = await readOnce(m.gray, m.width, m.height, { scoreBatch: score, scoreOne, rules });
+    const second = await readOnce(m.gray, m.width, m.height, { scoreBatch: score, scoreOne, rules, rows });
     const digits = second.digits.map((d) => ({ ...d, box: unmarginBox(d.box, m.pad, width, height) }));
     if (keeps(digits, first.digits, width, height)) return { number: second.number, digits };
   }
@@ -100,11 +102,11 @@ export function rememberScores(scoreBatch) {
 }
 
 /** One reading of the image as it is (readNumber without the second look inside a margin). */
-export async function readOnce(gray, width, height, { scoreBatch, scoreOne, rules, drawn = false }) {
+export async function readOnce(gray, width, height, { scoreBatch, scoreOne, rules, rows = null, drawn = false }) {
   const ready = asModelInput(gray, width, height);
   if (ready !== null) return readSingle(ready, scoreOne, rules);
   const page = analyse(gray, width, height, drawn);
-  const found = page.empty ? null : await segment(page, rememberScores(scoreBatch), normalize);
+  const found = page.empty ? null : await segment(page, rememberScores(scoreBatch), normalize, rows);
   if (found !== null) {
     const digits = found.map((f) => ({
       ...decide(f.probs, rules), box: page.sourceBox(f.digit.box), image28: Float32Array.from(f.image28),
@@ -114,7 +116,7 @@ export async function readOnce(gray, width, height, { scoreBatch, scoreOne, rule
     if (rejected < NUMBER_REJECTS * digits.length) {
       let tallest = 0;
       for (const f of found) tallest = Math.max(tallest, f.digit.y1 - f.digit.y0);
-      digits.forEach((d, k) => inNumber(d, found[k].digit.y1 - found[k].digit.y0 < NUMBER_HEIGHT * tallest));
+      digits.forEach((d, k) => inNumber(d, found[k].digit.y1 - found[k].digit.y0 < NUMBER_HEIGHT * tallest, found[k].read));
       return { number: numberOf(digits), digits };
     }
   }
@@ -175,11 +177,14 @@ async function readSingle(pre, scoreOne, rules) {
   return { number: numberOf(digits), digits };
 }
 
-// A digit as part of a number (segment.py's NUMBER_REJECTS, NUMBER_SURE and NUMBER_HEIGHT say why):
-// rejected, it is unsure with its best guess; below NUMBER_SURE, or short beside the tallest, unsure. Its
-// reason says which, the first that holds (model.py's _in_number).
-function inNumber(d, short) {
-  if (d.status === "not_a_digit") {
+// A digit as part of a number (segment.py's NUMBER_REJECTS, NUMBER_SURE and NUMBER_HEIGHT say why): read
+// by the referee as a digit other than the classifier's top one (segment.js's read), it is that digit at the
+// classifier's probability for it, unsure; rejected, it is unsure with its best guess; below NUMBER_SURE, or
+// short beside the tallest, unsure. Its reason says which, the first that holds (model.py's _in_number).
+function inNumber(d, short, read = null) {
+  if (read !== null) {
+    Object.assign(d, { digit: read, confidence: d.probs[read], status: "unsure", reason: "low_confidence" });
+  } else if (d.status === "not_a_digit") {
     const best = argmax(d.probs);
     Object.assign(d, { digit: best, confidence: d.probs[best], status: "unsure", reason: "not_digit_like" });
   } else if (d.status === "unsure" || (d.status === "ok" && d.confidence < NUMBER_SURE)) {

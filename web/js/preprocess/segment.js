@@ -8,6 +8,8 @@
 import { Component } from "./components.js";
 import { atBorder, leastSquares } from "./lines.js";
 import { Digit, SPECK_FRACTION, alongBorder, belongs, choose, corners, cropCut } from "./locate.js";
+import { BEAM, likeliest, logProb, logSoftmax } from "./referee.js";
+import { rowImage } from "./rows.js";
 
 export const ROW_LINE_MIN = 0.5;
 export const ROW_LINE_MAX = 1.6;
@@ -70,6 +72,10 @@ export const NUMBER_REJECTS = 0.5;
 export const CUT_SURE = 0.99;
 // ... or this sure when no digit of it is a 1 (segment.py says why).
 export const CUT_SURE_NO_ONE = 0.85;
+// Step 6: the weight of the row reader's log P(string) against the lattice's score, and how many of its
+// likeliest strings are spelled through the lattice (segment.py says how they were chosen).
+export const REFEREE_WEIGHT = 1.0;
+export const REFEREE_STRINGS = 5;
 
 export const PARAMETERS = Object.freeze({
   row_line_min: ROW_LINE_MIN,
@@ -117,6 +123,8 @@ export const PARAMETERS = Object.freeze({
   number_rejects: NUMBER_REJECTS,
   cut_sure: CUT_SURE,
   cut_sure_no_one: CUT_SURE_NO_ONE,
+  referee_weight: REFEREE_WEIGHT,
+  referee_strings: REFEREE_STRINGS,
 });
 
 function overlap(a0, a1, b0, b1) {
@@ -733,35 +741,97 @@ function sureCut(spans, probs) {
 }
 
 /**
- * Steps 1-4: [{digit, image28, probs}] left to right, or null when the page holds at most one digit, or one
- * ink group cut into several (read it as a single digit instead). score(images28) -> one row of class
+ * Steps 1-6: [{digit, image28, probs, read}] left to right, or null when the page holds at most one digit,
+ * or one ink group cut into several (read it as a single digit instead). score(images28) -> one row of class
  * probabilities per image, all in one call (may return a Promise); normalize(page, digit) -> 28x28 or null.
  * A reading with a digit under RECUT_SURE is made again with narrower groups cut (NARROW_CUT), in a second
- * call of score, except on the pad (segment.py's step 5).
+ * call of score, except on the pad (segment.py's step 5). rows(pixels, width) -> per column the row reader's
+ * 11 logits (may return a Promise), or null: the referee (step 6), never on the pad; read is the digit it
+ * read a run as when that is not the classifier's top digit, else null.
  */
-export async function segment(page, score, normalize) {
-  const found = await readRow(page, score, normalize);
+export async function segment(page, score, normalize, rows = null) {
+  const columns = new Columns(page, page.drawn ? null : rows);
+  const found = await readRow(page, score, normalize, columns);
   const sure = (f) => Math.max(...f.probs.slice(0, 10)) >= RECUT_SURE;
   if (page.drawn || found === null || found.every(sure)) return found;
-  const again = await readRow(page, score, normalize, true);
+  const again = await readRow(page, score, normalize, columns, true);
   return again === null ? found : again;
 }
 
-// Steps 1-4, or on the second look (step 5) with groups from NARROW_CUT cut, when the reading must not hold
-// two 1s side by side across a cut (onesAcrossCut).
-async function readRow(page, score, normalize, second = false) {
+// The row reader's log-probabilities for the page's row, read on first use and once per page (both of step
+// 5's looks share the row); null without a row reader or when the row has no picture (segment.py's _Columns).
+class Columns {
+  constructor(page, rows) {
+    this.page = page;
+    this.rows = rows;
+    this.done = rows === null;
+    this.value = null;
+  }
+
+  async get() {
+    if (!this.done) {
+      this.done = true;
+      const picture = rowImage(this.page, buildRow(this.page));
+      if (picture !== null) this.value = logSoftmax(await this.rows(picture.pixels, picture.width));
+    }
+    return this.value;
+  }
+}
+
+// Steps 1-4 and the referee (step 6), or on the second look (step 5) with groups from NARROW_CUT cut, when
+// the reading must not hold two 1s side by side across a cut (onesAcrossCut).
+async function readRow(page, score, normalize, columns, second = false) {
   const { skippable, spans } = candidates(page, normalize, second ? NARROW_CUT : CUT_WIDE);
   if (!spans.length) return null;
   const probs = await score(spans.map((s) => s.image28));
-  const chosen = decide(skippable, spans, probs);
+  const [value, best] = bestPath(skippable, spans, probs);
+  let chosen = best;
+  let digits = chosen.map((k) => topDigit(probs[k]));
+  const logs = chosen.length ? await columns.get() : null;
+  if (logs !== null) [chosen, digits] = referee(skippable, spans, probs, value, chosen, logs);
+  // The guards judge the digits read (whether one is a 1) at the classifier's confidence that each run is one
+  // digit, its top probability (asTop).
+  const asRead = chosen.map((k, i) => asTop(probs[k], digits[i]));
+  const runs = chosen.map((k) => spans[k]);
   // One ink group cut into several digits with no gap between any, one of them narrow or a cut through
   // two strokes: a letter, a scribble or a wide 0 cut through its loop far more often, unless every digit
   // is sure (CUT_SURE, or CUT_SURE_NO_ONE without a 1) and no narrow one is a 1 (segment.py's _read_row).
   if (chosen.length < 2 || (chosen.slice(1).every((k) => spans[k].severs > 0)
     && (chosen.some((k) => spans[k].wide < WHOLE) || chosen.slice(1).some((k) => spans[k].severs > 1))
-    && !sureCut(chosen.map((k) => spans[k]), chosen.map((k) => probs[k])))) return null;
-  if (second && onesAcrossCut(chosen.map((k) => spans[k]), chosen.map((k) => probs[k]))) return null;
-  return chosen.map((k) => ({ digit: spans[k].digit, image28: spans[k].image28, probs: Array.from(probs[k]) }));
+    && !sureCut(runs, asRead))) return null;
+  if (second && onesAcrossCut(runs, asRead)) return null;
+  return chosen.map((k, i) => ({
+    digit: spans[k].digit, image28: spans[k].image28, probs: Array.from(probs[k]),
+    read: digits[i] === topDigit(probs[k]) ? null : digits[i],
+  }));
+}
+
+/**
+ * Step 6: [spans chosen, the digit each is read as] among step 4's reading (value, chosen) and the row
+ * reader's REFEREE_STRINGS likeliest strings (columns: its log-probabilities) spelled through the lattice,
+ * by lattice score + REFEREE_WEIGHT x log P(string); the first of equals is kept, step 4's reading first
+ * (segment.py's referee).
+ */
+export function referee(skippable, spans, probs, value, chosen, columns) {
+  const digits = chosen.map((k) => topDigit(probs[k]));
+  const base = digits.join("");
+  let best = [value + REFEREE_WEIGHT * logProb(columns, base), chosen, digits];
+  for (const [spelling, logp] of likeliest(columns, BEAM, REFEREE_STRINGS)) {
+    if (!spelling || spelling === base) continue;
+    const [score, path] = bestPath(skippable, spans, probs, spelling);
+    const total = score + REFEREE_WEIGHT * logp;
+    if (path.length && total > best[0]) best = [total, path, Array.from(spelling, Number)];
+  }
+  return [best[1], best[2]];
+}
+
+// Probabilities with `digit` swapped with the top digit: the guards, which look at the top digit and its
+// probability, see the digit read at the classifier's top probability (segment.py's _as_top).
+function asTop(p, digit) {
+  const top = topDigit(p);
+  const q = Array.from(p);
+  [q[top], q[digit]] = [q[digit], q[top]];
+  return q;
 }
 
 // Whether a reading holds two 1s side by side with a cut between them: on the second look a narrow group's
