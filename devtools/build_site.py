@@ -2,9 +2,10 @@
 
 `build_site()` assembles:
   - the page itself: everything in web/ (html, css, js, engine.py, service worker, manifest, icons),
-  - the pymodel modules engine.py imports, and the weights, under `pymodel/` (devtools/browser_python.py
-    decides which modules: the command line's cli.py, imageio.py and idx.py stay out),
-  - the TF.js graph model under `model/`,
+  - the pymodel modules engine.py imports, and the weights (the digit classifier's and the row reader's),
+    under `pymodel/` (devtools/browser_python.py decides which modules: the command line's cli.py,
+    imageio.py and idx.py stay out),
+  - the TF.js graph models: the digit classifier under `model/`, the row reader under `model/rows/`,
   - only the browser runtime files the page needs, copied out of node_modules into version-named folders
     (`vendor/pyodide-314.0.7/`, `vendor/pyscript-0.7.31/`, `vendor/tfjs-4.22.0/`) that a host may cache as
     immutable; every other file keeps a stable name,
@@ -28,6 +29,8 @@ from pathlib import Path
 from devtools import server
 from devtools.browser_python import browser_modules
 from pymodel.checksum import sha256_bytes
+from pymodel.row_weights import MANIFEST_NAME as ROWS_MANIFEST_NAME
+from pymodel.row_weights import NPZ_NAME as ROWS_NPZ_NAME
 from pymodel.weights import MANIFEST_NAME, NPZ_NAME
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,7 +61,8 @@ POUCHDB_FILES = ["pouchdb.min.js"]
 PYSCRIPT_ENTRY = "core.js"
 PYSCRIPT_CHUNKS = ("deprecations-manager", "donkey", "error", "py-editor", "py-game", "py-terminal", "pyodide_graph")
 _STATIC_IMPORT = re.compile(r'(?:\bfrom|\bimport)\s*"\./([\w.-]+\.js)"')
-# web/model/ is copied by _copy_tfjs_model (from wherever the model was exported); the rest of web/ is the site.
+# web/model/ (and web/model/rows/) is copied by _copy_tfjs_model (from wherever the models were exported);
+# the rest of web/ is the site.
 WEB_EXCLUDE_DIRS = {"model"}
 _VENDOR_REF = re.compile(r"""(?<![\w/.-])\.?/?(vendor/[\w.+-]+/[\w./-]+\.(?:m?js|wasm|json|zip))""")
 
@@ -110,19 +114,21 @@ def _copy_pymodel(out: Path, pymodel_dir: Path) -> list[str]:
         rel = f"pymodel/{src.relative_to(pymodel_dir).as_posix()}"
         _copy(src, out / rel)
         files.append(rel)
-    for name in (MANIFEST_NAME, NPZ_NAME):
+    for name in (MANIFEST_NAME, NPZ_NAME, ROWS_MANIFEST_NAME, ROWS_NPZ_NAME):
         _copy(pymodel_dir / "weights" / name, out / "pymodel" / "weights" / name)
         files.append(f"pymodel/weights/{name}")
     return files
 
 
-def _copy_tfjs_model(out: Path, model_dir: Path) -> None:
+def _copy_tfjs_model(out: Path, model_dir: Path, dest: str = "model") -> str:
+    """Copy a graph model's model.json and the shards it names into `dest`; return model.json's site path."""
     manifest = model_dir / "model.json"
-    _copy(manifest, out / "model" / "model.json")
+    _copy(manifest, out / dest / "model.json")
     spec = json.loads(manifest.read_text())
     for group in spec.get("weightsManifest", []):
         for shard in group["paths"]:
-            _copy(model_dir / shard, out / "model" / shard)
+            _copy(model_dir / shard, out / dest / shard)
+    return f"{dest}/model.json"
 
 
 def pyscript_files(dist: Path) -> list[str]:
@@ -243,6 +249,7 @@ def build_site(
     *,
     pymodel_dir: Path = ROOT / "pymodel",
     tfjs_model_dir: Path = ROOT / "web" / "model",
+    tfjs_rows_dir: Path = ROOT / "web" / "model" / "rows",
     node_modules: Path = NODE,
     numpy_base_url: str | None = None,
 ) -> Path:
@@ -255,14 +262,16 @@ def build_site(
     dirs = vendor_dirs(node_modules)
     _copy_web(out)
     py_files = _copy_pymodel(out, Path(pymodel_dir))
-    _copy_tfjs_model(out, Path(tfjs_model_dir))
+    tfjs_model = _copy_tfjs_model(out, Path(tfjs_model_dir))
+    tfjs_rows_model = _copy_tfjs_model(out, Path(tfjs_rows_dir), "model/rows")
     _vendor_runtimes(out, node_modules, dirs)
     wheel = _vendor_numpy(out, dirs["pyodide"], numpy_base_url)
     write_json(out / PYSCRIPT_CONFIG, pyscript_config(py_files, dirs["pyodide"], numpy=wheel is not None))
     write_json(out / "config.json", {
         "numpy_wheel": wheel,  # file name next to pyodide-lock.json, or null: pure-Python kernels
         "manifest": f"pymodel/weights/{MANIFEST_NAME}",
-        "tfjs_model": "model/model.json",
+        "tfjs_model": tfjs_model,
+        "tfjs_rows_model": tfjs_rows_model,  # the row reader (web/js/tfjs-rows.js)
         "pouchdb": f"{dirs['pouchdb']}/{POUCHDB_FILES[0]}",
     })
     _check_vendor_references(out)

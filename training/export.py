@@ -106,27 +106,37 @@ def write_weights(tensors: dict[str, np.ndarray], out_dir: Path, unsure_threshol
     return path
 
 
-def export_tfjs(model: keras.Model, out_dir: Path) -> Path:
-    """SavedModel -> TF.js graph model. (A Keras 3 layers-model JSON does not load in tfjs-layers.)"""
+def export_tfjs(model: keras.Model, out_dir: Path, *, float16: bool = False) -> Path:
+    """SavedModel -> TF.js graph model. (A Keras 3 layers-model JSON does not load in tfjs-layers.)
+
+    float16: store the weights as float16 in the shard, half the bytes; lossless only when every weight is
+    already a float16 value (TF.js widens them back to float32 when it loads the model).
+    Only model.json and the shards in out_dir are replaced: a folder inside it (web/model/rows/, the row
+    reader's model) stays.
+    """
     out_dir = Path(out_dir)
     with tempfile.TemporaryDirectory() as tmp:
         saved = Path(tmp) / "saved_model"
         model.export(str(saved), verbose=False)
         staged = Path(tmp) / "tfjs"
-        _convert(saved, staged)
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        shutil.copytree(staged, out_dir)
+        _convert(saved, staged, float16=float16)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for old in out_dir.iterdir():
+            if old.is_file() and (old.name == "model.json" or old.suffix == ".bin"):
+                old.unlink()
+        for new in staged.iterdir():
+            shutil.copy2(new, out_dir / new.name)
     return out_dir / "model.json"
 
 
-def _convert(saved: Path, staged: Path) -> None:
+def _convert(saved: Path, staged: Path, *, float16: bool = False) -> None:
     # In its own process: the converter imports TF-DF and JAX, which is slow and floods the log.
     cmd = [sys.executable, "-c",
            "import sys; from tensorflowjs.converters.converter import pip_main; "
            "sys.argv=['tensorflowjs_converter']+sys.argv[1:]; pip_main()",
            "--input_format=tf_saved_model", "--output_format=tfjs_graph_model",
-           "--signature_name=serving_default", "--saved_model_tags=serve", str(saved), str(staged)]
+           "--signature_name=serving_default", "--saved_model_tags=serve",
+           *(["--quantize_float16=*"] if float16 else []), str(saved), str(staged)]
     result = subprocess.run(cmd, capture_output=True, text=True)
     if result.returncode != 0 or not (staged / "model.json").is_file():
         raise RuntimeError(f"tensorflowjs_converter failed:\n{result.stderr[-3000:]}")

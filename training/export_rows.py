@@ -1,10 +1,14 @@
-"""Export the trained row reader (training/row_model.py) for pymodel: rows.json + rows.npz (pymodel/row_weights.py).
+"""Export the trained row reader (training/row_model.py): rows.json + rows.npz for pymodel
+(pymodel/row_weights.py) and a TF.js graph model for the page (web/js/tfjs-engine.js).
 
     python -m training.export_rows [--model training/row_reader/row_reader.keras] [--out pymodel/weights]
+                                   [--tfjs web/model/rows]
 
 The layer list is read off the Keras model itself rather than row_model.PLAN, so a model trained on an
 earlier plan exports as it is. Weights are rounded to float16, as the digit classifier's are
-(training/export.py), so every engine and the Keras reference can compute with exactly the same numbers.
+(training/export.py), and the TF.js model is converted from a Keras model rebuilt from the manifest's layers
+and those rounded weights (`row_inference_model`), so every engine computes with exactly the same numbers.
+The TF.js model takes [batch, 32, width, 1] with any width a multiple of 4 and gives [batch, width / 4, 11].
 """
 from __future__ import annotations
 
@@ -17,9 +21,11 @@ import numpy as np
 
 from pymodel.row_weights import DEFAULT_DIR, FORMAT, FORMAT_VERSION, LABELS, MANIFEST_NAME, NPZ_NAME
 from pymodel.rows import HEIGHT, STRIDE
-from training.export import write_npz
+from training.export import export_tfjs, write_npz
 
 DEFAULT_MODEL = Path(__file__).resolve().parent / "row_reader" / "row_reader.keras"
+# Inside the digit model's folder, which build_site.py copies whole; export_tfjs leaves subfolders alone.
+DEFAULT_TFJS_DIR = Path(__file__).resolve().parent.parent / "web" / "model" / "rows"
 
 
 def _pair(value) -> list[int]:
@@ -55,8 +61,33 @@ def row_layers(model: keras.Model) -> tuple[list[dict], dict[str, np.ndarray]]:
     return manifest_layers, {k: v.astype(np.float16) for k, v in tensors.items()}
 
 
-def export_rows(model_path: Path = DEFAULT_MODEL, out_dir: Path = DEFAULT_DIR) -> Path:
-    """Write rows.npz and rows.json; returns the manifest's path."""
+def row_inference_model(layers: list[dict], tensors: dict[str, np.ndarray]) -> keras.Model:
+    """A Keras model running the manifest's layer list (row_layers) with exactly these tensors, widened to
+    float32: what pymodel's row kernels compute, for the TF.js conversion."""
+    inputs = keras.Input((HEIGHT, None, 1), name="row")
+    x, convs = inputs, []
+    for spec in layers:
+        if spec["type"] == "pad":
+            x = keras.layers.ZeroPadding2D(((spec["top"], spec["bottom"]), (spec["left"], spec["right"])))(x)
+        elif spec["type"] == "conv2d":
+            conv = keras.layers.Conv2D(spec["filters"], tuple(spec["kernel"]), activation=spec["activation"],
+                                       name=spec["name"])
+            x = conv(x)
+            convs.append(conv)
+        elif spec["type"] == "maxpool2d":
+            x = keras.layers.MaxPooling2D(tuple(spec["size"]))(x)
+        else:
+            raise ValueError(f"layer type {spec['type']!r} has no Keras counterpart here")
+    model = keras.Model(inputs, keras.layers.Reshape((-1, len(LABELS)), name="columns")(x), name="row_reader")
+    for conv in convs:
+        conv.set_weights([tensors[f"{conv.name}.kernel"].astype(np.float32),
+                          tensors[f"{conv.name}.bias"].astype(np.float32)])
+    return model
+
+
+def export_rows(model_path: Path = DEFAULT_MODEL, out_dir: Path = DEFAULT_DIR,
+                tfjs_dir: Path | None = DEFAULT_TFJS_DIR) -> Path:
+    """Write rows.npz and rows.json, and the TF.js model into tfjs_dir (None: not); returns the manifest's path."""
     layers, tensors = row_layers(keras.models.load_model(model_path, compile=False))
     out_dir.mkdir(parents=True, exist_ok=True)
     manifest = {
@@ -70,6 +101,9 @@ def export_rows(model_path: Path = DEFAULT_MODEL, out_dir: Path = DEFAULT_DIR) -
     }
     path = out_dir / MANIFEST_NAME
     path.write_text(json.dumps(manifest, indent=2) + "\n")
+    if tfjs_dir is not None:
+        # float16 in the shard is lossless: every weight already is a float16 value.
+        export_tfjs(row_inference_model(layers, tensors), tfjs_dir, float16=True)
     return path
 
 
@@ -77,8 +111,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="the trained Keras row reader")
     parser.add_argument("--out", type=Path, default=DEFAULT_DIR, help="directory for rows.json and rows.npz")
+    parser.add_argument("--tfjs", type=Path, default=DEFAULT_TFJS_DIR,
+                        help="directory for the TF.js graph model (model.json and its shard)")
     args = parser.parse_args(argv)
-    print(f"wrote {export_rows(args.model, args.out)}")
+    print(f"wrote {export_rows(args.model, args.out, args.tfjs)} and {args.tfjs / 'model.json'}")
 
 
 if __name__ == "__main__":

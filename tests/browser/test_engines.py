@@ -35,6 +35,21 @@ def test_tfjs_matches_pymodel_on_mnist(page, mnist, site_dir):
     assert accuracy >= 0.9
 
 
+def test_tfjs_row_reader_in_the_page_matches_pymodel(page, site_dir):
+    """The site's row model (config.json's tfjs_rows_model) loads in the page's engine, on its wasm backend,
+    and gives the row logits pymodel's NumPy kernels give with the site's rows.npz."""
+    from pymodel.kernels_numpy import NumpyRowKernels
+    from pymodel.row_weights import load_row_weights
+    from tests.helpers import row_picture
+    kernels = NumpyRowKernels(load_row_weights(site_dir / "pymodel" / "weights"))
+    for name in ("m0000.png", "m0002.jpg"):
+        pixels, width = row_picture(name)
+        logits = np.array(page.page.evaluate("([p, w]) => window.__digits.rowLogits(p, w)", [pixels, width]))
+        reference = kernels.forward_array(pixels, width)
+        assert logits.shape == reference.shape == (width // 4, 11)
+        assert np.abs(logits - reference).max() < 1e-3, name
+
+
 def test_both_engines_preprocess_identically(page, mnist):
     """Same grey pixels in: TF.js (preprocess.js) and Python (pymodel.preprocess) see the same 28x28."""
     images, labels = mnist

@@ -51,6 +51,12 @@ def test_site_holds_only_what_the_page_needs(site_dir):
     assert shipped == {"engine.py"} | modules
     assert not {"pymodel/cli.py", "pymodel/imageio.py", "pymodel/idx.py", "pymodel/__main__.py"} & shipped
     assert {"model/model.json", "pymodel/weights/digits.npz", "pymodel/weights/digits.json"} <= files
+    # The row reader: its TF.js model where config.json says, its weights for the Python engine.
+    assert {"model/rows/model.json", "pymodel/weights/rows.json", "pymodel/weights/rows.npz"} <= files
+    rows_spec = json.loads((site_dir / "model" / "rows" / "model.json").read_text())
+    assert {f"model/rows/{p}" for group in rows_spec["weightsManifest"] for p in group["paths"]} <= files
+    config = json.loads((site_dir / "config.json").read_text())
+    assert (config["tfjs_model"], config["tfjs_rows_model"]) == ("model/model.json", "model/rows/model.json")
     assert not any("node_modules" in f or f.endswith(".map") or "__pycache__" in f for f in files)
 
 
@@ -101,6 +107,7 @@ def test_service_worker_precaches_every_file_with_a_content_version(site_dir):
     version = re.search(r'const VERSION = "([0-9a-f]{16})"', sw).group(1)
     precache = json.loads(re.search(r"const PRECACHE = (\[.*?\]);", sw, re.S).group(1))
     assert set(precache) == (_files(site_dir) - {"sw.js"}) | {"./"}
+    assert {"model/rows/model.json", "pymodel/weights/rows.npz", "js/tfjs-rows.js"} <= set(precache)
     assert version
 
 

@@ -29,6 +29,8 @@ export function exposeHooks({ controller, engines, view }) {
     get lastResult() { return controller.lastResult; },
     tfBackend: () => engines.tfjs.backend,
     numTensors: () => engines.tfjs.numTensors(),
+    /** The TF.js row reader's logits for one row picture (32 * width floats): width / 4 arrays of 11. */
+    rowLogits: (pixels, width) => engine("tfjs").rowLogits(pixels, width).map((column) => Array.from(column)),
     /** Every output of one engine's model for a 28x28 input. */
     predict28: (name, image28) => engine(name).predict28(image28),
     /** Full recognition (preprocessing + model) of grey pixels, without touching the page. */

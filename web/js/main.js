@@ -75,7 +75,12 @@ async function startTfjs(config) {
   view.setEngineStatus("tfjs", "loading", "TF.js: loading…");
   try {
     const manifest = await manifestReady;
-    await tfjs.start({ modelUrl: new URL(config.tfjs_model, siteUrl).href, rules: rulesFromManifest(manifest) });
+    await tfjs.start({
+      modelUrl: new URL(config.tfjs_model, siteUrl).href,
+      // A site built before the row reader has none; the engine then reads digits without it.
+      rowModelUrl: config.tfjs_rows_model ? new URL(config.tfjs_rows_model, siteUrl).href : null,
+      rules: rulesFromManifest(manifest),
+    });
     hooks.timings.tfjsReady = performance.now();
     view.setEngineStatus("tfjs", "ready", `TF.js: ready (${tfjs.backend})`);
     controller.engineChanged("tfjs", "ready");

@@ -2,8 +2,10 @@
 // thread (sub-millisecond per digit on the wasm backend). It runs the JavaScript port of pymodel's
 // preprocessing itself, so it answers the same recognize(gray, width, height) and read(gray, width, height)
 // as the Python engine. The model has 10 outputs, or 11 with "not_a_digit": the weights manifest's labels.
+// It also loads the row reader (tfjs-rows.js) when the site has one: rowLogits(pixels, width).
 import { readNumber, recognizeDigit } from "./read.js";
 import { emptyResult, normalize } from "./result.js";
+import { loadRowModel, rowLogits } from "./tfjs-rows.js";
 
 const PIXELS = 28 * 28;
 
@@ -32,6 +34,8 @@ export class TfjsEngine {
     this.model = null;
     this.rules = null;
     this.backend = null;
+    this.rowReader = null; // the row reader's graph model, or null: none in this site, or it failed to load
+    this.rowReaderError = null; // why it is null, when it failed
   }
 
   /** Start downloading the runtime now; `start()` waits for it. */
@@ -43,19 +47,54 @@ export class TfjsEngine {
     return this.runtime;
   }
 
-  /** Load the model; `rules` (result.js, from the weights manifest) say how many outputs it has. */
-  async start({ modelUrl, rules }) {
+  /**
+   * Load the model; `rules` (result.js, from the weights manifest) say how many outputs it has.
+   * rowModelUrl: the row reader's model.json (optional); when it is absent or fails, `rowReader` stays null
+   * and the digits work as before.
+   */
+  async start({ modelUrl, rowModelUrl = null, rules }) {
     await this.loadRuntime();
     const tf = globalThis.tf;
     if (!tf) throw new Error("TensorFlow.js did not load");
     if (tf.wasm) tf.wasm.setWasmPaths(new URL(".", this.scripts[this.scripts.length - 1]).href);
     this.rules = rules;
     this.backend = await this._pickBackend(tf);
+    const rowsLoaded = this.loadRowReader(rowModelUrl); // downloads alongside the digit model
     this.model = await tf.loadGraphModel(modelUrl);
     this._checkShapes();
     // Warm-up: the first run compiles/allocates; keep it out of the user's first answer.
     this.outputs28(new Float32Array(784));
-    return { backend: this.backend };
+    await rowsLoaded;
+    return { backend: this.backend, rowReader: this.rowReader !== null };
+  }
+
+  /**
+   * Load the row reader from `source` (a URL, or a TF.js IOHandler) on the current backend; never throws:
+   * a missing or broken row model leaves `rowReader` null, says why in `rowReaderError` and the console.
+   */
+  async loadRowReader(source) {
+    if (this.rowReader) this.rowReader.dispose();
+    this.rowReader = null;
+    this.rowReaderError = null;
+    if (!source) return null;
+    try {
+      this.rowReader = await loadRowModel(globalThis.tf, source);
+    } catch (err) {
+      this.rowReaderError = err.message;
+      console.warn("TF.js row reader unavailable (digits are read without it):", err);
+    }
+    return this.rowReader;
+  }
+
+  /**
+   * One row picture (pymodel/rows.py: 32 * width floats, row-major, 0 paper .. 1 ink; width a multiple of 4)
+   * -> an Array of width / 4 columns, each a Float32Array of 11 logits ("0".."9", blank). Synchronous.
+   */
+  rowLogits(pixels, width) {
+    if (!this.rowReader) {
+      throw new Error(`the TF.js engine has no row reader (${this.rowReaderError || "this site has no row model"})`);
+    }
+    return rowLogits(globalThis.tf, this.rowReader, pixels, width);
   }
 
   get detail() {
