@@ -49,7 +49,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 # How the text output says why a digit of a number is unsure (Prediction.reason).
 WHY = {"low_confidence": ", low confidence", "not_digit_like": ", does not look like a digit",
-       "smaller": ", smaller than the others"}
+       "smaller": ", smaller than the others", "whole_row": ", read from the whole row"}
 
 
 def cmd_read(args: argparse.Namespace) -> int:

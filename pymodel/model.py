@@ -14,7 +14,7 @@ from pymodel.weights import DEFAULT_DIR, Weights, load_weights
 
 BACKENDS = ("auto", "numpy", "python")
 STATUSES = ("ok", "unsure", "not_a_digit", "empty")
-REASONS = ("low_confidence", "not_digit_like", "smaller")
+REASONS = ("low_confidence", "not_digit_like", "smaller", "whole_row")
 # A photo cropped tight to the writing leaves the digit at the image's border, where the finding takes its
 # strokes for a neighbour cut by the crop or for lines, and reads nothing, "not a digit" or a part of it.
 # A reading with no sure digit, a digit under MARGIN_SURE, or a digit touching the border is done again
@@ -319,12 +319,12 @@ def _holds(outer: Sequence[int] | None, inner: Sequence[int] | None, slack: floa
 
 def _in_number(d: Prediction, short: bool, read: int | None = None) -> Prediction:
     """A digit as part of a number: read by the referee as a digit other than the classifier's top one
-    (segment.Found.read), it is that digit at the classifier's probability for it, unsure (that probability
-    is below the top one's, so below one half); rejected, it is unsure with its best guess
+    (segment.Found.read), it is that digit at the classifier's probability for it (below the top one's, so
+    below one half), unsure for "whole_row"; rejected, it is unsure with its best guess
     (segment.NUMBER_REJECTS); below NUMBER_SURE, or short beside the tallest digit (segment.NUMBER_HEIGHT),
     unsure. The reason says which (the first that holds)."""
     if read is not None:
-        return replace(d, digit=read, confidence=d.probs[read], status="unsure", reason="low_confidence")
+        return replace(d, digit=read, confidence=d.probs[read], status="unsure", reason="whole_row")
     if d.status == "not_a_digit":
         best = max(range(10), key=d.probs.__getitem__)
         return replace(d, digit=best, confidence=d.probs[best], status="unsure", reason="not_digit_like")

@@ -117,3 +117,68 @@ def test_spelling_a_string_through_the_lattice(model):
     other_score, other_chosen = segment.best_path(skippable, spans, probs, other)
     assert len(other_chosen) == 5 and other_score < score
     assert segment.best_path(skippable, spans, probs, "1" * 40) == (-math.inf, [])
+
+
+def _eval_number(name: str) -> tuple[list[float], int, int]:
+    from pymodel.imageio import load_gray
+    from training.evalsets import EVAL_DIR
+    gray = load_gray(EVAL_DIR / "numbers" / name).gray
+    return [float(v) for v in gray.ravel()], gray.shape[1], gray.shape[0]
+
+
+@pytest.mark.parametrize("name, right, alone", [
+    # A touching "451": the classifier reads the 4 cut off the 5 as a 9 (0.47 for 4).
+    ("m0014.png", "451", "951"),
+    # Six separated digits, the last left out by the digit reader alone; the row reader sees six.
+    ("m0010.jpg", "260306", "26030"),
+])
+def test_the_row_reader_referees_the_digit_readers_cuts(model, digit_reader, name, right, alone):
+    """Evaluation numbers (held-out writers) that the digit reader alone reads wrong and the referee right
+    (segment.py's step 6)."""
+    flat, w, h = _eval_number(name)
+    assert model.rows is not None and digit_reader.rows is None
+    assert digit_reader.read(flat, w, h).number == alone
+    assert model.read(flat, w, h).number == right
+
+
+def test_a_digit_the_row_reader_reads_otherwise_is_unsure_at_the_classifiers_probability(model, tmp_path):
+    """The 4 of "451" keeps its box and 28x28; it is the referee's digit at the classifier's probability for
+    that digit, unsure, and says why ("whole_row"), in Model.read and on the command line."""
+    from PIL import Image
+
+    from tests.test_cli import run_cli
+    flat, w, h = _eval_number("m0014.png")
+    four, five, one = model.read(flat, w, h).digits
+    assert (four.digit, four.status, four.reason) == (4, "unsure", "whole_row")
+    assert four.confidence == four.probs[4] < max(four.probs) and max(range(10), key=four.probs.__getitem__) == 9
+    assert four.box[0] < five.box[0] < one.box[0] and len(four.image28) == 784
+    assert [(d.digit, d.status, d.reason) for d in (five, one)] == [(5, "ok", ""), (1, "ok", "")]
+    Image.frombytes("L", (w, h), bytes(round(v * 255) for v in flat)).save(tmp_path / "n.png")
+    assert "1: unsure, read from the whole row" in run_cli("read", str(tmp_path / "n.png")).stdout
+
+
+def test_the_row_reader_is_not_asked_on_the_pad(model, monkeypatch):
+    """A drawing on the pad is read without the referee (segment.py's step 6 says why), a photo with it."""
+    from tests.fixtures.make_golden import in_row, strokes
+    img = strokes((200, 80), in_row([2, 0, 2, 6], 14, 12, 32, 54, 46), 6)
+    flat = [v / 255 for v in img.tobytes()]
+    calls = []
+    monkeypatch.setattr(model, "row_logits", lambda pixels, width: calls.append(width) or [[0.0] * 11])
+    model.read(flat, img.width, img.height, drawn=True)
+    assert calls == []
+    model.read(flat, img.width, img.height)
+    assert len(calls) == 1
+
+
+def test_weights_without_a_row_reader_read_numbers_without_the_referee(weights_copy):
+    """A weights folder without rows.json (a model trained before the row reader) loads and reads numbers
+    with the digit reader alone; a damaged rows.json is refused, naming the file."""
+    from pymodel import WeightsError, load_model
+    for name in ("rows.json", "rows.npz"):
+        (weights_copy / name).unlink()
+    assert load_model(weights_copy, backend="python").rows is None
+    flat, w, h = _eval_number("m0014.png")
+    assert load_model(weights_copy, backend="numpy").read(flat, w, h).number == "951"
+    (weights_copy / "rows.json").write_text("{")
+    with pytest.raises(WeightsError, match="rows.json"):
+        load_model(weights_copy)

@@ -86,12 +86,14 @@ export class DigitList {
     const mark = MARKS[d.status] || MARKS.ok;
     const answer = d.digit === null ? "✕" : `${d.digit}${mark.suffix}`;
     // Doubt is said in words as well as colour: "unsure" before the confidence, "not a digit" instead of it.
-    // A digit unsure for being smaller than the others says that, not "unsure 99%".
+    // A digit unsure for being smaller than the others says that, not "unsure 99%"; one the row reader read
+    // as another digit than the classifier's top one says so, not "unsure 4%" (segment.js's step 6).
     const small = d.status === "unsure" && d.reason === "smaller";
-    const conf = d.status === "not_a_digit" ? "not a digit" : small ? "unsure: small"
+    const row = d.status === "unsure" && d.reason === "whole_row";
+    const conf = d.status === "not_a_digit" ? "not a digit" : small ? "unsure: small" : row ? "unsure: whole row"
       : d.status === "unsure" ? `unsure ${this.format(d.confidence)}` : this.format(d.confidence);
     button.setAttribute("aria-label", `Digit ${i + 1}: ${d.digit === null ? "no digit" : d.digit}, ${mark.says}, ${
-      small ? "smaller than the others, " : ""}${
+      small ? "smaller than the others, " : ""}${row ? "read from the whole row, " : ""}${
       d.status === "not_a_digit" ? `${this.format(d.confidence)} not a digit` : this.format(d.confidence)}`);
     const canvas = this.doc.createElement("canvas");
     canvas.width = canvas.height = 28;

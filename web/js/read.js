@@ -179,11 +179,11 @@ async function readSingle(pre, scoreOne, rules) {
 
 // A digit as part of a number (segment.py's NUMBER_REJECTS, NUMBER_SURE and NUMBER_HEIGHT say why): read
 // by the referee as a digit other than the classifier's top one (segment.js's read), it is that digit at the
-// classifier's probability for it, unsure; rejected, it is unsure with its best guess; below NUMBER_SURE, or
+// classifier's probability for it, unsure, reason "whole_row"; rejected, it is unsure with its best guess; below NUMBER_SURE, or
 // short beside the tallest, unsure. Its reason says which, the first that holds (model.py's _in_number).
 function inNumber(d, short, read = null) {
   if (read !== null) {
-    Object.assign(d, { digit: read, confidence: d.probs[read], status: "unsure", reason: "low_confidence" });
+    Object.assign(d, { digit: read, confidence: d.probs[read], status: "unsure", reason: "whole_row" });
   } else if (d.status === "not_a_digit") {
     const best = argmax(d.probs);
     Object.assign(d, { digit: best, confidence: d.probs[best], status: "unsure", reason: "not_digit_like" });

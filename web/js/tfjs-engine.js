@@ -64,7 +64,7 @@ export class TfjsEngine {
     this._checkShapes();
     // Warm-up: the first run compiles/allocates; keep it out of the user's first answer.
     this.outputs28(new Float32Array(784));
-    await rowsLoaded;
+    if (await rowsLoaded) this.rowLogits(new Float32Array(32 * 64), 64); // warm-up, as for the digits
     return { backend: this.backend, rowReader: this.rowReader !== null };
   }
 
@@ -195,6 +195,7 @@ export class TfjsEngine {
       scoreBatch: (images28) => this.predictBatch(images28),
       scoreOne: (image28) => this.outputs28(image28),
       rules: this.rules,
+      rows: this.rowReader ? (pixels, width) => this.rowLogits(pixels, width) : null, // segment.js's step 6
     });
     const ms = performance.now() - t0;
     return { engine: this.name, number, digits: digits.map((d) => normalize(this.name, d, ms)), ms };

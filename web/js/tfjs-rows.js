@@ -2,9 +2,11 @@
 // float16 weights as pymodel/weights/rows.npz. It reads a picture of a whole row of digits (pymodel/rows.py:
 // ROW_HEIGHT px high, any multiple of ROW_STRIDE px wide, 0 paper .. 1 ink) and gives, per ROW_STRIDE-px
 // column, logits over "0".."9" and CTC's blank. Used by tfjs-engine.js; the digits never need it.
-export const ROW_HEIGHT = 32;
-export const ROW_STRIDE = 4;
-export const ROW_CLASSES = 11;
+import { HEIGHT as ROW_HEIGHT, STRIDE as ROW_STRIDE } from "./preprocess/rows.js";
+import { BLANK } from "./preprocess/referee.js";
+
+export { ROW_HEIGHT, ROW_STRIDE };
+export const ROW_CLASSES = BLANK + 1; // the ten digits, then CTC's blank
 
 const REEXPORT = "re-export it with `python -m training.export_rows`";
 const free = (dim) => dim === null || dim === -1;
