@@ -206,8 +206,10 @@ class Model:
         if found is None:
             return self._read_single(page)
         digits = [self.judge(f.probs, f.image28, page.source_box(f.digit.box)) for f in found]
-        if sum(d.status == "not_a_digit" for d in digits) >= NUMBER_REJECTS * len(digits):
-            return self._read_single(page)  # no number: read as one digit (segment.NUMBER_REJECTS says why)
+        # No number, unless the row reader vouches for it: read as one digit (segment.NUMBER_REJECTS, ROW_SURE).
+        if (not found[0].vouched
+                and sum(d.status == "not_a_digit" for d in digits) >= NUMBER_REJECTS * len(digits)):
+            return self._read_single(page)
         tallest = max(f.digit.y1 - f.digit.y0 for f in found)
         digits = [_in_number(d, f.digit.y1 - f.digit.y0 < NUMBER_HEIGHT * tallest, f.read)
                   for d, f in zip(digits, found)]

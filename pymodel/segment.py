@@ -67,13 +67,14 @@ The same page analysis as a single digit (lines removed, specks and fragments dr
    best lattice score + REFEREE_WEIGHT x the row reader's log P(string) (referee.log_prob), the step-4 reading
    standing on a tie. A string the lattice cannot spell is never chosen, so every digit keeps its run of
    pieces, box and 28x28; a digit read other than the classifier's top digit is Found.read (Model.read reports
-   it as unsure). The classifier reads each run alone and cannot see a cut through the middle of a digit
-   except through its doubt about the pieces; the row reader sees the row whole and has no cuts to get
-   wrong. Every look (step 5, and Model.read's looks inside a margin) is refereed; the row is read once per
-   page. Never on the pad: there the knockout already parts digits drawn into each other, and the referee
-   read the validation set's drawn numbers as the pad hands them over 536 -> 538 of 554 and the evaluation
-   set's 121 -> 120 of 125, no gain for the row reader's cost (about 250 ms a number in the pure-Python
-   engine).
+   it as unsure). The classifier reads each run alone and cannot see a cut through the middle of a digit except
+   through its doubt about the pieces; the row reader sees the row whole and has no cuts to get wrong. A
+   reading the row reader is ROW_SURE of is vouched for (Found.vouched): the guards against letters cut into
+   digits (_read_row, NUMBER_REJECTS) let it stand. Every look (step 5, and Model.read's looks inside a
+   margin) is refereed; the row is read once per page. Never on the pad: there the knockout already parts
+   digits drawn into each other, and the referee read the validation set's drawn numbers as the pad hands them
+   over 536 -> 538 of 554 and the evaluation set's 121 -> 120 of 125, no gain for the row reader's cost (about
+   250 ms a number in the pure-Python engine).
 
 A page whose reading is one digit, or one ink group cut into several (see _read_row()), is read exactly as
 a single digit (preprocess.locate), so a single digit keeps its behaviour.
@@ -210,6 +211,12 @@ CUT_SURE_NO_ONE = 0.85
 # for nothing else) 1,024 -> 1,067 / 1,074 at 0.5 / 1.
 REFEREE_WEIGHT = 1.0
 REFEREE_STRINGS = 5
+# A reading of two digits or more that the row reader gives at least this probability is vouched for: it is
+# kept even when it cuts one ink group with a narrow digit and the classifier is not CUT_SURE of every
+# digit, and even when most of its digits are "not a digit" to the classifier (NUMBER_REJECTS; Model.read):
+# a touching "30", "66" or "61" whose cut pieces look like no digit. The row reader learnt that letters,
+# shapes and scribbles hold no digits (training/synth/rows.py); see the README for the figures.
+ROW_SURE = 0.8
 
 PARAMETERS = {
     "row_line_min": ROW_LINE_MIN,
@@ -259,6 +266,7 @@ PARAMETERS = {
     "cut_sure_no_one": CUT_SURE_NO_ONE,
     "referee_weight": REFEREE_WEIGHT,
     "referee_strings": REFEREE_STRINGS,
+    "row_sure": ROW_SURE,
 }
 
 Scorer = Callable[[list[list[float]]], Sequence[Sequence[float]]]
@@ -275,6 +283,7 @@ class Found:
     image28: list[float]
     probs: list[float]
     read: int | None = None
+    vouched: bool = False  # the row reader is sure of the whole reading (ROW_SURE)
 
 
 def _overlap(a0: int, a1: int, b0: int, b1: int) -> int:
@@ -837,39 +846,43 @@ def _read_row(page, score: Scorer, normalize, columns: _Columns | None = None,
     value, chosen = best_path(skippable, spans, probs)
     logs = columns.get() if columns is not None and chosen else None
     digits = [_top_digit(probs[k]) for k in chosen]
+    vouched = False
     if logs is not None:
-        chosen, digits = referee(skippable, spans, probs, value, chosen, logs)
+        chosen, digits, logp = referee(skippable, spans, probs, value, chosen, logs)
+        vouched = ROW_SURE is not None and len(chosen) > 1 and logp >= math.log(ROW_SURE)
     read = [[float(v) for v in probs[k]] for k in chosen]
     # The guards judge the digits read (whether one is a 1) at the classifier's confidence that each run is
     # one digit, its top probability (_as_top).
     as_read = [_as_top(p, d) for p, d in zip(read, digits)]
-    if len(chosen) < 2 or (all(spans[k].severs > 0 for k in chosen[1:])
+    if len(chosen) < 2 or (not vouched and all(spans[k].severs > 0 for k in chosen[1:])
                            and (any(spans[k].wide < WHOLE for k in chosen)
                                 or any(spans[k].severs > 1 for k in chosen[1:]))
                            and not _sure_cut([spans[k] for k in chosen], as_read)):
         return None
     if second and _ones_across_cut([spans[k] for k in chosen], as_read):
         return None
-    return [Found(spans[k].digit, spans[k].image28, p, None if d == _top_digit(p) else d)
+    return [Found(spans[k].digit, spans[k].image28, p, None if d == _top_digit(p) else d, vouched)
             for k, p, d in zip(chosen, read, digits)]
 
 
 def referee(skippable: Sequence[bool], spans: Sequence[Span], probs, value: float, chosen: list[int],
-            columns: Sequence[Sequence[float]]) -> tuple[list[int], list[int]]:
-    """Step 6: (spans chosen, the digit each is read as) among step 4's reading (value, chosen) and the row
-    reader's REFEREE_STRINGS likeliest strings (columns: its log-probabilities) spelled through the lattice,
-    by lattice score + REFEREE_WEIGHT x log P(string); the first of equals is kept, step 4's reading first."""
+            columns: Sequence[Sequence[float]]) -> tuple[list[int], list[int], float]:
+    """Step 6: (spans chosen, the digit each is read as, the row reader's log P of that string) among step 4's
+    reading (value, chosen) and the row reader's REFEREE_STRINGS likeliest strings (columns: its
+    log-probabilities) spelled through the lattice, by lattice score + REFEREE_WEIGHT x log P(string); the
+    first of equals is kept, step 4's reading first."""
     digits = [_top_digit(probs[k]) for k in chosen]
     base = "".join(map(str, digits))
-    best = (value + REFEREE_WEIGHT * log_prob(columns, base), chosen, digits)
+    base_logp = log_prob(columns, base)
+    best = (value + REFEREE_WEIGHT * base_logp, chosen, digits, base_logp)
     for spelling, logp in likeliest(columns, BEAM, REFEREE_STRINGS):
         if not spelling or spelling == base:
             continue
         score, path = best_path(skippable, spans, probs, spelling)
         total = score + REFEREE_WEIGHT * logp
         if path and total > best[0]:
-            best = (total, path, [int(c) for c in spelling])
-    return best[1], best[2]
+            best = (total, path, [int(c) for c in spelling], logp)
+    return best[1], best[2], best[3]
 
 
 def _as_top(p: Sequence[float], digit: int) -> list[float]:

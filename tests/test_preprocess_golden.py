@@ -242,11 +242,12 @@ def test_javascript_reads_eleven_outputs_as_python(tmp_path):
     """An 11-class model (labels "0".."9", "not_a_digit"; TEAM.md interface 2): the same choice of pieces
     (decided on the ten digits); in a number one chosen digit of four rejected as not a digit is unsure,
     with its best guess; two of four make it no number, so the image is read as one digit; a lone rejected
-    digit reads as nothing; in both languages. The fixtures' stored outputs get a chosen 11th column."""
+    digit reads as nothing; in both languages. The fixtures' stored outputs get a chosen 11th column, and no
+    row reader (which could vouch for the number: segment.ROW_SURE)."""
     rules = {"labels": [str(d) for d in range(10)] + ["not_a_digit"], "unsure_threshold": 0.9,
              "reject_threshold": 0.5}
     lone = load(GOLDEN / "number_single_digit.json")
-    lone["read"].update(rules=rules, single_scores=lone["read"]["single_scores"][:10] + [0.5])
+    lone["read"].update(rules=rules, single_scores=lone["read"]["single_scores"][:10] + [0.5], row_logits=None)
     cases = [lone]
     for name, rejected in (("one_rejected", 1), ("two_rejected", 2)):
         number = load(GOLDEN / "number_drawn_separated.json")
@@ -254,7 +255,7 @@ def test_javascript_reads_eleven_outputs_as_python(tmp_path):
         # The first ten columns of whatever model made the fixtures, and a chosen 11th.
         number["read"].update(rules=rules, batch_scores=[row[:10] + [0.75 if k in chosen else 0.25]
                                                          for k, row in enumerate(number["read"]["batch_scores"])],
-                              single_scores=[0.0078125] * 10 + [0.875])  # exact in float32 too
+                              single_scores=[0.0078125] * 10 + [0.875], row_logits=None)  # exact in float32
         number["name"] = name
         cases.append(number)
     for fx in cases:
@@ -290,7 +291,8 @@ def test_javascript_reads_eleven_outputs_as_python(tmp_path):
 def test_javascript_keeps_a_one_go_number_without_a_one_as_python(tmp_path):
     """A "30" drawn in one go (one ink group cut by a seam, a narrow digit): kept as a number when every digit
     is at least segment.CUT_SURE_NO_ONE sure and none is a 1, read as one digit below it; in both languages.
-    The fixture's chosen digits get made-up outputs (exact in float32 too)."""
+    The fixture's chosen digits get made-up outputs (exact in float32 too), and no row reader (which could
+    vouch for the number: segment.ROW_SURE)."""
     from pymodel.segment import CUT_SURE, CUT_SURE_NO_ONE
     cases = {}
     for name, top in (("kept", 0.9375), ("dropped", 0.75)):
@@ -302,6 +304,7 @@ def test_javascript_keeps_a_one_go_number_without_a_one_as_python(tmp_path):
             digit = max(range(10), key=rows[k].__getitem__)
             rows[k] = [top if d == digit else 1 - top if d == (digit + 5) % 10 else 0.0 for d in range(10)]
         stored["batch_scores"] = rows
+        stored["row_logits"] = None
         if name == "dropped":  # read as one digit: the single-digit path's outputs
             stored["single_scores"] = [0.75 if d == 3 else 0.25 if d == 8 else 0.0 for d in range(len(rows[0]))]
         fx["name"] = name

@@ -182,3 +182,40 @@ def test_weights_without_a_row_reader_read_numbers_without_the_referee(weights_c
     (weights_copy / "rows.json").write_text("{")
     with pytest.raises(WeightsError, match="rows.json"):
         load_model(weights_copy)
+
+
+@pytest.mark.parametrize("name, number", [
+    # One ink group: the 0 written into the 3, cut through two strokes, at 0.77 (segment._sure_cut).
+    ("m0068.jpg", "30"),
+    # The 1 glued to the 6; a narrow 1 in a one-group cut needs CUT_SURE.
+    ("m0222.jpg", "61"),
+    # Two of three digits "not a digit" to the classifier (segment.NUMBER_REJECTS).
+    ("m0208.png", "710"),
+])
+def test_a_reading_the_row_reader_is_sure_of_stands(model, monkeypatch, name, number):
+    """Evaluation numbers whose digits touch: the guards against a letter cut into digits threw each reading
+    away, and the image was read as one mark. The row reader gives the reading at least segment.ROW_SURE,
+    which vouches for it."""
+    from pymodel import segment
+    flat, w, h = _eval_number(name)
+    assert model.read(flat, w, h).number == number
+    monkeypatch.setattr(segment, "ROW_SURE", None)
+    assert len(model.read(flat, w, h).number) < 2
+
+
+def test_the_row_reader_reads_no_digits_in_a_letter(model):
+    """Non-digits of the evaluation set that the row reader once read as sure numbers ("11" at 0.98): trained
+    on letters, shapes and scribbles labelled with no digits (training/synth/rows.py), it gives no string
+    ROW_SURE, and the page calls them no number."""
+    from pymodel.imageio import load_gray
+    from pymodel.preprocess import analyse
+    from pymodel.segment import ROW_SURE, build_row
+    from training.evalsets import EVAL_DIR
+    for name in ("n0058.jpg", "n0052.jpg"):
+        gray = load_gray(EVAL_DIR / "realistic" / name).gray
+        h, w = gray.shape
+        page = analyse([float(v) for v in gray.ravel()], w, h)
+        picture = row_image(page, build_row(page))
+        best, logp = referee.likeliest(referee.log_softmax(model.row_logits(picture.pixels, picture.width)), 10, 1)[0]
+        assert logp < math.log(ROW_SURE) or best == "", (name, best, logp)
+        assert model.read([float(v) for v in gray.ravel()], w, h).number == ""

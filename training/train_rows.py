@@ -56,6 +56,14 @@ def batches(rows, labels, order, rng, augment: bool):
     return chunks
 
 
+def _dense(labels: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Labels as a zero-padded int32 array (at least one column) and their lengths."""
+    out = np.zeros((len(labels), max(1, max(len(t) for t in labels))), np.int32)
+    for i, text in enumerate(labels):
+        out[i, :len(text)] = [int(ch) for ch in text]
+    return out, np.array([len(t) for t in labels], np.int32)
+
+
 def greedy(logits: np.ndarray, columns: int, blank: int) -> str:
     """CTC best path: the most likely class per column, repeats merged, blanks dropped."""
     out, prev = [], -1
@@ -96,10 +104,11 @@ def train(items: int = ITEMS, epochs: int = EPOCHS, out: Path | None = None):
     opt = keras.optimizers.Adam(RATE)
 
     @tf.function(reduce_retracing=True)
-    def step(x, sparse, columns):
+    def step(x, dense, lengths, columns):
         with tf.GradientTape() as tape:
             logits = model(x, training=True)
-            loss = tf.reduce_mean(tf.nn.ctc_loss(sparse, logits, None, columns, logits_time_major=False,
+            # Dense labels: TensorFlow's sparse CTC op refuses a row with no digits (a non-digit's, all blank).
+            loss = tf.reduce_mean(tf.nn.ctc_loss(dense, logits, lengths, columns, logits_time_major=False,
                                                  blank_index=BLANK))
         opt.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
         return loss
@@ -112,8 +121,8 @@ def train(items: int = ITEMS, epochs: int = EPOCHS, out: Path | None = None):
             opt.learning_rate.assign(RATE * 0.5 * (1 + math.cos(math.pi * done / steps)))
             done += 1
             x, cols = _batch(rows, labels, idx, rng, augment=True)
-            sparse = tf.ragged.constant([[int(ch) for ch in labels[i]] for i in idx], dtype=tf.int32).to_sparse()
-            losses.append(float(step(tf.constant(x), sparse, tf.constant(cols))))
+            dense, lengths = _dense([labels[i] for i in idx])
+            losses.append(float(step(tf.constant(x), tf.constant(dense), tf.constant(lengths), tf.constant(cols))))
         print(f"epoch {epoch + 1}/{epochs}: CTC loss {np.mean(losses):.3f} ({time.time() - started:.0f} s)", flush=True)
     read = read_rows(model, rows, labels, test_idx, BLANK)
     exact = sum(r == labels[i] for r, i in zip(read, test_idx))

@@ -4,10 +4,12 @@ through the run-time path to pymodel.rows.row_image, with the digits written as 
     row_sample(split, index, seed) -> (uint8 HEIGHT x width, label) | None
     generate_rows(split, count, seed) -> {"pixels", "widths", "labels", "styles"}   (cached under build/synth)
 
-Every SINGLE-th item is a single digit (training.synth.scene "digit"), so a lone digit reads as itself. An
-item whose row the run-time path does not find, or finds too narrow for its digits to be told apart
-(fewer than 2 columns per digit, plus one), is left out: a label the picture cannot hold would teach the
-model to invent digits.
+Every SINGLE-th item is a single digit (training.synth.scene "digit"), so a lone digit reads as itself, and
+every NON_DIGIT-th (offset by half of it) a non-digit (a letter, a shape, a scribble: scene "not_a_digit")
+labelled with no digits at all, so the row reader reads nothing there instead of the digits the strokes look
+most like (segment.py's ROW_SURE trusts it only when it is sure). An item whose row the run-time path does not
+find, or finds too narrow for its digits to be told apart (fewer than 2 columns per digit, plus one), is left
+out: a label the picture cannot hold would teach the model to invent digits.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ import numpy as np
 from training.synth.dataset import CACHE_DIR, ROOT, code_hash
 
 SINGLE = 8
+NON_DIGIT = 8
 CHUNK = 500
 
 
@@ -32,18 +35,24 @@ def row_sample(split: str, index: int, seed: int = 0) -> tuple[np.ndarray, str, 
     from pymodel.segment import build_row
     from training.synth.numbers import render_number
     from training.synth.scene import render
-    scene = render(split, "digit", index, seed) if index % SINGLE == SINGLE - 1 else render_number(split, index, seed)
+    if index % SINGLE == SINGLE - 1:
+        scene = render(split, "digit", index, seed)
+    elif index % NON_DIGIT == NON_DIGIT // 2 - 1:
+        scene = render(split, "not_a_digit", index, seed)
+    else:
+        scene = render_number(split, index, seed)
     img = gray_image(scene.pixels())
     h, w = img.gray.shape
     page = analyse(img.gray.ravel().tolist(), w, h)
     if page.empty:
         return None
+    label = "" if scene.kind == "not_a_digit" else scene.label
     row = row_image(page, build_row(page))
-    if row is None or row.width // STRIDE < 2 * len(scene.label) + 1:
+    if row is None or row.width // STRIDE < 2 * len(label) + 1:
         return None
     pixels = np.clip(np.asarray(row.pixels, np.float32) * 255.0 + 0.5, 0, 255).astype(np.uint8)
     style = scene.style + ("/touching" if "touching" in scene.distortions else "")
-    return pixels.reshape(HEIGHT, row.width), scene.label, style
+    return pixels.reshape(HEIGHT, row.width), label, style
 
 
 def _chunk(args: tuple[str, int, int, int]) -> list[tuple[np.ndarray, str, str]]:

@@ -112,8 +112,9 @@ export async function readOnce(gray, width, height, { scoreBatch, scoreOne, rule
       ...decide(f.probs, rules), box: page.sourceBox(f.digit.box), image28: Float32Array.from(f.image28),
     }));
     // Mostly "not a digit" is no number (a letter's strokes, a shape's sides): read as one digit below.
+    // ... unless the row reader vouches for the reading (segment.js's ROW_SURE).
     const rejected = digits.filter((d) => d.status === "not_a_digit").length;
-    if (rejected < NUMBER_REJECTS * digits.length) {
+    if (found[0].vouched || rejected < NUMBER_REJECTS * digits.length) {
       let tallest = 0;
       for (const f of found) tallest = Math.max(tallest, f.digit.y1 - f.digit.y0);
       digits.forEach((d, k) => inNumber(d, found[k].digit.y1 - found[k].digit.y0 < NUMBER_HEIGHT * tallest, found[k].read));

@@ -76,6 +76,8 @@ export const CUT_SURE_NO_ONE = 0.85;
 // likeliest strings are spelled through the lattice (segment.py says how they were chosen).
 export const REFEREE_WEIGHT = 1.0;
 export const REFEREE_STRINGS = 5;
+// A reading the row reader gives at least this probability is vouched for (segment.py says why).
+export const ROW_SURE = 0.8;
 
 export const PARAMETERS = Object.freeze({
   row_line_min: ROW_LINE_MIN,
@@ -125,6 +127,7 @@ export const PARAMETERS = Object.freeze({
   cut_sure_no_one: CUT_SURE_NO_ONE,
   referee_weight: REFEREE_WEIGHT,
   referee_strings: REFEREE_STRINGS,
+  row_sure: ROW_SURE,
 });
 
 function overlap(a0, a1, b0, b1) {
@@ -741,13 +744,14 @@ function sureCut(spans, probs) {
 }
 
 /**
- * Steps 1-6: [{digit, image28, probs, read}] left to right, or null when the page holds at most one digit,
- * or one ink group cut into several (read it as a single digit instead). score(images28) -> one row of class
- * probabilities per image, all in one call (may return a Promise); normalize(page, digit) -> 28x28 or null.
- * A reading with a digit under RECUT_SURE is made again with narrower groups cut (NARROW_CUT), in a second
- * call of score, except on the pad (segment.py's step 5). rows(pixels, width) -> per column the row reader's
- * 11 logits (may return a Promise), or null: the referee (step 6), never on the pad; read is the digit it
- * read a run as when that is not the classifier's top digit, else null.
+ * Steps 1-6: [{digit, image28, probs, read, vouched}] left to right, or null when the page holds at most one
+ * digit, or one ink group cut into several (read it as a single digit instead). score(images28) -> one row of
+ * class probabilities per image, all in one call (may return a Promise); normalize(page, digit) -> 28x28 or
+ * null. A reading with a digit under RECUT_SURE is made again with narrower groups cut (NARROW_CUT), in a
+ * second call of score, except on the pad (segment.py's step 5). rows(pixels, width) -> per column the row
+ * reader's 11 logits (may return a Promise), or null: the referee (step 6), never on the pad; read is the
+ * digit it read a run as when that is not the classifier's top digit, else null; vouched: the row reader gives
+ * the whole reading at least ROW_SURE.
  */
 export async function segment(page, score, normalize, rows = null) {
   const columns = new Columns(page, page.drawn ? null : rows);
@@ -788,7 +792,12 @@ async function readRow(page, score, normalize, columns, second = false) {
   let chosen = best;
   let digits = chosen.map((k) => topDigit(probs[k]));
   const logs = chosen.length ? await columns.get() : null;
-  if (logs !== null) [chosen, digits] = referee(skippable, spans, probs, value, chosen, logs);
+  let vouched = false;
+  if (logs !== null) {
+    let logp;
+    [chosen, digits, logp] = referee(skippable, spans, probs, value, chosen, logs);
+    vouched = ROW_SURE !== null && chosen.length > 1 && logp >= Math.log(ROW_SURE);
+  }
   // The guards judge the digits read (whether one is a 1) at the classifier's confidence that each run is one
   // digit, its top probability (asTop).
   const asRead = chosen.map((k, i) => asTop(probs[k], digits[i]));
@@ -796,33 +805,34 @@ async function readRow(page, score, normalize, columns, second = false) {
   // One ink group cut into several digits with no gap between any, one of them narrow or a cut through
   // two strokes: a letter, a scribble or a wide 0 cut through its loop far more often, unless every digit
   // is sure (CUT_SURE, or CUT_SURE_NO_ONE without a 1) and no narrow one is a 1 (segment.py's _read_row).
-  if (chosen.length < 2 || (chosen.slice(1).every((k) => spans[k].severs > 0)
+  if (chosen.length < 2 || (!vouched && chosen.slice(1).every((k) => spans[k].severs > 0)
     && (chosen.some((k) => spans[k].wide < WHOLE) || chosen.slice(1).some((k) => spans[k].severs > 1))
     && !sureCut(runs, asRead))) return null;
   if (second && onesAcrossCut(runs, asRead)) return null;
   return chosen.map((k, i) => ({
     digit: spans[k].digit, image28: spans[k].image28, probs: Array.from(probs[k]),
-    read: digits[i] === topDigit(probs[k]) ? null : digits[i],
+    read: digits[i] === topDigit(probs[k]) ? null : digits[i], vouched,
   }));
 }
 
 /**
- * Step 6: [spans chosen, the digit each is read as] among step 4's reading (value, chosen) and the row
- * reader's REFEREE_STRINGS likeliest strings (columns: its log-probabilities) spelled through the lattice,
- * by lattice score + REFEREE_WEIGHT x log P(string); the first of equals is kept, step 4's reading first
- * (segment.py's referee).
+ * Step 6: [spans chosen, the digit each is read as, the row reader's log P of that string] among step 4's
+ * reading (value, chosen) and the row reader's REFEREE_STRINGS likeliest strings (columns: its
+ * log-probabilities) spelled through the lattice, by lattice score + REFEREE_WEIGHT x log P(string); the
+ * first of equals is kept, step 4's reading first (segment.py's referee).
  */
 export function referee(skippable, spans, probs, value, chosen, columns) {
   const digits = chosen.map((k) => topDigit(probs[k]));
   const base = digits.join("");
-  let best = [value + REFEREE_WEIGHT * logProb(columns, base), chosen, digits];
+  const baseLogp = logProb(columns, base);
+  let best = [value + REFEREE_WEIGHT * baseLogp, chosen, digits, baseLogp];
   for (const [spelling, logp] of likeliest(columns, BEAM, REFEREE_STRINGS)) {
     if (!spelling || spelling === base) continue;
     const [score, path] = bestPath(skippable, spans, probs, spelling);
     const total = score + REFEREE_WEIGHT * logp;
-    if (path.length && total > best[0]) best = [total, path, Array.from(spelling, Number)];
+    if (path.length && total > best[0]) best = [total, path, Array.from(spelling, Number), logp];
   }
-  return [best[1], best[2]];
+  return [best[1], best[2], best[3]];
 }
 
 // Probabilities with `digit` swapped with the top digit: the guards, which look at the top digit and its
