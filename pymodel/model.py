@@ -182,26 +182,29 @@ class Model:
         if ready is not None:  # already the model's 28x28: one digit (preprocess's step 0)
             return self._reading(self._classify(ready))
         score = remembered(self.predict_batch)  # the looks share candidates: each is scored once
-        first = self.read_once(gray, width, height, drawn, score=score)
+        rows = remembered_row(self.row_logits) if self.row_kernels is not None else None  # and often the row
+        first = self.read_once(gray, width, height, drawn, score=score, rows=rows)
         if drawn or not _margin_needed(first.digits, width, height):
             return first
         for look, keeps in _LOOKS:
             padded, w, h, pad = look(gray, width, height)
-            second = self.read_once(padded, w, h, score=score)
+            second = self.read_once(padded, w, h, score=score, rows=rows)
             digits = [replace(d, box=unmargin_box(d.box, pad, width, height)) for d in second.digits]
             if keeps(digits, first.digits, width, height):
                 return Reading(second.number, digits)
         return first
 
     def read_once(self, gray: Sequence[float], width: int, height: int, drawn: bool = False,
-                  score: Callable | None = None) -> Reading:
+                  score: Callable | None = None, rows: Callable | None = None) -> Reading:
         """One reading of the image as it is (read without the second look inside a margin). score: the
-        batched classifier, remembered(self.predict_batch) unless given (read shares one between looks)."""
+        batched classifier, remembered(self.predict_batch) unless given (read shares one between looks);
+        rows: the row reader, self.row_logits unless given (read shares remembered_row's between looks)."""
         ready = as_model_input(gray, width, height)
         if ready is not None:
             return self._reading(self._classify(ready))
         page = analyse(gray, width, height, drawn)
-        rows = self.row_logits if self.row_kernels is not None else None
+        if rows is None and self.row_kernels is not None:
+            rows = self.row_logits
         found = None if page.empty else segment(page, score or remembered(self.predict_batch), normalize, rows)
         if found is None:
             return self._read_single(page)
@@ -237,6 +240,19 @@ def remembered(score: Callable) -> Callable:
             seen.update(zip([k for k, _ in new], score([image for _, image in new])))
         return [seen[k] for k in keys]
     return score_new
+
+
+def remembered_row(row_logits: Callable) -> Callable:
+    """The row reader, remembering what it read: the looks inside a margin often find the same row picture
+    (a margin adds paper, not ink), which is then read once. read.js's rememberRows does the same."""
+    seen: dict[tuple, Sequence[Sequence[float]]] = {}
+
+    def read_new(pixels, width: int):
+        key = (width, tuple(pixels))
+        if key not in seen:
+            seen[key] = row_logits(pixels, width)
+        return seen[key]
+    return read_new
 
 
 def _in_margin(gray: Sequence[float], width: int, height: int) -> tuple[list[float], int, int, int]:

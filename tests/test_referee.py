@@ -157,17 +157,32 @@ def test_a_digit_the_row_reader_reads_otherwise_is_unsure_at_the_classifiers_pro
     assert "1: unsure, read from the whole row" in run_cli("read", str(tmp_path / "n.png")).stdout
 
 
-def test_the_row_reader_is_not_asked_on_the_pad(model, monkeypatch):
-    """A drawing on the pad is read without the referee (segment.py's step 6 says why), a photo with it."""
+def test_the_row_reader_is_asked_only_about_a_doubtful_reading_and_never_on_the_pad(model, monkeypatch):
+    """A clean "2026" of separate, sure digits is not refereed (segment.REFEREE_SURE; the row reader's pass
+    is the pure-Python engine's largest cost); the touching "451", read as a photo, is; read as a drawing on
+    the pad it is not (segment.py's step 6 says why)."""
     from tests.fixtures.make_golden import in_row, strokes
-    img = strokes((200, 80), in_row([2, 0, 2, 6], 14, 12, 32, 54, 46), 6)
-    flat = [v / 255 for v in img.tobytes()]
     calls = []
-    monkeypatch.setattr(model, "row_logits", lambda pixels, width: calls.append(width) or [[0.0] * 11])
-    model.read(flat, img.width, img.height, drawn=True)
+    row_logits = model.row_logits
+    monkeypatch.setattr(model, "row_logits", lambda pixels, width: calls.append(width) or row_logits(pixels, width))
+    img = strokes((200, 80), in_row([2, 0, 2, 6], 14, 12, 32, 54, 46), 6)
+    assert model.read([v / 255 for v in img.tobytes()], img.width, img.height).number == "2026"
     assert calls == []
-    model.read(flat, img.width, img.height)
-    assert len(calls) == 1
+    flat, w, h = _eval_number("m0014.png")
+    model.read(flat, w, h, drawn=True)
+    assert calls == []
+    assert model.read_once(flat, w, h).number == "451"
+    assert len(calls) == 1  # once per page: the second look (segment.NARROW_CUT) shares the row
+
+
+def test_the_looks_inside_a_margin_read_a_row_picture_once():
+    """Model.read's looks often find the same row picture; the row reader reads each picture once."""
+    from pymodel.model import remembered_row
+    calls = []
+    rows = remembered_row(lambda pixels, width: calls.append(width) or [[float(width)] * 11])
+    assert rows([0.0, 1.0] * 64, 4) == rows([0.0, 1.0] * 64, 4) == [[4.0] * 11]
+    assert rows([1.0, 0.0] * 64, 4) == [[4.0] * 11]
+    assert calls == [4, 4]
 
 
 def test_weights_without_a_row_reader_read_numbers_without_the_referee(weights_copy):

@@ -42,11 +42,12 @@ export async function readNumber(gray, width, height, { scoreBatch, scoreOne, ru
   const ready = asModelInput(gray, width, height); // already the model's 28x28: one digit (preprocess's step 0)
   if (ready !== null) return readSingle(ready, scoreOne, rules);
   const score = rememberScores(scoreBatch); // the looks share candidates: each is scored once
-  const first = await readOnce(gray, width, height, { scoreBatch: score, scoreOne, rules, rows, drawn });
+  const row = rows && rememberRows(rows); // and often the row picture
+  const first = await readOnce(gray, width, height, { scoreBatch: score, scoreOne, rules, rows: row, drawn });
   if (drawn || !marginNeeded(first.digits, width, height)) return first;
   for (const [look, keeps] of LOOKS) {
     const m = look(gray, width, height);
-    const second = await readOnce(m.gray, m.width, m.height, { scoreBatch: score, scoreOne, rules, rows });
+    const second = await readOnce(m.gray, m.width, m.height, { scoreBatch: score, scoreOne, rules, rows: row });
     const digits = second.digits.map((d) => ({ ...d, box: unmarginBox(d.box, m.pad, width, height) }));
     if (keeps(digits, first.digits, width, height)) return { number: second.number, digits };
   }
@@ -99,6 +100,19 @@ export function rememberScores(scoreBatch) {
   };
   score.remembers = true;
   return score;
+}
+
+/**
+ * The row reader, remembering what it read: the looks inside a margin often find the same row picture (a
+ * margin adds paper, not ink), which is then read once (pymodel's remembered_row).
+ */
+export function rememberRows(rows) {
+  const seen = new Map();
+  return async (pixels, width) => {
+    const key = `${width}:${Array.prototype.join.call(pixels, ",")}`;
+    if (!seen.has(key)) seen.set(key, await rows(pixels, width));
+    return seen.get(key);
+  };
 }
 
 /** One reading of the image as it is (readNumber without the second look inside a margin). */

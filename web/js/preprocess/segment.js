@@ -78,6 +78,9 @@ export const REFEREE_WEIGHT = 1.0;
 export const REFEREE_STRINGS = 5;
 // A reading the row reader gives at least this probability is vouched for (segment.py says why).
 export const ROW_SURE = 0.8;
+// The row reader is asked only when step 4's reading is in doubt: a digit under REFEREE_SURE, a cut between
+// two of its digits, or a piece left out (segment.py's _in_doubt says why).
+export const REFEREE_SURE = 0.9;
 
 export const PARAMETERS = Object.freeze({
   row_line_min: ROW_LINE_MIN,
@@ -128,6 +131,7 @@ export const PARAMETERS = Object.freeze({
   referee_weight: REFEREE_WEIGHT,
   referee_strings: REFEREE_STRINGS,
   row_sure: ROW_SURE,
+  referee_sure: REFEREE_SURE,
 });
 
 function overlap(a0, a1, b0, b1) {
@@ -791,7 +795,7 @@ async function readRow(page, score, normalize, columns, second = false) {
   const [value, best] = bestPath(skippable, spans, probs);
   let chosen = best;
   let digits = chosen.map((k) => topDigit(probs[k]));
-  const logs = chosen.length ? await columns.get() : null;
+  const logs = chosen.length && inDoubt(skippable, spans, probs, chosen) ? await columns.get() : null;
   let vouched = false;
   if (logs !== null) {
     let logp;
@@ -813,6 +817,19 @@ async function readRow(page, score, normalize, columns, second = false) {
     digit: spans[k].digit, image28: spans[k].image28, probs: Array.from(probs[k]),
     read: digits[i] === topDigit(probs[k]) ? null : digits[i], vouched,
   }));
+}
+
+// Whether step 4's reading is worth the referee (step 6): a digit under REFEREE_SURE, a cut between two of its
+// digits, or a piece left out (segment.py's _in_doubt).
+function inDoubt(skippable, spans, probs, chosen) {
+  let covered = 0;
+  for (const k of chosen) {
+    let top = -Infinity;
+    for (let d = 0; d < 10; d++) top = Math.max(top, probs[k][d]);
+    if (top < REFEREE_SURE || spans[k].severs > 0) return true;
+    covered += spans[k].last - spans[k].first + 1;
+  }
+  return covered < skippable.length;
 }
 
 /**
