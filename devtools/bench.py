@@ -64,9 +64,10 @@ def _mnist_digit() -> tuple[list[float], list[float], int]:
     return x.ravel().tolist(), drawing.ravel().tolist(), 252
 
 
-def _photo_and_number() -> tuple[bytes, tuple[list[float], int, int]]:
+def _photo_and_number() -> tuple[bytes, tuple[list[float], int, int], tuple[list[float], int, int]]:
     """pymodel.bench's 1000x1000 photo of a 4 on ruled paper as a JPEG file (what a phone uploads), and its
-    six-digit number 202607 drawn across a 720x240 pad (grey pixels, as the pad hands them over)."""
+    six-digit number 202607 drawn across a 720x240 pad (grey pixels, as the pad hands them over), digits
+    apart and touching (where the row reader referees)."""
     import io
 
     from PIL import Image
@@ -75,7 +76,7 @@ def _photo_and_number() -> tuple[bytes, tuple[list[float], int, int]]:
     gray, w, h = inputs.photo()
     buf = io.BytesIO()
     Image.frombytes("L", (w, h), bytes(round(255 * v) for v in gray)).convert("RGB").save(buf, "JPEG", quality=90)
-    return buf.getvalue(), inputs.number()
+    return buf.getvalue(), inputs.number(), inputs.touching_number()
 
 
 # n uploads of the photo's bytes (decode + grey + reduce + recognize) or n reads of the number's pixels:
@@ -99,7 +100,7 @@ _NUMBER = """async ([engine, g, w, h, n]) => {
 }"""
 
 
-def _photo_and_number_rows(page, engine: str, photo: bytes, number, n: int, photo_gray=None) -> dict:
+def _photo_and_number_rows(page, engine: str, photo: bytes, number, touching, n: int, photo_gray=None) -> dict:
     """Whole recognition of the photo and whole reading of the number in one engine (after 2 warm-ups);
     with photo_gray, also the recognition of the photo given as grey pixels (no file decode in the browser)."""
     out = {}
@@ -113,13 +114,13 @@ def _photo_and_number_rows(page, engine: str, photo: bytes, number, n: int, phot
         out["photo"] = {**_stats([ms for ms, _ in runs]), "read": runs[-1][1]}
     except Exception as e:  # an engine without this path: the row says why
         out["photo"] = {"error": str(e).splitlines()[0][:80]}
-    gray, w, h = number
-    try:
-        page.evaluate(_NUMBER, [engine, gray, w, h, 2])
-        runs = page.evaluate(_NUMBER, [engine, gray, w, h, n])
-        out["number"] = {**_stats([ms for ms, _ in runs]), "read": runs[-1][1]}
-    except Exception as e:
-        out["number"] = {"error": str(e).splitlines()[0][:80]}
+    for key, (gray, w, h) in (("number", number), ("touching", touching)):
+        try:
+            page.evaluate(_NUMBER, [engine, gray, w, h, 2])
+            runs = page.evaluate(_NUMBER, [engine, gray, w, h, n])
+            out[key] = {**_stats([ms for ms, _ in runs]), "read": runs[-1][1]}
+        except Exception as e:
+            out[key] = {"error": str(e).splitlines()[0][:80]}
     return out
 
 
@@ -196,8 +197,8 @@ def _python_session(browser, url: str, query: str, digit: list[float], drawing: 
         # The same call on a 28x28 grey image: 784 floats each way; what PyScript adds is total - inside.
         calls = s.recognize("python", [1.0 - v for v in digit], 28, max(20, runs))
         result["overhead"] = _stats([ms - py_ms for ms, py_ms in calls])
-        photo, number = _photo_and_number()
-        result.update(_photo_and_number_rows(s.page, "python", photo, number, max(5, runs // 6)))
+        photo, number, touching = _photo_and_number()
+        result.update(_photo_and_number_rows(s.page, "python", photo, number, touching, max(5, runs // 6)))
         sizes = s.bytes_by_part()
     finally:
         s.close()
@@ -232,9 +233,10 @@ def run(site: Path, tfjs_runs: int = 300, python_runs: int = 30, loads: int = 3)
             if backend == "wasm":
                 s.recognize("tfjs", drawing, side, 5)
                 results["tfjs"]["recognize"] = _stats([ms for ms, _ in s.recognize("tfjs", drawing, side, 50)])
-                photo, number = _photo_and_number()
+                photo, number, touching = _photo_and_number()
                 from pymodel import bench as inputs
-                results["tfjs"].update(_photo_and_number_rows(s.page, "tfjs", photo, number, 50, inputs.photo()))
+                results["tfjs"].update(_photo_and_number_rows(s.page, "tfjs", photo, number, touching, 50,
+                                                              inputs.photo()))
                 results["bytes"] = s.bytes_by_part()
             s.close()
 
@@ -304,6 +306,10 @@ def table(r: dict) -> str:
     read("TF.js reading of a six-digit number drawn on a 720x240 pad (segment + one batched pass)",
          r["tfjs"].get("number"), TARGETS_MS["number_tfjs"])
     read("Python reading of the same number (PyScript, one batched pass, pure Python)", py.get("number"),
+         TARGETS_MS["number_python"])
+    read("TF.js reading of the number written with touching digits (the row reader referees)",
+         r["tfjs"].get("touching"), TARGETS_MS["number_tfjs"])
+    read("Python reading of the touching number (row reader in pure Python)", py.get("touching"),
          TARGETS_MS["number_python"])
     b = r.get("bytes", {})
     mb = lambda n: f"{n / 1e6:.2f} MB"  # noqa: E731

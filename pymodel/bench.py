@@ -2,7 +2,8 @@
 
 The inputs are drawn deterministically with Pillow: a 252x252 pad drawing, a 1000x1000 photo of ruled
 paper with a light gradient and noise (given to preprocess whole, and after the block reduction the
-command line and the page do first), and a six-digit number written across a 720x240 pad.
+command line and the page do first), and a six-digit number written across a 720x240 pad, its digits apart
+and touching (the row reader referees the reading of the second: segment.py's step 6).
 """
 from __future__ import annotations
 
@@ -67,6 +68,14 @@ def number() -> tuple[list[float], int, int]:
     return [v / 255 for v in img.tobytes()], 720, 240
 
 
+def touching_number() -> tuple[list[float], int, int]:
+    """The same 202607 written with its digits running into each other: the digit reader is in doubt about
+    its first two digits, and the row reader is asked (segment.REFEREE_SURE)."""
+    digits = [(d, (40 + 74 * k, 50, 80, 140)) for k, d in enumerate((2, 0, 2, 6, 0, 7))]
+    img = _draw((720, 240), digits, 14, 17, 255)
+    return [v / 255 for v in img.tobytes()], 720, 240
+
+
 def _time(fn: Callable[[], object], repeats: int) -> tuple[float, float]:
     fn()  # warm-up
     times = []
@@ -91,9 +100,12 @@ def timings(models: dict, repeats: int = 5) -> list[tuple[str, float, float]]:
     rows.append(("preprocess, 1000x1000 photo reduced to 250x250 first", *_time(lambda: preprocess(small, sw, sh),
                                                                                  repeats)))
     n, nw, nh = number()
+    t, tw, th = touching_number()
     for backend, model in models.items():
         rows.append((f"recognize_gray, 1000x1000 photo reduced, {backend} kernels",
                      *_time(lambda m=model: m.recognize_gray(small, sw, sh), repeats)))
         rows.append((f"read, six-digit number 720x240, {backend} kernels",
                      *_time(lambda m=model: m.read(n, nw, nh), repeats)))
+        rows.append((f"read, six-digit number with touching digits (refereed), {backend} kernels",
+                     *_time(lambda m=model: m.read(t, tw, th), repeats)))
     return rows

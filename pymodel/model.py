@@ -270,10 +270,18 @@ def _touches_border(box: Sequence[int] | None, width: int, height: int) -> bool:
                                 or box[1] + box[3] >= height - near)
 
 
+def _sureness(d: Prediction) -> float:
+    """How sure a digit is, for the looks inside a margin: its confidence, or for a digit the row reader read
+    as another than the classifier's top one ("whole_row"), the top probability, the classifier's confidence
+    that it is one digit (as segment._as_top gives the guards). Its own probability is low by construction,
+    and a margin adds nothing to a row already read whole: every such reading was read twice more."""
+    return max(d.probs) if d.reason == "whole_row" else d.confidence
+
+
 def _margin_needed(digits: Sequence[Prediction], width: int, height: int) -> bool:
     """Whether a reading's digits (empty ones left out) call for a second reading inside a margin: none is
-    sure, one is under MARGIN_SURE, or one touches the image's border (BORDER_NEAR)."""
-    return (not any(d.status == "ok" for d in digits) or any(d.confidence < MARGIN_SURE for d in digits)
+    sure, one is under MARGIN_SURE (_sureness), or one touches the image's border (BORDER_NEAR)."""
+    return (not any(d.status == "ok" for d in digits) or any(_sureness(d) < MARGIN_SURE for d in digits)
             or any(_touches_border(d.box, width, height) for d in digits))
 
 
@@ -285,7 +293,7 @@ def _margin_better(second: Sequence[Prediction], first: Sequence[Prediction], wi
         return False
     if not any(d.status == "ok" for d in first):
         return True
-    if min(d.confidence for d in second) <= min(d.confidence for d in first):
+    if min(d.confidence for d in second) <= min(_sureness(d) for d in first):
         return False
     if all(d.status == "ok" and d.confidence >= NUMBER_SURE for d in first):
         return _holds(_union([d.box for d in second]), _union([d.box for d in first]), HOLD_SLACK * max(width, height))

@@ -144,9 +144,16 @@ function touchesBorder(box, width, height) {
     || box[1] + box[3] >= height - near);
 }
 
-// model.py's _margin_needed: no digit is sure, one is under MARGIN_SURE, or one touches the image's border.
+// How sure a digit is for the looks inside a margin: its confidence, or the classifier's top probability for
+// a digit the row reader read as another ("whole_row"; model.py's _sureness says why).
+function sureness(d) {
+  return d.reason === "whole_row" ? Math.max(...d.probs) : d.confidence;
+}
+
+// model.py's _margin_needed: no digit is sure, one is under MARGIN_SURE (sureness), or one touches the image's
+// border.
 function marginNeeded(digits, width, height) {
-  return !digits.some((d) => d.status === "ok") || digits.some((d) => d.confidence < MARGIN_SURE)
+  return !digits.some((d) => d.status === "ok") || digits.some((d) => sureness(d) < MARGIN_SURE)
     || digits.some((d) => touchesBorder(d.box, width, height));
 }
 
@@ -156,7 +163,7 @@ function marginNeeded(digits, width, height) {
 function marginBetter(second, first, width, height) {
   if (!second.length || second.some((d) => d.status !== "ok" || d.confidence < MARGIN_SURE)) return false;
   if (!first.some((d) => d.status === "ok")) return true;
-  if (Math.min(...second.map((d) => d.confidence)) <= Math.min(...first.map((d) => d.confidence))) return false;
+  if (Math.min(...second.map((d) => d.confidence)) <= Math.min(...first.map(sureness))) return false;
   if (first.every((d) => d.status === "ok" && d.confidence >= NUMBER_SURE)) {
     return holds(unionBox(second.map((d) => d.box)), unionBox(first.map((d) => d.box)), HOLD_SLACK * Math.max(width, height));
   }
