@@ -64,7 +64,7 @@ export class TfjsEngine {
     this._checkShapes();
     // Warm-up: the first run compiles/allocates; keep it out of the user's first answer.
     this.outputs28(new Float32Array(784));
-    if (await rowsLoaded) this.rowLogits(new Float32Array(32 * 64), 64); // warm-up, as for the digits
+    await rowsLoaded; // loadRowModel has warmed the row reader up
     return { backend: this.backend, rowReader: this.rowReader !== null };
   }
 
